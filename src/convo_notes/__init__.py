@@ -1,0 +1,16 @@
+"""convo-notes: a plain-text conversation manager.
+
+The data flows one way, and each step is one module:
+
+1. files      ``loader.list_note_files``: every ``.md`` under ``notes/``
+2. parse      ``parse.read_note``: bytes -> front matter split -> safe YAML, with positions
+3. validate   ``schema.coerce`` (one declaration of the format) and ``checks`` (across notes)
+4. model      ``model``: immutable records carrying their file, line and column
+5. queries    ``agenda`` (due, threads), ``brief``, ``referrals``
+6. renderers  ``cli`` (terminal and JSON), ``site`` (MkDocs pages), ``ics``, ``vcard``, ``export``
+
+``loader.load_notebook`` runs steps 1-4 (through ``cache``) and is the only way
+anything reads notes, so validity and privacy are decided in one place.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,115 @@
+"""A persistent cache of checked notes, keyed by each file's path, size, mtime and inode.
+
+The cache lives in the user's cache directory (``$CONVO_CACHE_DIR``, else
+``$XDG_CACHE_HOME/convo-notes``, else ``~/.cache/convo-notes``), one file per
+notebook, never inside the notebook: a pickle that came with a cloned
+repository could run code when loaded, one we wrote ourselves cannot.
+
+Correctness comes first: an entry is used only when the file's size,
+modification time (ns) and inode all match, and the whole cache is dropped
+when the loader's code or version changes. A cache that cannot be read
+(corrupt, truncated, old format) is ignored and rebuilt. Writes go to a
+temporary file that is renamed over the old one, so two commands running at
+once never leave a torn cache: the last one to finish wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+from . import __version__
+
+FORMAT = 1
+_MODULES = ("parse.py", "schema.py", "loader.py", "model.py", "diagnostics.py", "cache.py")
+
+
+def cache_dir() -> Path | None:
+    """Where caches are kept, or None when caching is turned off (``CONVO_CACHE_DIR=off``)."""
+    explicit = os.environ.get("CONVO_CACHE_DIR")
+    if explicit:
+        return None if explicit in ("off", "0", "none") else Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "convo-notes"
+
+
+def cache_file(root: Path) -> Path | None:
+    """The cache file of one notebook."""
+    where = cache_dir()
+    if where is None:
+        return None
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:20]
+    return where / f"notebook-{digest}.pickle"
+
+
+def _code_stamp() -> tuple[Any, ...]:
+    here = Path(__file__).parent
+    stamps: list[Any] = [FORMAT, __version__]
+    for name in _MODULES:
+        try:
+            st = (here / name).stat()
+            stamps.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            stamps.append((name, None))
+    return tuple(stamps)
+
+
+def _load(path: Path, stamp: tuple[Any, ...]) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            data = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - any unreadable cache is simply rebuilt
+        return {}
+    if not isinstance(data, dict) or data.get("stamp") != stamp or not isinstance(data.get("entries"), dict):
+        return {}
+    return data["entries"]
+
+
+def _save(path: Path, stamp: tuple[Any, ...], entries: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump({"stamp": stamp, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except Exception:  # noqa: BLE001 - a cache we cannot write is only slower
+        return
+
+
+def cached_read(root: Path, files: list[str], read: Callable[[Path, str], Any]) -> dict[str, Any]:
+    """``{rel: read(root, rel)}`` for every file, reusing fresh cache entries."""
+    target = cache_file(root)
+    if target is None:
+        return {rel: read(root, rel) for rel in files}
+    stamp = _code_stamp()
+    old = _load(target, stamp)
+    entries: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    changed = len(old) != len(files)
+    for rel in files:
+        try:
+            st = os.stat(root / rel)
+            key = (st.st_size, st.st_mtime_ns, st.st_ino)
+        except OSError:
+            key = None
+        hit = old.get(rel)
+        if hit is not None and key is not None and hit[0] == key:
+            results[rel] = hit[1]
+            entries[rel] = hit
+            continue
+        changed = True
+        result = read(root, rel)
+        results[rel] = result
+        if key is not None:
+            entries[rel] = (key, result)
+    if changed:
+        _save(target, stamp, entries)
+    return results

@@ -1,0 +1,174 @@
+"""Checks across notes: references resolve, ids are unique, closes close something.
+
+Each check is a small function ``(notebook, note) -> diagnostics``, run by one
+driver (:func:`run_checks`) over every note. A check that fails with an
+exception becomes one ``internal-error`` naming the file; the others still run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator
+
+from .diagnostics import Diagnostic, did_you_mean
+from .model import Conversation, Note, Notebook, Org, Person
+from .parse import Path
+from .schema import SLUG_RE, YAML11_BOOLS
+
+WIKI_LINK = re.compile(r"\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
+
+
+def _at(note: Note, at: Path) -> tuple[int, int]:
+    probe = at
+    while probe:
+        if probe in note.locs:
+            return note.locs[probe]
+        probe = probe[:-1]
+    return note.locs.get((), (1, 1))
+
+
+def _person_ref(nb: Notebook, note: Note, slug: str | None, at: Path, field: str,
+                allow: tuple[str, ...] = ("me",)) -> Iterator[Diagnostic]:
+    if slug is None or slug in allow or slug in nb.people:
+        return
+    line, col = _at(note, at)
+    if slug in YAML11_BOOLS:
+        yield Diagnostic(note.path, line, col, "bad-value",
+                         f"`{field}: {slug}` is not {' or '.join(f'`{a}`' for a in allow)} or a person slug "
+                         "(older YAML would have read it as a yes/no value)")
+        return
+    yield Diagnostic(note.path, line, col, "unknown-person",
+                     f"`{field}`: no person `{slug}` in notes/people/{did_you_mean(slug, nb.people)}")
+
+
+def _org_ref(nb: Notebook, note: Note, slug: str | None, at: Path) -> Iterator[Diagnostic]:
+    if slug is None or slug in nb.orgs:
+        return
+    line, col = _at(note, at)
+    yield Diagnostic(note.path, line, col, "unknown-org",
+                     f"`org`: no organization `{slug}` in notes/orgs/{did_you_mean(slug, nb.orgs)}")
+
+
+def check_person(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
+    if isinstance(note, Person):
+        yield from _org_ref(nb, note, note.org, ("org",))
+
+
+def check_conversation_refs(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
+    if not isinstance(note, Conversation):
+        return
+    for i, slug in enumerate(note.with_):
+        at = ("with", i) if ("with", i) in note.locs else ("with",)
+        yield from _person_ref(nb, note, slug, at, "with")
+    yield from _org_ref(nb, note, note.org, ("org",))
+    yield from _person_ref(nb, note, note.recorded_by, ("recorded_by",), "recorded_by")
+    if note.next:
+        yield from _person_ref(nb, note, note.next.turn, ("next", "turn"), "turn", ("me", "them"))
+    for c in note.commitments:
+        yield from _person_ref(nb, note, c.owner, ("commitments", c.index, "owner"), "owner")
+        yield from _person_ref(nb, note, c.to, ("commitments", c.index, "to"), "to")
+
+
+def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
+    if not isinstance(note, Conversation):
+        return
+    for r in note.referrals:
+        at: Path = ("referrals", r.index)
+        if r.by is None:
+            line, col = _at(note, at)
+            yield Diagnostic(note.path, line, col, "referral-needs-by",
+                             f"this conversation is with {len(note.with_)} people: say who made the "
+                             f"recommendation with `by:` (one of {', '.join(note.with_)}, or `me`)")
+        else:
+            yield from _person_ref(nb, note, r.by, at + ("by",), "by")
+        yield from _person_ref(nb, note, r.to, at + ("to",), "to")
+        if SLUG_RE.match(r.recommends) and r.recommends not in nb.people and r.recommends not in nb.orgs \
+                and r.recommends != "me":
+            line, col = _at(note, at + ("recommends",))
+            known = list(nb.people) + list(nb.orgs)
+            yield Diagnostic(note.path, line, col, "unknown-recommendation",
+                             f"`recommends: {r.recommends}` names no person or org{did_you_mean(r.recommends, known)}; "
+                             "write a name with capitals or spaces for someone with no file yet")
+
+
+def check_wiki_links(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
+    if "[[" not in note.body:
+        return
+    known = nb.slugs
+    for number, text in enumerate(note.body.split("\n")):
+        for match in WIKI_LINK.finditer(text):
+            target = match.group(1).strip()
+            if target not in known:
+                yield Diagnostic(note.path, note.body_line + number, match.start() + 1, "broken-link",
+                                 f"`[[{target}]]` links to no person, org or conversation"
+                                 f"{did_you_mean(target, known)}")
+
+
+NOTE_CHECKS: list[Callable[[Notebook, Note], Iterable[Diagnostic]]] = [
+    check_person,
+    check_conversation_refs,
+    check_referrals,
+    check_wiki_links,
+]
+
+
+def check_unique(nb: Notebook) -> Iterator[Diagnostic]:
+    """Conversation slugs and commitment ids are unique across the notebook."""
+    by_slug: dict[str, list[Conversation]] = defaultdict(list)
+    by_id: dict[str, list[tuple[Conversation, int]]] = defaultdict(list)
+    for conv in nb.conversations:
+        by_slug[conv.slug].append(conv)
+        for c in conv.commitments:
+            if c.id:
+                by_id[c.id].append((conv, c.index))
+    for slug, convs in by_slug.items():
+        for conv in convs[1:]:
+            others = ", ".join(c.path for c in convs if c is not conv)
+            yield Diagnostic(conv.path, 1, 1, "duplicate-slug",
+                             f"conversation slug `{slug}` is also used by {others}")
+    for ident, places in by_id.items():
+        if len(places) < 2:
+            continue
+        first = places[0]
+        for conv, index in places[1:]:
+            line, col = _at(conv, ("commitments", index, "id"))
+            yield Diagnostic(conv.path, line, col, "duplicate-id",
+                             f"commitment id `{ident}` is also used in {first[0].path}")
+    for conv in nb.conversations:
+        for i, ident in enumerate(conv.closes):
+            if ident not in by_id:
+                line, col = _at(conv, ("closes", i))
+                yield Diagnostic(conv.path, line, col, "unknown-id",
+                                 f"`closes`: no commitment has `id: {ident}`{did_you_mean(ident, by_id)}")
+
+
+def check_config(nb: Notebook) -> Iterator[Diagnostic]:
+    me = nb.config.me
+    if me and me not in nb.people and nb.files:
+        yield Diagnostic("convo.yml", 1, 1, "bad-config",
+                         f"`me: {me}`: no person `{me}` in notes/people/{did_you_mean(me, nb.people)}")
+
+
+NOTEBOOK_CHECKS: list[Callable[[Notebook], Iterable[Diagnostic]]] = [check_unique, check_config]
+
+
+def run_checks(nb: Notebook) -> list[Diagnostic]:
+    """Run every check; a failing check is reported as an internal error, never raised."""
+    out: list[Diagnostic] = []
+    notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    for note in notes:
+        for check in NOTE_CHECKS:
+            try:
+                out.extend(check(nb, note))
+            except Exception as exc:  # noqa: BLE001 - reported, never raised
+                out.append(Diagnostic(note.path, 1, 1, "internal-error",
+                                      f"internal error in {check.__name__} ({type(exc).__name__}: {exc}); "
+                                      "please report it"))
+    for whole in NOTEBOOK_CHECKS:
+        try:
+            out.extend(whole(nb))
+        except Exception as exc:  # noqa: BLE001
+            out.append(Diagnostic("convo.yml", 1, 1, "internal-error",
+                                  f"internal error in {whole.__name__} ({type(exc).__name__}: {exc}); please report it"))
+    return out

@@ -1,0 +1,247 @@
+"""The one loader: a notebook directory -> :class:`~convo_notes.model.Notebook`.
+
+Everything in convo-notes (CLI, site, watcher, exports) reads notes through
+:func:`load_notebook`, so validity and privacy are decided here once. Bad
+input never raises: each file's problems become diagnostics and the rest of
+the notebook is still read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+from . import checks
+from .diagnostics import CURRENT_FILE, Diagnostic
+from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
+from .parse import FrontMatter, parse_yaml, read_note
+from .schema import SLUG_RE, coerce
+
+CONFIG_FILE = "convo.yml"
+NOTES_DIR = "notes"
+_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
+
+
+class NotebookNotFound(Exception):
+    """No notebook at or above the given directory (exit code 2)."""
+
+
+def find_root(start: Path | None = None, explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The notebook root: ``explicit`` (``-C``/``CONVO_NOTEBOOK``), else the first
+    directory from ``start`` upward holding ``convo.yml`` or ``notes/``."""
+    if explicit:
+        root = Path(explicit).expanduser().resolve()
+        if not ((root / CONFIG_FILE).is_file() or (root / NOTES_DIR).is_dir()):
+            raise NotebookNotFound(f"{root} is not a notebook (no {CONFIG_FILE} and no {NOTES_DIR}/ there)")
+        return root
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file() or (candidate / NOTES_DIR).is_dir():
+            return candidate
+    raise NotebookNotFound(
+        f"no notebook found in {here} or above it (looked for {CONFIG_FILE} or {NOTES_DIR}/); "
+        "use -C DIR or start one with `convo init DIR`"
+    )
+
+
+def note_kind(rel: str) -> str:
+    """``person``, ``org`` or ``conversation``, from the file's place under ``notes/``."""
+    parts = rel.split("/")
+    if len(parts) == 3 and parts[1] == "people":
+        return "person"
+    if len(parts) == 3 and parts[1] == "orgs":
+        return "org"
+    return "conversation"
+
+
+def list_note_files(root: Path) -> list[str]:
+    """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative, sorted."""
+    notes = root / NOTES_DIR
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(notes):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        for name in filenames:
+            if name.endswith(".md") and not name.startswith("."):
+                out.append(f"{rel_dir}/{name}")
+    out.sort()
+    return out
+
+
+def load_config(root: Path, env: dict[str, str] | None = None) -> tuple[Config, list[Diagnostic]]:
+    """Read ``convo.yml`` (optional) and apply ``CONVO_ME``."""
+    env = os.environ if env is None else env
+    config = Config()
+    problems: list[Diagnostic] = []
+    path = root / CONFIG_FILE
+    if path.is_file():
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Diagnostic(CONFIG_FILE, 1, 1, "bad-config", f"cannot read convo.yml: {exc}"))
+            text = ""
+        fm = parse_yaml(text.replace("\r\n", "\n"), CONFIG_FILE, 1)
+        for diag in fm.diagnostics:
+            problems.append(Diagnostic(diag.path, diag.line, diag.column, "bad-config", diag.message)
+                            if diag.severity == "error" and diag.code != "duplicate-key" else diag)
+        data = fm.data or {}
+        config.raw = data
+
+        def where(*at: Any) -> tuple[int, int]:
+            return fm.locs.get(tuple(at), (1, 1))
+
+        me = data.get("me")
+        if isinstance(me, str):
+            if SLUG_RE.match(me):
+                config.me = me
+            else:
+                problems.append(Diagnostic(CONFIG_FILE, *where("me"), "bad-config", f"`me: {me}` is not a person slug"))
+        site = data.get("site")
+        if isinstance(site, dict):
+            if isinstance(site.get("title"), str):
+                config.site_title = str(site["title"])
+            vis = site.get("private_by_default", site.get("visibility"))
+            config.private_by_default = vis in ("true", "True", "private")
+        topics = data.get("topics")
+        aliases = topics.get("aliases") if isinstance(topics, dict) else None
+        if isinstance(aliases, dict):
+            config.topic_aliases = {str(k).lower(): str(v).lower() for k, v in aliases.items() if isinstance(v, str)}
+    if env.get("CONVO_ME"):
+        config.me = env["CONVO_ME"]
+    return config, problems
+
+
+def _title(values: dict[str, Any], body: str, slug: str) -> str:
+    if values.get("title"):
+        return str(values["title"])
+    match = _HEADING.search(body)
+    return match.group(1).strip() if match else slug
+
+
+def build_record(rel: str, fm: FrontMatter) -> tuple[Note | None, list[Diagnostic]]:
+    """Check one parsed note against the schema and build its record."""
+    kind = note_kind(rel)
+    slug = rel.rsplit("/", 1)[-1][:-3]
+    problems = list(fm.diagnostics)
+    if not SLUG_RE.match(slug):
+        problems.append(Diagnostic(rel, 1, 1, "bad-slug",
+                                   f"file name `{slug}.md` is not a slug (lowercase letters, digits, hyphens)"))
+    if fm.data is None:
+        return None, problems
+    values, more = coerce(kind, rel, fm)
+    problems.extend(more)
+    common = dict(slug=slug, path=rel, body=fm.body, body_line=fm.body_line, locs=fm.locs)
+    if kind == "person":
+        if "name" not in values:
+            values["name"] = slug
+        return Person(
+            name=values["name"], org=values.get("org"), role=values.get("role"),
+            emails=values.get("email", ()), phones=values.get("phone", ()),
+            expertise=values.get("expertise", ()), tags=values.get("tags", ()),
+            aliases=values.get("aliases", ()), cadence=values.get("cadence"),
+            team=bool(values.get("team", False)), private=values.get("private"), **common,
+        ), problems
+    if kind == "org":
+        return Org(
+            name=values.get("name", slug), what=values.get("what"), website=values.get("website"),
+            tags=values.get("tags", ()), private=values.get("private"), **common,
+        ), problems
+    when = values.get("date")
+    if when is None or "with" not in values:
+        # Without a date or people a conversation has no place in time or in a thread;
+        # it is still known (and private for the site) so nothing leaks.
+        return None, problems
+    import datetime as dt
+
+    day = when.date() if isinstance(when, dt.datetime) else when
+    time = when if isinstance(when, dt.datetime) else None
+    with_ = values["with"]
+    nxt = values.get("next")
+    next_turn = None
+    if nxt and "turn" in nxt:
+        next_turn = NextTurn(nxt["turn"], nxt.get("by"), nxt.get("about"), fm.locs.get(("next",), (1, 1))[0])
+    commitments = tuple(
+        Commitment(
+            what=c["what"], owner=c.get("owner", "me"), to=c.get("to"), due=c.get("due"), done=c.get("done"),
+            id=c.get("id"), path=rel, index=i, line=fm.locs.get(("commitments", i), (1, 1))[0],
+        )
+        for i, c in values.get("commitments", ()) if "what" in c
+    )
+    referrals = tuple(
+        Referral(
+            recommends=r["recommends"], topics=tuple(t for t in r["for"] if t.strip()),
+            by=r.get("by") or (with_[0] if len(with_) == 1 else None), to=r.get("to", "me"),
+            note=r.get("note"), path=rel, index=i, line=fm.locs.get(("referrals", i), (1, 1))[0],
+        )
+        for i, r in values.get("referrals", ()) if "recommends" in r and "for" in r
+    )
+    return Conversation(
+        date=day, time=time, with_=with_, title=_title(values, fm.body, slug),
+        channel=values.get("channel"), thread=values.get("thread"), org=values.get("org"),
+        recorded_by=values.get("recorded_by"), tags=values.get("tags", ()),
+        interests=values.get("interests", ()), private=values.get("private"), next=next_turn,
+        commitments=commitments, closes=values.get("closes", ()), referrals=referrals, **common,
+    ), problems
+
+
+def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
+    """Read and check one note file; an unexpected failure becomes one ``internal-error``."""
+    CURRENT_FILE["path"] = rel
+    try:
+        raw = (root / rel).read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(rel, 1, 1, "not-utf8" if isinstance(exc, UnicodeError) else "internal-error",
+                                 f"cannot read file: {exc.strerror or exc}")]
+    try:
+        return build_record(rel, read_note(raw, rel))
+    except Exception as exc:  # a bug in a check must not hide the rest of the notebook
+        return None, [Diagnostic(rel, 1, 1, "internal-error",
+                                 f"internal error while reading this note ({type(exc).__name__}: {exc}); "
+                                 "please report it")]
+
+
+def read_files(root: Path, files: list[str]) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+    """Read every file, through the cache where it is fresh."""
+    from .cache import cached_read
+
+    return cached_read(root, files, read_file)
+
+
+def load_notebook(
+    root: Path | str,
+    *,
+    env: dict[str, str] | None = None,
+    use_cache: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> Notebook:
+    """Read a whole notebook into records, with every problem found as a diagnostic."""
+    root = Path(root)
+    config, diagnostics = load_config(root, env)
+    files = list_note_files(root)
+    if use_cache:
+        results = read_files(root, files)
+    else:
+        results = {rel: read_file(root, rel) for rel in files}
+    people: dict[str, Person] = {}
+    orgs: dict[str, Org] = {}
+    conversations: list[Conversation] = []
+    unreadable: set[str] = set()
+    for rel in files:
+        note, problems = results[rel]
+        diagnostics.extend(problems)
+        if note is None:
+            unreadable.add(rel)
+            continue
+        if isinstance(note, Person):
+            people[note.slug] = note
+        elif isinstance(note, Org):
+            orgs[note.slug] = note
+        else:
+            conversations.append(note)
+    conversations.sort(key=lambda c: c.sort_key)
+    notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files)
+    notebook.diagnostics.extend(checks.run_checks(notebook))
+    notebook.diagnostics.sort(key=Diagnostic.sort_key)
+    return notebook

@@ -1,0 +1,240 @@
+"""Typed, immutable records of a notebook, each carrying where it came from.
+
+Records are built by :mod:`convo_notes.loader` from checked front matter.
+``locs`` maps a field path such as ``("commitments", 0, "due")`` to the
+``(line, column)`` where its value stands in the file, so any later check
+can point at the exact place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from .diagnostics import Diagnostic
+from .parse import Path
+from .schema import Duration
+
+Locs = dict[Path, tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class NextTurn:
+    """Whose move it is after a conversation, and by when."""
+
+    turn: str  # "me", "them" or a person slug
+    by: dt.date | None
+    about: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Commitment:
+    """A promise made in a conversation."""
+
+    what: str
+    owner: str  # person slug or "me"
+    to: str | None
+    due: dt.date | None
+    done: dt.date | None
+    id: str | None
+    path: str  # the conversation's file
+    index: int  # position in its `commitments` list
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """A recommendation or introduction made in a conversation."""
+
+    recommends: str  # person/org slug, or free text
+    topics: tuple[str, ...]
+    by: str | None  # person slug, "me", or None when it cannot be told
+    to: str  # person slug or "me"
+    note: str | None
+    path: str
+    index: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    slug: str
+    path: str
+    name: str
+    org: str | None = None
+    role: str | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    expertise: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    cadence: Duration | None = None
+    team: bool = False
+    private: bool | None = None
+    body: str = ""
+    body_line: int = 1
+    locs: Locs = field(default_factory=dict, compare=False, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    kind = "person"
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    slug: str
+    path: str
+    name: str
+    what: str | None = None
+    website: str | None = None
+    tags: tuple[str, ...] = ()
+    private: bool | None = None
+    body: str = ""
+    body_line: int = 1
+    locs: Locs = field(default_factory=dict, compare=False, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    kind = "org"
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    slug: str
+    path: str
+    date: dt.date
+    time: dt.datetime | None
+    with_: tuple[str, ...]
+    title: str
+    channel: str | None = None
+    thread: str | None = None
+    org: str | None = None
+    recorded_by: str | None = None
+    tags: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    private: bool | None = None
+    next: NextTurn | None = None
+    commitments: tuple[Commitment, ...] = ()
+    closes: tuple[str, ...] = ()
+    referrals: tuple[Referral, ...] = ()
+    body: str = ""
+    body_line: int = 1
+    locs: Locs = field(default_factory=dict, compare=False, repr=False)
+
+    kind = "conversation"
+
+    @property
+    def sort_key(self) -> tuple[dt.date, dt.datetime, str]:
+        """Chronological order: date, then time of day, then path."""
+        return (self.date, self.time or dt.datetime.combine(self.date, dt.time.min), self.path)
+
+    @property
+    def line(self) -> int:
+        return 1
+
+
+Note = Person | Org | Conversation
+
+
+@dataclass(slots=True)
+class Config:
+    """``convo.yml``: who the notebook speaks for, site options, topic aliases."""
+
+    me: str | None = None
+    site_title: str = "Conversations"
+    private_by_default: bool = False
+    topic_aliases: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Notebook:
+    """Everything the loader read: records, problems, and what could not be read."""
+
+    root: FsPath
+    config: Config
+    people: dict[str, Person]
+    orgs: dict[str, Org]
+    conversations: list[Conversation]  # chronological
+    diagnostics: list[Diagnostic]
+    unreadable: set[str]  # notes whose front matter could not be read: private for the site
+    files: list[str]  # every note file, relative posix paths, sorted
+    slugs: set[str] = field(default_factory=set)  # every person, org and conversation slug
+
+    def __post_init__(self) -> None:
+        self.slugs = set(self.people) | set(self.orgs) | {c.slug for c in self.conversations}
+
+    @property
+    def me(self) -> str | None:
+        return self.config.me
+
+    def canon(self, slug: str | None) -> str | None:
+        """``me`` as the notebook's own slug where one is configured."""
+        if slug == "me" and self.config.me:
+            return self.config.me
+        return slug
+
+    def is_me(self, slug: str | None) -> bool:
+        return slug == "me" or (slug is not None and slug == self.config.me)
+
+    def display(self, slug: str | None) -> str:
+        """A person's or org's display name, ``me`` for the notebook's own person."""
+        if slug is None:
+            return ""
+        if slug == "me" and not self.config.me:
+            return "me"
+        slug = self.canon(slug) or slug
+        if slug in self.people:
+            return self.people[slug].name
+        if slug in self.orgs:
+            return self.orgs[slug].name
+        return slug
+
+    def is_private(self, note: Note) -> bool:
+        """Private for the site: explicitly, by default setting, or because it could not be read."""
+        if note.path in self.unreadable:
+            return True
+        if note.private is None:
+            return self.config.private_by_default
+        return note.private
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def by_slug(self, slug: str) -> Note | None:
+        """The person, org or conversation with this slug."""
+        slug = self.canon(slug) or slug
+        if slug in self.people:
+            return self.people[slug]
+        if slug in self.orgs:
+            return self.orgs[slug]
+        for conv in self.conversations:
+            if conv.slug == slug:
+                return conv
+        return None
+
+    def thread_key(self, conv: Conversation) -> str:
+        """The thread a conversation belongs to: its ``thread``, else its ``with`` set."""
+        if conv.thread:
+            return conv.thread
+        return "+".join(sorted({self.canon(s) or s for s in conv.with_}))
+
+    def org_of(self, conv: Conversation) -> str | None:
+        """The conversation's org: its own ``org``, else that of the people in ``with``."""
+        if conv.org:
+            return conv.org
+        for slug in conv.with_:
+            person = self.people.get(self.canon(slug) or slug)
+            if person and person.org:
+                return person.org
+        return None
