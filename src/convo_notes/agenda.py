@@ -1,0 +1,210 @@
+"""Queries for holding up our end: threads and whose turn it is, open commitments, due items.
+
+These implement the "Meaning" section of the format exactly:
+
+- A thread is the conversations sharing a ``thread``, else sharing a ``with`` set.
+  Its latest conversation (by date, then path) holds its state; an earlier
+  ``next`` is superseded by any later conversation.
+- An open commitment has no ``done`` and its ``id`` is closed by no conversation.
+- A person with ``cadence`` is due for contact at their latest conversation plus
+  the cadence, or today if there is none.
+- Due items as of today: open commitments, threads where it is my turn, threads
+  where it is someone else's turn and ``by`` has passed, keep-in-touch dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .model import Commitment, Conversation, Notebook, Person
+
+MINE, THEIRS, SETTLED = "mine", "theirs", "settled"
+KINDS = ("commitment", "my-turn", "waiting", "keep-in-touch")
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """One ongoing conversation and its state as of its latest conversation."""
+
+    key: str  # the `thread` slug, or the sorted `with` slugs joined by "+"
+    explicit: bool
+    conversations: tuple[Conversation, ...]  # chronological
+    state: str  # MINE, THEIRS or SETTLED
+    turn: str | None  # slug whose move it is (me resolved), None when settled
+    by: dt.date | None
+    about: str | None
+    people: tuple[str, ...]  # everyone in `with` across the thread, first-seen order
+
+    @property
+    def latest(self) -> Conversation:
+        return self.conversations[-1]
+
+    @property
+    def title(self) -> str:
+        if self.explicit:
+            return self.key
+        return self.latest.title
+
+    def urgency(self, today: dt.date) -> tuple[int, dt.date, str]:
+        """Sort key: my overdue turns first, then by date due, settled last."""
+        rank = {MINE: 0, THEIRS: 1, SETTLED: 2}[self.state]
+        return (rank, self.by or dt.date.max, self.key)
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """One thing on the agenda, with the place in a note it comes from."""
+
+    kind: str  # one of KINDS
+    date: dt.date | None
+    owner: str | None  # who must act (slug, me resolved)
+    to: str | None  # who it is owed to
+    what: str
+    thread: str | None
+    people: tuple[str, ...]
+    source: str  # PATH:LINE
+    private: bool
+    id: str | None = None
+
+    def days_overdue(self, today: dt.date) -> int | None:
+        return None if self.date is None else (today - self.date).days
+
+
+def threads(nb: Notebook) -> list[Thread]:
+    """Every thread, each with its current state."""
+    groups: dict[str, list[Conversation]] = defaultdict(list)
+    for conv in nb.conversations:  # already chronological
+        groups[nb.thread_key(conv)].append(conv)
+    out = []
+    for key, convs in groups.items():
+        latest = convs[-1]
+        people: list[str] = []
+        for conv in convs:
+            for slug in conv.with_:
+                slug = nb.canon(slug) or slug
+                if slug not in people:
+                    people.append(slug)
+        nxt = latest.next
+        if nxt is None:
+            state, turn, by, about = SETTLED, None, None, None
+        else:
+            by, about = nxt.by, nxt.about
+            if nb.is_me(nxt.turn):
+                state, turn = MINE, nb.canon("me")
+            elif nxt.turn == "them":
+                state, turn = THEIRS, "+".join(nb.canon(s) or s for s in latest.with_)
+            else:
+                state, turn = THEIRS, nxt.turn
+        out.append(Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, tuple(people)))
+    return out
+
+
+def closed_ids(nb: Notebook) -> dict[str, Conversation]:
+    """Commitment ids closed by some conversation, with the (first) conversation that closes each."""
+    out: dict[str, Conversation] = {}
+    for conv in nb.conversations:
+        for ident in conv.closes:
+            out.setdefault(ident, conv)
+    return out
+
+
+def commitment_state(c: Commitment, closed: dict[str, Conversation], today: dt.date) -> str:
+    """``done``, ``closed``, ``overdue`` or ``open``."""
+    if c.done:
+        return "done"
+    if c.id and c.id in closed:
+        return "closed"
+    if c.due and c.due < today:
+        return "overdue"
+    return "open"
+
+
+def open_commitments(nb: Notebook) -> list[tuple[Conversation, Commitment]]:
+    """Every commitment with no ``done`` whose id no conversation closes."""
+    closed = closed_ids(nb)
+    return [(conv, c) for conv in nb.conversations for c in conv.commitments
+            if not c.done and not (c.id and c.id in closed)]
+
+
+def last_contact(nb: Notebook) -> dict[str, Conversation]:
+    """Each person's latest conversation."""
+    out: dict[str, Conversation] = {}
+    for conv in nb.conversations:
+        for slug in conv.with_:
+            out[nb.canon(slug) or slug] = conv
+    return out
+
+
+def keep_in_touch(nb: Notebook, today: dt.date) -> list[tuple[Person, dt.date, Conversation | None]]:
+    """People with a cadence, the date they are due for contact, and their latest conversation."""
+    latest = last_contact(nb)
+    out = []
+    for person in nb.people.values():
+        if person.cadence is None or nb.is_me(person.slug):
+            continue
+        conv = latest.get(person.slug)
+        out.append((person, person.cadence.after(conv.date) if conv else today, conv))
+    return out
+
+
+def all_items(nb: Notebook, today: dt.date) -> list[DueItem]:
+    """Every due item regardless of window, sorted by date (undated last), kind and source."""
+    me = nb.canon("me")
+    items: list[DueItem] = []
+    for conv, c in open_commitments(nb):
+        items.append(DueItem(
+            "commitment", c.due, nb.canon(c.owner), nb.canon(c.to), c.what, nb.thread_key(conv),
+            tuple(nb.canon(s) or s for s in conv.with_), f"{c.path}:{c.line}", nb.is_private(conv), c.id))
+    for thread in threads(nb):
+        latest = thread.latest
+        nxt = latest.next
+        if nxt is None:
+            continue
+        source = f"{latest.path}:{nxt.line}"
+        people = tuple(nb.canon(s) or s for s in latest.with_)
+        about = nxt.about or f"next move in {thread.title}"
+        private = nb.is_private(latest)
+        if thread.state == MINE:
+            items.append(DueItem("my-turn", nxt.by, me, None, about, thread.key, people, source, private))
+        elif nxt.by is not None and nxt.by < today:
+            items.append(DueItem("waiting", nxt.by, thread.turn, me, about, thread.key, people, source, private))
+    for person, when, conv in keep_in_touch(nb, today):
+        what = f"keep in touch with {person.name} (every {person.cadence})"
+        if conv is None:
+            what += ", never contacted"
+        items.append(DueItem("keep-in-touch", when, me, person.slug, what, None, (person.slug,),
+                             f"{person.path}:{person.locs.get(('cadence',), (1, 1))[0]}",
+                             nb.is_private(person)))
+    items.sort(key=lambda i: (i.date or dt.date.max, KINDS.index(i.kind), i.source))
+    return items
+
+
+def find_due(nb: Notebook, today: dt.date, within: int = 7, include_all: bool = False,
+             owner: str | None = None) -> list[DueItem]:
+    """The agenda: overdue items and those due within ``within`` days (``include_all``: everything).
+
+    ``owner`` keeps only items that person must act on (``me`` allowed).
+    """
+    horizon = today + dt.timedelta(days=within)
+    owner = nb.canon(owner) if owner else None
+    out = []
+    for item in all_items(nb, today):
+        if owner and item.owner != owner and not (item.owner and owner in item.owner.split("+")):
+            continue
+        if not include_all and (item.date is None or item.date > horizon):
+            continue
+        out.append(item)
+    return out
+
+
+def group_of(item: DueItem, today: dt.date, within: int) -> str:
+    """``overdue``, ``today``, ``upcoming``, ``later`` or ``undated``."""
+    if item.date is None:
+        return "undated"
+    if item.date < today:
+        return "overdue"
+    if item.date == today:
+        return "today"
+    return "upcoming" if item.date <= today + dt.timedelta(days=within) else "later"

@@ -1,0 +1,103 @@
+"""Shared test helpers: notebooks written from a dict, CLI runs, golden files.
+
+- ``make_notebook(files, root=None)`` writes ``{relative path: text}`` under a
+  temporary directory (``convo.yml`` gets ``me: sam`` unless given) and returns it.
+- ``run_cli(*args, env=None)`` runs ``convo`` in-process through the real
+  entry point (exit-code mapping included) and returns ``Result(code, out, err)``.
+- ``golden(name, text)`` compares with ``tests/golden/<name>``; a missing golden
+  file fails the test. ``UPDATE_GOLDEN=1 pytest`` writes them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import textwrap
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+GOLDEN = Path(__file__).parent / "golden"
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own cache directory and no stray notebook settings."""
+    monkeypatch.setenv("CONVO_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    for name in ("CONVO_NOTEBOOK", "CONVO_TODAY", "CONVO_ME", "EDITOR", "VISUAL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture
+def make_notebook(tmp_path: Path):
+    def make(files: dict[str, str], root: Path | None = None, me: str | None = "sam") -> Path:
+        root = root or tmp_path / "nb"
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "notes").mkdir(exist_ok=True)
+        if "convo.yml" not in files and me:
+            (root / "convo.yml").write_text(f"me: {me}\n", encoding="utf-8")
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return make
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
+    """Run ``convo ARGS`` in-process through ``convo_notes.cli.main``."""
+    from convo_notes.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_env = dict(os.environ)
+    old_cwd = os.getcwd()
+    os.environ.update(env or {})
+    if cwd is not None:
+        os.chdir(cwd)
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(old_cwd)
+        os.environ.clear()
+        os.environ.update(old_env)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"golden file {path} is missing: run UPDATE_GOLDEN=1 pytest to write it, then review it"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def golden():
+    return check_golden
