@@ -60,7 +60,7 @@ def main() -> int:
         proc = subprocess.run(
             [sys.executable, "-m", "mkdocs", "build", "-q", "-f",
              str(Path(tmp) / "mkdocs.yml"), "-d", str(out)],
-            cwd=tmp, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+            cwd=tmp, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
         t2 = time.perf_counter()
     print(f"notes={count} total={time.perf_counter() - t0:.2f}s "
           f"mkdocs_build={t2 - t1:.2f}s")

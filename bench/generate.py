@@ -15,9 +15,10 @@ Layout written:
 
 Same seed and N give byte-identical output. Standard library only; the YAML is
 emitted by hand (slugs bare, free text double-quoted JSON-style, which YAML
-accepts), so the writer stays fast: 50,000 conversations take a few seconds.
+accepts), so the writer stays fast: 50,000 conversations take about 6 s of CPU.
 """
 
+# ruff: noqa: SIM905  (word lists read best as one string)
 from __future__ import annotations
 
 import argparse

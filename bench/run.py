@@ -8,7 +8,7 @@ For each size it generates (once, cached in WORKDIR) a notebook with
 bench/generate.py, then times whole processes and their peak memory:
 
     a         baseline (a): python-frontmatter loads every note
-    validate  convo validate, cold (NB/.convo deleted before every run)
+    validate  convo validate, cold (its cache directory, CONVO_CACHE_DIR, deleted before every run)
     due       convo --today T due, warm (one untimed run first)
     brief     convo --today T brief <busiest person>, warm
     b         baseline (b): plain mkdocs + material build of the notes
@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-import generate  # noqa: E402
+import generate
 
 PY = sys.executable
 TODAY = generate.BENCH_TODAY.isoformat()
@@ -91,11 +93,15 @@ def measure(cmd: list[str], env: dict, timeout: float) -> dict:
     else:
         wrapped = [PY, "-c", LAUNCHER, rss_file, *cmd]
     t0 = time.perf_counter()
+    # its own session, so a timeout can end the whole tree it started
+    proc = subprocess.Popen(wrapped, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
     try:
-        proc = subprocess.run(wrapped, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, timeout=timeout)
-        rc, err = proc.returncode, proc.stderr.decode("utf-8", "replace")
+        _, stderr = proc.communicate(timeout=timeout)
+        rc, err = proc.returncode, stderr.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         rc, err = "timeout", f"timed out after {timeout:.0f}s"
     seconds = time.perf_counter() - t0
     rss_mb = None
@@ -126,7 +132,9 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
         print(f"# generated {nb} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     person = meta["busiest_person"]
     out = nb.parent / f"site-{n}"
-    cache = nb / ".convo"
+    # convo keeps its cache outside the notebook; give each size its own.
+    cache = nb.parent / f"cache-{n}"
+    convo_env = {**convo_env, "CONVO_CACHE_DIR": str(cache)}
 
     def clear_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
@@ -213,10 +221,10 @@ def report(all_results: list[dict], m: dict, args) -> str:
     out = [
         f"# convo benchmarks ({dt.datetime.now().isoformat(timespec='seconds')})",
         "",
-        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mb']} MB RAM, "
-        f"Python {m['python']}, {m['platform']}. Peak RSS via {m['memory_probe']}.",
-        f"Median of {args.repeat} runs ({args.site_repeat} for site builds); "
-        f"`--today {TODAY}`; notebooks from `bench/generate.py --seed {args.seed}`.",
+        (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mb']} MB RAM, "
+         f"Python {m['python']}, {m['platform']}. Peak RSS via {m['memory_probe']}."),
+        (f"Median of {args.repeat} runs ({args.site_repeat} for site builds); "
+         f"`--today {TODAY}`; notebooks from `bench/generate.py --seed {args.seed}`."),
         "",
     ]
     for res in all_results:
@@ -224,8 +232,8 @@ def report(all_results: list[dict], m: dict, args) -> str:
         out += [
             f"## {res['n']:,} conversations",
             "",
-            f"Notebook `{res['notebook']}`; brief for `{res['brief_person']}` "
-            f"({res['brief_person_conversations']} conversations).",
+            (f"Notebook `{res['notebook']}`; brief for `{res['brief_person']}` "
+             f"({res['brief_person_conversations']} conversations)."),
             "",
             "| command | seconds | ratio to baseline | peak RSS MB | status |",
             "|---|---:|---:|---:|---|",
@@ -250,7 +258,7 @@ def report(all_results: list[dict], m: dict, args) -> str:
         out.append("")
     # growth between consecutive sizes (linear would be the size ratio)
     if len(all_results) > 1:
-        pairs = list(zip(all_results, all_results[1:]))
+        pairs = list(itertools.pairwise(all_results))
         head = [f"{p['n'] / 1000:g}k→{q['n'] / 1000:g}k (linear {q['n'] / p['n']:.1f}×)"
                 for p, q in pairs]
         out += ["## Growth (time ratio between sizes)", "",

@@ -175,7 +175,7 @@ def all_items(nb: Notebook, today: dt.date) -> list[DueItem]:
         if conv is None:
             what += ", never contacted"
         items.append(DueItem("keep-in-touch", when, me, person.slug, what, None, (person.slug,),
-                             f"{person.path}:{person.locs.get(('cadence',), (1, 1))[0]}",
+                             f"{person.path}:{person.cadence_line}",
                              nb.is_private(person)))
     items.sort(key=lambda i: (i.date or dt.date.max, KINDS.index(i.kind), i.source))
     return items

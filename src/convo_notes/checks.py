@@ -7,7 +7,6 @@ exception becomes one ``internal-error`` naming the file; the others still run.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
@@ -15,8 +14,6 @@ from .diagnostics import Diagnostic, did_you_mean
 from .model import Conversation, Note, Notebook, Org, Person
 from .parse import Path
 from .schema import SLUG_RE, YAML11_BOOLS
-
-WIKI_LINK = re.compile(r"\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
 
 
 def _at(note: Note, at: Path) -> tuple[int, int]:
@@ -59,8 +56,7 @@ def check_conversation_refs(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
     if not isinstance(note, Conversation):
         return
     for i, slug in enumerate(note.with_):
-        at = ("with", i) if ("with", i) in note.locs else ("with",)
-        yield from _person_ref(nb, note, slug, at, "with")
+        yield from _person_ref(nb, note, slug, ("with", i), "with")
     yield from _org_ref(nb, note, note.org, ("org",))
     yield from _person_ref(nb, note, note.recorded_by, ("recorded_by",), "recorded_by")
     if note.next:
@@ -93,16 +89,11 @@ def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
 
 
 def check_wiki_links(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    if "[[" not in note.body:
-        return
-    known = nb.slugs
-    for number, text in enumerate(note.body.split("\n")):
-        for match in WIKI_LINK.finditer(text):
-            target = match.group(1).strip()
-            if target not in known:
-                yield Diagnostic(note.path, note.body_line + number, match.start() + 1, "broken-link",
-                                 f"`[[{target}]]` links to no person, org or conversation"
-                                 f"{did_you_mean(target, known)}")
+    for target, line, col in note.links:
+        if target not in nb.slugs:
+            yield Diagnostic(note.path, line, col, "broken-link",
+                             f"`[[{target}]]` links to no person, org or conversation"
+                             f"{did_you_mean(target, nb.slugs)}")
 
 
 NOTE_CHECKS: list[Callable[[Notebook, Note], Iterable[Diagnostic]]] = [

@@ -73,14 +73,17 @@ class State:
     notebook_dir: str | None
     today: dt.date
     _notebook: Notebook | None = field(default=None, repr=False)
+    _checked: bool = field(default=False, repr=False)
 
     @property
     def root(self) -> Path:
         return find_root(explicit=self.notebook_dir)
 
-    def notebook(self, progress: bool = False) -> Notebook:
-        if self._notebook is None:
-            self._notebook = load_notebook(self.root)
+    def notebook(self, check: bool = False) -> Notebook:
+        """The notebook; ``check=True`` also runs the checks across notes (validate, show)."""
+        if self._notebook is None or (check and not self._checked):
+            self._notebook = load_notebook(self.root, check=check)
+            self._checked = check
         return self._notebook
 
 
@@ -155,7 +158,7 @@ def validate(state: State, fmt: str, as_json: bool, strict: bool) -> None:
     Each problem reads PATH:LINE:COL: error[CODE]: message. Exit 1 when
     there are errors (with --strict, warnings too).
     """
-    nb = state.notebook(progress=True)
+    nb = state.notebook(check=True)
     problems = nb.diagnostics
     if fmt == "json" or as_json:
         emit_json({"errors": [d.to_json() for d in problems]})
@@ -180,7 +183,7 @@ def show(state: State, path: str, as_json: bool) -> None:
     """Show one note, parsed and normalized (PATH relative to the notebook, or a slug)."""
     from .render import note_to_json, render_note_text
 
-    nb = state.notebook()
+    nb = state.notebook(check=True)
     note = resolve_note(nb, path)
     problems = [d for d in nb.diagnostics if d.path == (note.path if note else _rel(nb, path))]
     if note is None:
@@ -257,4 +260,4 @@ def _load_commands() -> None:
 
 
 # Modules that add their commands to the group when imported.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["cli_referrals", "cli_tools", "cli_agenda"]

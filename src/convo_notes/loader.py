@@ -8,10 +8,11 @@ the notebook is still read.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import checks
 from .diagnostics import CURRENT_FILE, Diagnostic
@@ -21,6 +22,7 @@ from .schema import SLUG_RE, coerce
 
 CONFIG_FILE = "convo.yml"
 NOTES_DIR = "notes"
+WIKI_LINK = re.compile(r"\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
 
 
@@ -120,8 +122,19 @@ def _title(values: dict[str, Any], body: str, slug: str) -> str:
     return match.group(1).strip() if match else slug
 
 
-def build_record(rel: str, fm: FrontMatter) -> tuple[Note | None, list[Diagnostic]]:
-    """Check one parsed note against the schema and build its record."""
+def wiki_links(body: str, body_line: int) -> tuple[tuple[str, int, int], ...]:
+    """``[[slug]]`` links in a body, with their line and column in the file."""
+    if "[[" not in body:
+        return ()
+    return tuple(
+        (match.group(1).strip(), body_line + number, match.start() + 1)
+        for number, text in enumerate(body.split("\n"))
+        for match in WIKI_LINK.finditer(text)
+    )
+
+
+def build_record(rel: str, fm: FrontMatter, src: str = "") -> tuple[Note | None, list[Diagnostic]]:
+    """Check one parsed note against the schema and build its record (``src``: its absolute path)."""
     kind = note_kind(rel)
     slug = rel.rsplit("/", 1)[-1][:-3]
     problems = list(fm.diagnostics)
@@ -132,7 +145,7 @@ def build_record(rel: str, fm: FrontMatter) -> tuple[Note | None, list[Diagnosti
         return None, problems
     values, more = coerce(kind, rel, fm)
     problems.extend(more)
-    common = dict(slug=slug, path=rel, body=fm.body, body_line=fm.body_line, locs=fm.locs)
+    common = dict(slug=slug, path=rel, src=src, body_line=fm.body_line, links=wiki_links(fm.body, fm.body_line))
     if kind == "person":
         if "name" not in values:
             values["name"] = slug
@@ -141,7 +154,8 @@ def build_record(rel: str, fm: FrontMatter) -> tuple[Note | None, list[Diagnosti
             emails=values.get("email", ()), phones=values.get("phone", ()),
             expertise=values.get("expertise", ()), tags=values.get("tags", ()),
             aliases=values.get("aliases", ()), cadence=values.get("cadence"),
-            team=bool(values.get("team", False)), private=values.get("private"), **common,
+            team=bool(values.get("team", False)), private=values.get("private"),
+            cadence_line=fm.locs.get(("cadence",), (1, 1))[0], **common,
         ), problems
     if kind == "org":
         return Org(
@@ -182,31 +196,69 @@ def build_record(rel: str, fm: FrontMatter) -> tuple[Note | None, list[Diagnosti
         channel=values.get("channel"), thread=values.get("thread"), org=values.get("org"),
         recorded_by=values.get("recorded_by"), tags=values.get("tags", ()),
         interests=values.get("interests", ()), private=values.get("private"), next=next_turn,
-        commitments=commitments, closes=values.get("closes", ()), referrals=referrals, **common,
+        commitments=commitments, closes=values.get("closes", ()), referrals=referrals,
+        sort_key=(day.toordinal(), time.hour * 3600 + time.minute * 60 + time.second if time else 0, rel),
+        **common,
     ), problems
 
 
 def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
     """Read and check one note file; an unexpected failure becomes one ``internal-error``."""
     CURRENT_FILE["path"] = rel
+    src = str(root / rel)
     try:
-        raw = (root / rel).read_bytes()
+        raw = open(src, "rb").read()
     except OSError as exc:
         return None, [Diagnostic(rel, 1, 1, "not-utf8" if isinstance(exc, UnicodeError) else "internal-error",
                                  f"cannot read file: {exc.strerror or exc}")]
     try:
-        return build_record(rel, read_note(raw, rel))
+        return build_record(rel, read_note(raw, rel), src)
     except Exception as exc:  # a bug in a check must not hide the rest of the notebook
         return None, [Diagnostic(rel, 1, 1, "internal-error",
                                  f"internal error while reading this note ({type(exc).__name__}: {exc}); "
                                  "please report it")]
 
 
-def read_files(root: Path, files: list[str]) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+PARALLEL_MIN = 1_500  # below this many files a second process costs more than it saves
+
+
+def _read_chunk(root: Path, rels: list[str]) -> list[tuple[Note | None, list[Diagnostic]]]:
+    return [read_file(root, rel) for rel in rels]
+
+
+def read_many(root: Path, rels: list[str]) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+    """Read many files; on a multi-core POSIX machine a large batch is split across processes."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(rels) < PARALLEL_MIN or workers < 2:
+        return {rel: read_file(root, rel) for rel in rels}
+    import multiprocessing as mp  # imported here: most commands never need it
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if len(rels) < PARALLEL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return {rel: read_file(root, rel) for rel in rels}
+    chunks = [rels[i::workers] for i in range(workers)]
+    try:
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
+            futures = [pool.submit(_read_chunk, root, chunk) for chunk in chunks[1:]]
+            results = {rel: read_file(root, rel) for rel in chunks[0]}
+            for chunk, future in zip(chunks[1:], futures):
+                results.update(zip(chunk, future.result()))
+    except (OSError, BrokenProcessPool):  # no processes to be had: read them here
+        return {rel: read_file(root, rel) for rel in rels}
+    return results
+
+
+def read_files(root: Path, files: list[str], use_cache: bool = True) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
     """Read every file, through the cache where it is fresh."""
     from .cache import cached_read
 
-    return cached_read(root, files, read_file)
+    if not use_cache:
+        return read_many(root, files)
+    return cached_read(root, files, read_many)
+
+
+_SORT_KEY = operator.attrgetter("sort_key")
 
 
 def load_notebook(
@@ -214,16 +266,17 @@ def load_notebook(
     *,
     env: dict[str, str] | None = None,
     use_cache: bool = True,
-    progress: Callable[[int, int], None] | None = None,
+    check: bool = True,
 ) -> Notebook:
-    """Read a whole notebook into records, with every problem found as a diagnostic."""
+    """Read a whole notebook into records, with every problem found as a diagnostic.
+
+    ``check=False`` skips the checks across notes (references, unique ids), for
+    commands that only query: each file's own problems are still reported.
+    """
     root = Path(root)
     config, diagnostics = load_config(root, env)
     files = list_note_files(root)
-    if use_cache:
-        results = read_files(root, files)
-    else:
-        results = {rel: read_file(root, rel) for rel in files}
+    results = read_files(root, files, use_cache)
     people: dict[str, Person] = {}
     orgs: dict[str, Org] = {}
     conversations: list[Conversation] = []
@@ -240,8 +293,9 @@ def load_notebook(
             orgs[note.slug] = note
         else:
             conversations.append(note)
-    conversations.sort(key=lambda c: c.sort_key)
+    conversations.sort(key=_SORT_KEY)
     notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files)
-    notebook.diagnostics.extend(checks.run_checks(notebook))
+    if check:
+        notebook.diagnostics.extend(checks.run_checks(notebook))
     notebook.diagnostics.sort(key=Diagnostic.sort_key)
     return notebook

@@ -9,18 +9,20 @@ can point at the exact place.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
 from .diagnostics import Diagnostic
-from .parse import Path
+from .parse import FrontMatter, Path, read_note
 from .schema import Duration
 
 Locs = dict[Path, tuple[int, int]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NextTurn:
     """Whose move it is after a conversation, and by when."""
 
@@ -30,7 +32,7 @@ class NextTurn:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Commitment:
     """A promise made in a conversation."""
 
@@ -45,7 +47,7 @@ class Commitment:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Referral:
     """A recommendation or introduction made in a conversation."""
 
@@ -59,8 +61,47 @@ class Referral:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class _Source:
+    """Lazy access to a note's body and field positions, re-read from its file on demand.
+
+    Records stay small (the cache and every query carry thousands of them);
+    the body and positions are needed only for a page, a brief or an error.
+    """
+
+    __slots__ = ()
+    src: str
+
+    @property
+    def body(self) -> str:
+        """The note's Markdown body, as the file holds it now."""
+        return source_of(self.src).body
+
+    @property
+    def locs(self) -> Locs:
+        """``{field path: (line, column)}`` of every value in the front matter."""
+        return source_of(self.src).locs
+
+
+@lru_cache(maxsize=2048)
+def _source_cached(src: str, size: int, mtime_ns: int) -> FrontMatter:  # noqa: ARG001 - cache key
+    try:
+        raw = open(src, "rb").read()
+    except OSError:
+        return FrontMatter(None)
+    return read_note(raw, src)
+
+
+def source_of(src: str) -> FrontMatter:
+    """The parsed file behind a record (memoized by size and modification time)."""
+    try:
+        st = os.stat(src)
+    except OSError:
+        return FrontMatter(None)
+    return _source_cached(src, st.st_size, st.st_mtime_ns)
+
+
+@dataclass(frozen=True)
+class Person(_Source):
     slug: str
     path: str
     name: str
@@ -74,10 +115,10 @@ class Person:
     cadence: Duration | None = None
     team: bool = False
     private: bool | None = None
-    body: str = ""
+    cadence_line: int = 1
+    src: str = field(default="", compare=False, repr=False)
     body_line: int = 1
-    locs: Locs = field(default_factory=dict, compare=False, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    links: tuple[tuple[str, int, int], ...] = ()
 
     kind = "person"
 
@@ -86,8 +127,8 @@ class Person:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Org:
+@dataclass(frozen=True)
+class Org(_Source):
     slug: str
     path: str
     name: str
@@ -95,10 +136,9 @@ class Org:
     website: str | None = None
     tags: tuple[str, ...] = ()
     private: bool | None = None
-    body: str = ""
+    src: str = field(default="", compare=False, repr=False)
     body_line: int = 1
-    locs: Locs = field(default_factory=dict, compare=False, repr=False)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    links: tuple[tuple[str, int, int], ...] = ()
 
     kind = "org"
 
@@ -107,8 +147,8 @@ class Org:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Conversation:
+@dataclass(frozen=True)
+class Conversation(_Source):
     slug: str
     path: str
     date: dt.date
@@ -126,16 +166,14 @@ class Conversation:
     commitments: tuple[Commitment, ...] = ()
     closes: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
-    body: str = ""
+    src: str = field(default="", compare=False, repr=False)
     body_line: int = 1
-    locs: Locs = field(default_factory=dict, compare=False, repr=False)
+    links: tuple[tuple[str, int, int], ...] = ()
 
     kind = "conversation"
 
-    @property
-    def sort_key(self) -> tuple[dt.date, dt.datetime, str]:
-        """Chronological order: date, then time of day, then path."""
-        return (self.date, self.time or dt.datetime.combine(self.date, dt.time.min), self.path)
+    # Chronological order: (date ordinal, second of the day, path); set by the loader.
+    sort_key: tuple[int, int, str] = field(default=(0, 0, ""), compare=False, repr=False)
 
     @property
     def line(self) -> int:

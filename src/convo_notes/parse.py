@@ -53,6 +53,18 @@ class _ComposeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     yaml_implicit_resolvers: dict[str, list[Any]] = {}
 
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: ARG002
+        # Called for every untagged node; without implicit resolvers the answer
+        # depends on the node kind alone, so skip PyYAML's generic lookup.
+        return _DEFAULT_TAGS[kind]
+
+
+_DEFAULT_TAGS = {
+    ScalarNode: _STANDARD_TAG + "str",
+    SequenceNode: _STANDARD_TAG + "seq",
+    MappingNode: _STANDARD_TAG + "map",
+}
+
 
 class Quoted(str):
     """A scalar that was quoted in the source (``"true"`` is text, not a boolean)."""
@@ -162,6 +174,9 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
         if exc.context and exc.context not in problem:
             problem = f"{problem} ({exc.context})"
         line0, col0 = (mark.line, mark.column) if mark is not None else (0, 0)
+        lines = yaml_text.split("\n")
+        if line0 < len(lines) and "\t" in lines[line0][: len(lines[line0]) - len(lines[line0].lstrip())]:
+            problem += "; YAML cannot be indented with tabs: use spaces"
         return diag(line0, col0, "yaml-syntax", f"YAML syntax: {problem}")
     except (yaml.YAMLError, RecursionError, ValueError) as exc:  # e.g. libyaml's plain errors
         return diag(0, 0, "yaml-syntax", f"YAML syntax: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}")
@@ -180,7 +195,7 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
 
 def _scan_depth(yaml_text: str) -> tuple[int, int] | None:
     """Position where nesting passes MAX_DEPTH, using only libyaml's iterative parser."""
-    depth = 0
+    depth = -1  # the top-level mapping is level 0, as in _Walker
     try:
         for event in yaml.parse(yaml_text, Loader=_ComposeLoader):
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -229,17 +244,18 @@ class _Walker:
         if depth > MAX_DEPTH:
             raise self._refuse(node, "yaml-too-large", f"front matter nests deeper than {MAX_DEPTH} levels")
         tag = node.tag
+        mark = node.start_mark
+        self.locs[at] = (mark.line + self.offset + 1, mark.column + 1)
         if tag not in _ALLOWED_TAGS:
             shown = "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
             raise self._refuse(node, "yaml-tag", f"YAML tag `{shown}` is not allowed (tags are never run)")
-        self.locs[at] = self._pos(node)
-        if isinstance(node, ScalarNode):
+        if type(node) is ScalarNode:
             if node.style:  # quoted, literal or folded
                 return Quoted(node.value)
             return None if node.value in _NULLS else node.value
-        if isinstance(node, SequenceNode):
+        if type(node) is SequenceNode:
             return [self.walk(item, at + (i,), depth + 1) for i, item in enumerate(node.value)]
-        if isinstance(node, MappingNode):
+        if type(node) is MappingNode:
             out: dict[str, Value] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _STANDARD_TAG + "merge" or (

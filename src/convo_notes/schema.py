@@ -40,7 +40,7 @@ class Field:
     fields: tuple["Field", ...] = ()  # for "mapping" and "mappings"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Duration:
     """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``."""
 
@@ -278,7 +278,8 @@ def _people(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, 
         if slug is not None and slug not in out:
             out.append(slug)
     if not out:
-        checker.report(at, "missing-field", f"`{spec.name}` needs at least one person slug")
+        if all(item is None for item in items):
+            checker.report(at, "missing-field", f"`{spec.name}` needs at least one person slug")
         return None
     return tuple(out)
 
@@ -441,13 +442,34 @@ def json_schema(kind: str) -> dict[str, Any]:
     }
 
 
+TYPE_LABELS = {
+    "string": "text",
+    "strings": "text, or a list of text",
+    "list": "list of text",
+    "date": "date `YYYY-MM-DD`",
+    "datetime": "date, or date-time `YYYY-MM-DDTHH:MM`",
+    "bool": "`true` or `false`",
+    "slug": "slug",
+    "person": "person slug or `me`",
+    "people": "person slug, or a list of them",
+    "turn": "`me`, `them` or a person slug",
+    "org": "org slug",
+    "duration": "duration (`14d`, `2w`, `3m`, `1y`)",
+    "ids": "list of commitment ids",
+    "recommends": "person or org slug, or free text",
+    "mapping": "mapping",
+    "mappings": "list of mappings",
+}
+
+
 def markdown_table(kind: str) -> str:
     """The format reference table of one kind, as Markdown."""
     rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
 
     def add(fields: tuple[Field, ...], prefix: str) -> None:
         for spec in fields:
-            kind_text = spec.type if not spec.choices else " \\| ".join(f"`{c}`" for c in spec.choices)
+            kind_text = TYPE_LABELS.get(spec.type, spec.type) if not spec.choices else \
+                " \\| ".join(f"`{c}`" for c in spec.choices)
             rows.append(f"| `{prefix}{spec.name}` | {kind_text} | {'yes' if spec.required else 'no'} "
                         f"| {spec.description} |")
             if spec.fields:
