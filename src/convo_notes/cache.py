@@ -20,12 +20,14 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
 
 FORMAT = 1
+RACY_NS = 2_000_000_000  # entries for files modified this close to the cache write are re-read
 _MODULES = ("parse.py", "schema.py", "loader.py", "model.py", "diagnostics.py", "cache.py")
 
 
@@ -73,16 +75,25 @@ def _load(path: Path, stamp: tuple[Any, ...]) -> dict[str, Any]:
             gc.enable()
     if not isinstance(data, dict) or data.get("stamp") != stamp or not isinstance(data.get("entries"), dict):
         return {}
-    return data["entries"]
+    # "Racily clean" entries (as git calls them): a file modified within the timestamp
+    # granularity of the cache's own writing could change again without its mtime moving.
+    # Such entries are read again rather than trusted.
+    racy_after = int(data.get("written_ns", 0)) - RACY_NS
+    return {rel: entry for rel, entry in data["entries"].items() if entry[0][1] < racy_after}
 
 
 def _save(path: Path, stamp: tuple[Any, ...], entries: dict[str, Any]) -> None:
+    _dump(path, {"stamp": stamp, "written_ns": time.time_ns(), "entries": entries})
+
+
+def _dump(path: Path, data: Any) -> None:
+    """Write a pickle atomically (temp file + rename); failure only costs speed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"stamp": stamp, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
@@ -91,38 +102,56 @@ def _save(path: Path, stamp: tuple[Any, ...], entries: dict[str, Any]) -> None:
         return
 
 
-def cached_read(root: Path, files: list[str],
+def cached_read(root: Path, files: dict[str, tuple[int, int, int]],
                 read_many: Callable[[Path, list[str]], dict[str, Any]]) -> dict[str, Any]:
-    """``read_many(root, files)``, reading only the files whose cache entry is stale."""
+    """``read_many(root, files)``, reading only the files whose cache entry is stale.
+
+    ``files`` maps each relative path to its (size, mtime_ns, inode) as scanned just now.
+    """
     target = cache_file(root)
     if target is None:
-        return read_many(root, files)
+        return read_many(root, list(files))
     stamp = _code_stamp()
     old = _load(target, stamp)
     entries: dict[str, Any] = {}
     results: dict[str, Any] = {}
     misses: list[str] = []
-    keys: dict[str, Any] = {}
-    base = str(root)
-    for rel in files:
-        try:
-            st = os.stat(os.path.join(base, rel))
-            key = (st.st_size, st.st_mtime_ns, st.st_ino)
-        except OSError:
-            key = None
+    for rel, key in files.items():
         hit = old.get(rel)
-        if hit is not None and key is not None and hit[0] == key:
+        if hit is not None and hit[0] == key:
             results[rel] = hit[1]
             entries[rel] = hit
         else:
             misses.append(rel)
-            keys[rel] = key
     if misses:
         fresh = read_many(root, misses)
         results.update(fresh)
         for rel, result in fresh.items():
-            if keys[rel] is not None:
-                entries[rel] = (keys[rel], result)
+            entries[rel] = (files[rel], result)
     if misses or len(old) != len(entries):
         _save(target, stamp, entries)
     return results
+
+
+def cached_file(root: Path, rel: str, read: Callable[[Path], Any]) -> Any:
+    """``read(root)`` for one small file (``convo.yml``), memoized by its size, mtime and inode."""
+    target = cache_file(root)
+    try:
+        st = os.stat(os.path.join(root, rel))
+        key: Any = (st.st_size, st.st_mtime_ns, st.st_ino)
+    except OSError:
+        key = None
+    if target is None or key is None or st.st_mtime_ns > time.time_ns() - RACY_NS:
+        return read(root)
+    memo = target.with_name(target.stem + "-" + rel.replace("/", "_") + ".pickle")
+    stamp = _code_stamp()
+    try:
+        with open(memo, "rb") as fh:
+            data = pickle.load(fh)
+        if data["stamp"] == stamp and data["key"] == key:
+            return data["value"]
+    except Exception:  # noqa: BLE001 - missing or unreadable: read the file
+        pass
+    value = read(root)
+    _dump(memo, {"stamp": stamp, "key": key, "value": value})
+    return value

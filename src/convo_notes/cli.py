@@ -118,7 +118,28 @@ def complete_person(ctx: click.Context, param: click.Parameter, incomplete: str)
     return [CompletionItem(n) for n in names if n.startswith(incomplete)]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands live in other modules, imported only when that command runs.
+
+    ``convo due`` then pays for importing the agenda commands alone, not the
+    site, calendar or contacts code (click's documented lazy-loading pattern).
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            module = LAZY_COMMANDS.get(cmd_name)
+            if module:
+                _import_command_module(module)
+            else:
+                _load_commands()
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _load_commands()
+        return sorted(self.commands)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-C", "--notebook", metavar="DIR", envvar="CONVO_NOTEBOOK",
               help="The notebook directory (default: found from the current directory upward).")
 @click.option("--today", type=DATE, envvar="CONVO_TODAY", metavar="YYYY-MM-DD",
@@ -225,7 +246,6 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every failure to an exit code and one line."""
-    _load_commands()
     try:
         cli.main(args=argv, prog_name="convo", standalone_mode=False)
     except click.exceptions.Abort:
@@ -251,12 +271,24 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(0)
 
 
-def _load_commands() -> None:
-    """Import the modules that add commands to the group (each owns its commands)."""
+def _import_command_module(name: str) -> None:
     import importlib
 
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"convo_notes.{name}")
+    importlib.import_module(f"convo_notes.{name}")
+
+
+def _load_commands() -> None:
+    """Import every module that adds commands to the group (each owns its commands)."""
+    for name in {*COMMAND_MODULES, *LAZY_COMMANDS.values()}:
+        _import_command_module(name)
+
+
+# Which module defines each command; importing the module registers it on `cli`.
+LAZY_COMMANDS: dict[str, str] = {
+    "due": "cli_agenda", "threads": "cli_agenda", "brief": "cli_agenda", "new": "cli_agenda",
+    "done": "cli_agenda", "watch": "cli_agenda", "referrals": "cli_referrals",
+    "init": "cli_tools", "schema": "cli_tools", "ics": "cli_tools", "import": "cli_tools", "export": "cli_tools",
+}
 
 
 # Modules that add their commands to the group when imported.

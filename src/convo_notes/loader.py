@@ -11,7 +11,9 @@ from __future__ import annotations
 import operator
 import os
 import re
+import sys
 from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 from . import checks
@@ -58,23 +60,53 @@ def note_kind(rel: str) -> str:
     return "conversation"
 
 
+FileKey = tuple[int, int, int]  # size, modification time (ns), inode
+
+
+def scan_note_files(root: Path) -> dict[str, FileKey]:
+    """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
+    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``."""
+    found: dict[str, FileKey] = {}
+    stack = [(str(root / NOTES_DIR), NOTES_DIR)]
+    while stack:
+        folder, rel_folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append((entry.path, f"{rel_folder}/{name}"))
+                elif name.endswith(".md"):
+                    st = entry.stat()
+                    found[f"{rel_folder}/{name}"] = (st.st_size, st.st_mtime_ns, entry.inode())
+            except OSError:
+                continue
+    return dict(sorted(found.items()))
+
+
 def list_note_files(root: Path) -> list[str]:
-    """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative, sorted."""
-    notes = root / NOTES_DIR
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(notes):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        for name in filenames:
-            if name.endswith(".md") and not name.startswith("."):
-                out.append(f"{rel_dir}/{name}")
-    out.sort()
-    return out
+    """Every ``.md`` file under ``notes/``, relative posix paths, sorted."""
+    return list(scan_note_files(root))
 
 
 def load_config(root: Path, env: dict[str, str] | None = None) -> tuple[Config, list[Diagnostic]]:
-    """Read ``convo.yml`` (optional) and apply ``CONVO_ME``."""
+    """Read ``convo.yml`` (optional, through the cache) and apply ``CONVO_ME``."""
+    from .cache import cached_file
+
     env = os.environ if env is None else env
+    config, problems = cached_file(root, CONFIG_FILE, _read_config)
+    config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw))
+    if env.get("CONVO_ME"):
+        config.me = env["CONVO_ME"]
+    return config, list(problems)
+
+
+def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     config = Config()
     problems: list[Diagnostic] = []
     path = root / CONFIG_FILE
@@ -110,8 +142,6 @@ def load_config(root: Path, env: dict[str, str] | None = None) -> tuple[Config, 
         aliases = topics.get("aliases") if isinstance(topics, dict) else None
         if isinstance(aliases, dict):
             config.topic_aliases = {str(k).lower(): str(v).lower() for k, v in aliases.items() if isinstance(v, str)}
-    if env.get("CONVO_ME"):
-        config.me = env["CONVO_ME"]
     return config, problems
 
 
@@ -133,8 +163,8 @@ def wiki_links(body: str, body_line: int) -> tuple[tuple[str, int, int], ...]:
     )
 
 
-def build_record(rel: str, fm: FrontMatter, src: str = "") -> tuple[Note | None, list[Diagnostic]]:
-    """Check one parsed note against the schema and build its record (``src``: its absolute path)."""
+def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None, list[Diagnostic]]:
+    """Check one parsed note against the schema and build its record (``root``: the notebook folder)."""
     kind = note_kind(rel)
     slug = rel.rsplit("/", 1)[-1][:-3]
     problems = list(fm.diagnostics)
@@ -145,7 +175,7 @@ def build_record(rel: str, fm: FrontMatter, src: str = "") -> tuple[Note | None,
         return None, problems
     values, more = coerce(kind, rel, fm)
     problems.extend(more)
-    common = dict(slug=slug, path=rel, src=src, body_line=fm.body_line, links=wiki_links(fm.body, fm.body_line))
+    common = dict(slug=slug, path=rel, root=root, body_line=fm.body_line, links=wiki_links(fm.body, fm.body_line))
     if kind == "person":
         if "name" not in values:
             values["name"] = slug
@@ -205,18 +235,22 @@ def build_record(rel: str, fm: FrontMatter, src: str = "") -> tuple[Note | None,
 def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
     """Read and check one note file; an unexpected failure becomes one ``internal-error``."""
     CURRENT_FILE["path"] = rel
-    src = str(root / rel)
     try:
-        raw = open(src, "rb").read()
+        raw = open(os.path.join(root, rel), "rb").read()
     except OSError as exc:
         return None, [Diagnostic(rel, 1, 1, "not-utf8" if isinstance(exc, UnicodeError) else "internal-error",
                                  f"cannot read file: {exc.strerror or exc}")]
     try:
-        return build_record(rel, read_note(raw, rel), src)
+        return build_record(rel, read_note(raw, rel), _shared(str(root)))
     except Exception as exc:  # a bug in a check must not hide the rest of the notebook
         return None, [Diagnostic(rel, 1, 1, "internal-error",
                                  f"internal error while reading this note ({type(exc).__name__}: {exc}); "
                                  "please report it")]
+
+
+def _shared(text: str) -> str:
+    """One string object per distinct value, so the cache stores it once (pickle memoizes by identity)."""
+    return sys.intern(text)
 
 
 PARALLEL_MIN = 1_500  # below this many files a second process costs more than it saves
@@ -249,12 +283,13 @@ def read_many(root: Path, rels: list[str]) -> dict[str, tuple[Note | None, list[
     return results
 
 
-def read_files(root: Path, files: list[str], use_cache: bool = True) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+def read_files(root: Path, files: dict[str, FileKey], use_cache: bool = True,
+               ) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
     """Read every file, through the cache where it is fresh."""
     from .cache import cached_read
 
     if not use_cache:
-        return read_many(root, files)
+        return read_many(root, list(files))
     return cached_read(root, files, read_many)
 
 
@@ -275,8 +310,9 @@ def load_notebook(
     """
     root = Path(root)
     config, diagnostics = load_config(root, env)
-    files = list_note_files(root)
-    results = read_files(root, files, use_cache)
+    keyed = scan_note_files(root)
+    files = list(keyed)
+    results = read_files(root, keyed, use_cache)
     people: dict[str, Person] = {}
     orgs: dict[str, Org] = {}
     conversations: list[Conversation] = []

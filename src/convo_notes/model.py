@@ -69,7 +69,13 @@ class _Source:
     """
 
     __slots__ = ()
-    src: str
+    root: str
+    path: str
+
+    @property
+    def src(self) -> str:
+        """The note's absolute file path."""
+        return os.path.join(self.root, self.path)
 
     @property
     def body(self) -> str:
@@ -116,7 +122,7 @@ class Person(_Source):
     team: bool = False
     private: bool | None = None
     cadence_line: int = 1
-    src: str = field(default="", compare=False, repr=False)
+    root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
 
@@ -136,7 +142,7 @@ class Org(_Source):
     website: str | None = None
     tags: tuple[str, ...] = ()
     private: bool | None = None
-    src: str = field(default="", compare=False, repr=False)
+    root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
 
@@ -166,7 +172,7 @@ class Conversation(_Source):
     commitments: tuple[Commitment, ...] = ()
     closes: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
-    src: str = field(default="", compare=False, repr=False)
+    root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -168,7 +169,7 @@ class _Checker:
 
 def _expect_text(checker: _Checker, spec: Field, raw: Value, at: Path, shape: str = "text") -> str | None:
     if isinstance(raw, str):
-        return raw
+        return str(raw) if type(raw) is not str else raw  # records hold plain str, not Quoted
     got = "a list" if isinstance(raw, list) else "a mapping"
     checker.report(at, "wrong-type", f"`{spec.name}` must be {shape}, not {got}")
     return None
@@ -261,7 +262,7 @@ def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
         checker.report(at, "bad-slug",
                        f"`{text}` is not a slug (lowercase letters, digits and hyphens, e.g. `{slugify(text) or 'dana-reyes'}`)")
         return None
-    return text
+    return sys.intern(text)  # slugs repeat across notes: one object each, stored once in the cache
 
 
 def _person(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
