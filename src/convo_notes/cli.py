@@ -82,9 +82,37 @@ class State:
     def notebook(self, check: bool = False) -> Notebook:
         """The notebook; ``check=True`` also runs the checks across notes (validate, show)."""
         if self._notebook is None or (check and not self._checked):
-            self._notebook = load_notebook(self.root, check=check)
+            with TerminalProgress("Reading notes") as progress:
+                self._notebook = load_notebook(self.root, check=check, progress=progress)
             self._checked = check
         return self._notebook
+
+
+class TerminalProgress:
+    """A progress bar on stderr for long reads, shown only on a terminal and for large batches."""
+
+    MIN_TOTAL = 2_000
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.shown = 0
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_TOTAL or not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 class DateType(click.ParamType):
@@ -292,4 +320,4 @@ LAZY_COMMANDS: dict[str, str] = {
 
 
 # Modules that add their commands to the group when imported.
-COMMAND_MODULES: list[str] = ["cli_referrals", "cli_tools", "cli_agenda"]
+COMMAND_MODULES: list[str] = ["cli_referrals", "cli_tools", "cli_agenda", "cli_site"]

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from . import checks
 from .diagnostics import CURRENT_FILE, Diagnostic
@@ -260,37 +260,56 @@ def _read_chunk(root: Path, rels: list[str]) -> list[tuple[Note | None, list[Dia
     return [read_file(root, rel) for rel in rels]
 
 
-def read_many(root: Path, rels: list[str]) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
-    """Read many files; on a multi-core POSIX machine a large batch is split across processes."""
+Progress = Callable[[int, int], None]  # (files done, files in all)
+
+
+def _read_serial(root: Path, rels: list[str], progress: Progress | None, scale: int = 1,
+                 total: int = 0) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+    out = {}
+    for i, rel in enumerate(rels):
+        out[rel] = read_file(root, rel)
+        if progress is not None and i % 200 == 199:
+            progress(min((i + 1) * scale, total or len(rels)), total or len(rels))
+    return out
+
+
+def read_many(root: Path, rels: list[str], progress: Progress | None = None,
+              ) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+    """Read many files; on a multi-core POSIX machine a large batch is split across processes.
+
+    ``progress(done, total)`` is called now and then (estimated from this process's share).
+    """
     workers = min(os.cpu_count() or 1, 4)
     if len(rels) < PARALLEL_MIN or workers < 2:
-        return {rel: read_file(root, rel) for rel in rels}
+        return _read_serial(root, rels, progress)
     import multiprocessing as mp  # imported here: most commands never need it
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    if len(rels) < PARALLEL_MIN or workers < 2 or "fork" not in mp.get_all_start_methods():
-        return {rel: read_file(root, rel) for rel in rels}
+    if "fork" not in mp.get_all_start_methods():
+        return _read_serial(root, rels, progress)
     chunks = [rels[i::workers] for i in range(workers)]
     try:
         with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
             futures = [pool.submit(_read_chunk, root, chunk) for chunk in chunks[1:]]
-            results = {rel: read_file(root, rel) for rel in chunks[0]}
+            results = _read_serial(root, chunks[0], progress, workers, len(rels))
             for chunk, future in zip(chunks[1:], futures):
                 results.update(zip(chunk, future.result()))
     except (OSError, BrokenProcessPool):  # no processes to be had: read them here
-        return {rel: read_file(root, rel) for rel in rels}
+        return _read_serial(root, rels, progress)
+    if progress is not None:
+        progress(len(rels), len(rels))
     return results
 
 
 def read_files(root: Path, files: dict[str, FileKey], use_cache: bool = True,
-               ) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+               progress: Progress | None = None) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
     """Read every file, through the cache where it is fresh."""
     from .cache import cached_read
 
     if not use_cache:
-        return read_many(root, list(files))
-    return cached_read(root, files, read_many)
+        return read_many(root, list(files), progress)
+    return cached_read(root, files, lambda root, rels: read_many(root, rels, progress))
 
 
 _SORT_KEY = operator.attrgetter("sort_key")
@@ -302,6 +321,7 @@ def load_notebook(
     env: dict[str, str] | None = None,
     use_cache: bool = True,
     check: bool = True,
+    progress: Progress | None = None,
 ) -> Notebook:
     """Read a whole notebook into records, with every problem found as a diagnostic.
 
@@ -312,7 +332,7 @@ def load_notebook(
     config, diagnostics = load_config(root, env)
     keyed = scan_note_files(root)
     files = list(keyed)
-    results = read_files(root, keyed, use_cache)
+    results = read_files(root, keyed, use_cache, progress)
     people: dict[str, Person] = {}
     orgs: dict[str, Org] = {}
     conversations: list[Conversation] = []
