@@ -398,7 +398,11 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "strings": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
     "list": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
     "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-    "datetime": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?)?$"},
+    # A date (checked as a real date by editors that assert `format`), or a date-time.
+    "datetime": {"type": "string", "anyOf": [
+        {"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        {"pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"},
+    ]},
     "bool": {"type": "boolean"},
     "slug": {"type": "string", "pattern": SLUG_RE.pattern},
     "person": {"type": "string", "pattern": SLUG_RE.pattern},

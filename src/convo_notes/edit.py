@@ -1,0 +1,388 @@
+"""Safe edits to a notebook: mark one commitment done, start a new conversation note.
+
+Users edit these files by hand every day, so an edit made by ``convo`` must
+look like one made by a careful person: :func:`insert_done` adds one
+``done:`` line to one commitment and leaves every other byte of the file as it
+was (comments, key order, quoting, indentation, CRLF line ends, a BOM, the
+trailing newline). It finds the place from the YAML parser's own positions on
+the original text, then re-parses the result and refuses unless exactly that
+one field changed.
+
+Writes are atomic (:func:`atomic_write`): a temporary file in the same
+directory, fsync, the original's permissions, and ``os.replace``; the write is
+refused when the file changed on disk since it was read.
+
+New notes (:func:`plan_new_note`, :func:`create_new_note`) come from Jinja
+templates: the packaged ``templates/*.md``, overridable by the notebook's own
+``templates/`` folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .agenda import SETTLED, Thread, closed_ids, commitment_state, threads
+from .diagnostics import did_you_mean
+from .fsutil import FileChanged, atomic_write
+from .loader import build_record
+from .model import Commitment, Conversation, Notebook
+from .parse import read_note
+from .schema import SLUG_RE, slugify
+from .yamlwrite import yaml_value
+
+TEMPLATES_DIR = "templates"
+CONVERSATIONS_DIR = "notes/conversations"
+PEOPLE_DIR = "notes/people"
+
+
+class EditRefused(Exception):
+    """The edit cannot be made safely; the message says why (exit code 1)."""
+
+
+class NotFound(LookupError):
+    """No commitment (or person) matches what was asked for (exit code 2)."""
+
+
+# --- finding a commitment ------------------------------------------------------------
+
+_PATH_LINE = re.compile(r"^(?P<path>.+\.md):(?P<line>\d+)$")
+
+
+def commitment_span(conv: Conversation, c: Commitment) -> tuple[int, int]:
+    """First and last file line of a commitment's fields."""
+    lines = [line for at, (line, _col) in conv.locs.items()
+             if len(at) >= 2 and at[0] == "commitments" and at[1] == c.index]
+    return (min(lines, default=c.line), max(lines, default=c.line))
+
+
+def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Conversation, Commitment]:
+    """The commitment named by ``ref``: its ``id``, or ``PATH:LINE`` of any line of it.
+
+    PATH may be relative to the notebook, to ``cwd``, or absolute.
+    Raises :class:`NotFound` with a helpful message.
+    """
+    match = _PATH_LINE.match(ref)
+    if match is None:
+        for conv in nb.conversations:
+            for c in conv.commitments:
+                if c.id == ref:
+                    return conv, c
+        ids = [c.id for conv in nb.conversations for c in conv.commitments if c.id]
+        raise NotFound(f"no commitment has `id: {ref}`{did_you_mean(ref, ids)}; "
+                       "give its id or PATH:LINE as `convo due` shows it")
+    rel = notebook_relative(nb.root, match["path"], cwd)
+    line = int(match["line"])
+    found = next((c for c in nb.conversations if c.path == rel), None)
+    if found is None:
+        known = rel in nb.files
+        why = "cannot be read as a conversation (run `convo validate`)" if known else "no such note"
+        raise NotFound(f"{rel}: {why}")
+    for c in found.commitments:
+        first, last = commitment_span(found, c)
+        if c.line == line or first <= line <= last:
+            return found, c
+    where = ", ".join(str(c.line) for c in found.commitments) or "none"
+    raise NotFound(f"{rel}:{line}: no commitment on that line (commitments of this note start on lines: {where})")
+
+
+def notebook_relative(root: Path, path: str, cwd: Path | None = None) -> str:
+    """``path`` as a posix path relative to the notebook root."""
+    candidate = Path(path)
+    for absolute in ((candidate,) if candidate.is_absolute() else ((cwd or Path.cwd()) / candidate, root / candidate)):
+        if absolute.exists():
+            try:
+                return absolute.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                continue
+    return path.replace(os.sep, "/")
+
+
+# --- the byte-exact edit ---------------------------------------------------------------
+
+class _Loader(yaml.SafeLoader):
+    """The pure-Python composer (its marks index characters of the original text), no typing."""
+
+    yaml_implicit_resolvers: dict[str, list[Any]] = {}
+
+
+_FIRST = re.compile(r"---[ \t]*(\r\n|\n)")
+_CLOSE = re.compile(r"^---[ \t]*\r?$", re.M)
+
+
+def _front_matter(text: str) -> tuple[str, int]:
+    """The YAML text of a note and where it starts, on the original (CRLF-preserving) text."""
+    first = _FIRST.match(text)
+    if first is None:
+        raise EditRefused("the note does not start with a `---` line")
+    close = _CLOSE.search(text, first.end())
+    if close is None:
+        raise EditRefused("the note's front matter is never closed by a `---` line")
+    return text[first.end():close.start()], first.end()
+
+
+def _last_leaf(node: Node) -> Node:
+    """The last scalar (or flow collection) inside a block collection: where its text really ends."""
+    while isinstance(node, (MappingNode, SequenceNode)) and not node.flow_style and node.value:
+        node = node.value[-1][1] if isinstance(node, MappingNode) else node.value[-1]
+    return node
+
+
+def insert_done(raw: bytes, index: int, day: dt.date) -> bytes:
+    """``raw`` with ``done: DAY`` added to its ``index``-th commitment and no other byte changed.
+
+    Block-style entries get a new line ``done: DAY`` after their last line, at
+    their keys' indentation and with the file's line end; flow-style entries
+    (``{what: ..., due: ...}``) get ``, done: DAY`` after their last value.
+    Raises :class:`EditRefused` when that cannot be done safely.
+    """
+    checked = read_note(raw, "note")  # the safe parser first: it refuses hostile YAML
+    if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
+        first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
+        raise EditRefused(f"the note's front matter cannot be read ({first})")
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    try:
+        text = raw[len(bom):].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditRefused(f"the file is not UTF-8 text ({exc.reason})") from None
+    yaml_text, start = _front_matter(text)
+    try:
+        root = yaml.compose(yaml_text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    items = None
+    if isinstance(root, MappingNode):
+        for key, value in root.value:
+            if isinstance(key, ScalarNode) and key.value == "commitments" and isinstance(value, SequenceNode):
+                items = value.value
+    if items is None or not 0 <= index < len(items) or not isinstance(items[index], MappingNode):
+        raise EditRefused(f"the note has no commitment number {index + 1}")
+    entry = items[index]
+    for key, value in entry.value:
+        if isinstance(key, ScalarNode) and key.value == "done":
+            line = value.start_mark.line + text.count("\n", 0, start) + 1
+            raise EditRefused(f"this commitment already has a `done:` field (line {line}); "
+                              "fill in its date there")
+    if not entry.value:
+        raise EditRefused("this commitment is an empty mapping")
+    stamp = day.isoformat()
+    leaf = _last_leaf(entry.value[-1][1])
+    end = start + leaf.end_mark.index
+    if entry.flow_style:
+        new_text = text[:end] + f", done: {stamp}" + text[end:]
+    else:
+        indent = entry.value[0][0].start_mark.column
+        line_start = text.rfind("\n", 0, end) + 1
+        if text[line_start:end].strip(" \t") == "" and line_start > start + leaf.start_mark.index:
+            at = line_start  # the value ended with its line break (a block scalar): insert right here
+        else:
+            newline = text.find("\n", end)
+            at = len(text) if newline < 0 else newline + 1
+        eol = "\r\n" if text[:at].endswith("\r\n") else "\n"
+        new_text = text[:at] + " " * indent + f"done: {stamp}" + eol + text[at:]
+    result = bom + new_text.encode("utf-8")
+    _verify(raw, result, index, stamp)
+    return result
+
+
+def _verify(old: bytes, new: bytes, index: int, stamp: str) -> None:
+    """Refuse unless the real parser reads ``new`` as ``old`` plus that one ``done`` field."""
+    before = read_note(old, "note")
+    after = read_note(new, "note")
+    if before.data is None or after.data is None:
+        raise EditRefused("the note's front matter cannot be read before or after the edit")
+    expected = json.loads(json.dumps(before.data))
+    try:
+        expected["commitments"][index]["done"] = stamp
+    except (KeyError, IndexError, TypeError):
+        raise EditRefused("could not locate the commitment in the parsed note") from None
+    if json.loads(json.dumps(after.data)) != expected or after.body != before.body \
+            or any(d.severity == "error" for d in after.diagnostics):
+        raise EditRefused("the edit would change more than this commitment (an unusual layout, "
+                          "such as a YAML anchor or alias?); add the `done:` line by hand")
+
+
+# --- atomic writes ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DoneResult:
+    """What :func:`mark_done` changed."""
+
+    path: str
+    line: int  # the file line of the new `done:` (or of the flow entry that got it)
+    what: str
+    day: dt.date
+
+
+def mark_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> DoneResult:
+    """Mark one commitment done on ``day`` in its file, changing only that commitment.
+
+    Refused (:class:`EditRefused`) when the note has errors, the commitment is
+    already done or closed, the file no longer holds that commitment, or the
+    file changes on disk before the write.
+    """
+    errors = [d for d in nb.diagnostics if d.path == conv.path and d.severity == "error"]
+    if errors:
+        raise EditRefused(f"{conv.path} has {len(errors)} error{'s' * (len(errors) != 1)}; fix "
+                          f"{'it' if len(errors) == 1 else 'them'} first (first: {errors[0].format()})")
+    closed = closed_ids(nb)
+    state = commitment_state(c, closed, day)
+    if state == "done":
+        raise EditRefused(f"{conv.path}:{c.line}: already done on {c.done.isoformat() if c.done else '?'}")
+    if state == "closed":
+        closer = closed[c.id or ""]
+        raise EditRefused(f"{conv.path}:{c.line}: already closed by {closer.path} ({closer.date.isoformat()})")
+    target = nb.root / conv.path
+    try:
+        stat = os.stat(target)
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise EditRefused(f"{conv.path}: cannot read the file ({exc.strerror or exc})") from None
+    record, problems = build_record(conv.path, read_note(raw, conv.path))
+    fresh = record.commitments if isinstance(record, Conversation) else ()
+    if any(d.severity == "error" for d in problems) or len(fresh) <= c.index \
+            or (fresh[c.index].what, fresh[c.index].id) != (c.what, c.id):
+        raise EditRefused(f"{conv.path} changed since it was read; run the command again")
+    if fresh[c.index].done is not None:
+        raise EditRefused(f"{conv.path}:{c.line}: already done on {fresh[c.index].done}")
+    new = insert_done(raw, c.index, day)
+    try:
+        atomic_write(target, new, raw, stat)
+    except FileChanged as exc:
+        raise EditRefused(str(exc)) from None
+    changed = next(i for i, (a, b) in enumerate(zip(raw.split(b"\n"), new.split(b"\n"), strict=False)) if a != b)
+    return DoneResult(conv.path, changed + 1, c.what, day)
+
+
+# --- new conversation notes ------------------------------------------------------------
+
+@dataclass(slots=True)
+class NewNote:
+    """A planned new conversation note, and the people stubs it needs."""
+
+    path: str  # relative to the notebook root
+    text: str
+    stubs: dict[str, str] = field(default_factory=dict)  # path -> text of each new person
+    thread: str | None = None
+
+
+def resolve_people(nb: Notebook, values: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Slugs for ``--with`` values (slugs, names or aliases; commas split), and unknown ones.
+
+    Returns ``(slugs, missing)`` where ``missing`` maps each unknown slug to a display name.
+    """
+    by_name: dict[str, str] = {}
+    for person in nb.people.values():
+        for name in (person.name, *person.aliases):
+            by_name.setdefault(name.casefold(), person.slug)
+    slugs: list[str] = []
+    missing: dict[str, str] = {}
+    for value in values:
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            slug = nb.canon(part) if part == "me" else None
+            if slug is None and part in nb.people:
+                slug = part
+            if slug is None and part.casefold() in by_name:
+                slug = by_name[part.casefold()]
+            if slug is None:
+                slug = part if SLUG_RE.match(part) else slugify(part)
+                if not slug:
+                    raise NotFound(f"`{part}` is not a person slug or name")
+                missing[slug] = part if not SLUG_RE.match(part) else part.replace("-", " ").title()
+            if slug not in slugs:
+                slugs.append(slug)
+    return slugs, missing
+
+
+def open_threads_with(nb: Notebook, slugs: list[str]) -> list[Thread]:
+    """Unsettled named threads that include everyone in ``slugs``: the ones a new note may continue."""
+    wanted = {nb.canon(s) or s for s in slugs}
+    return [t for t in threads(nb) if t.explicit and t.state != SETTLED and wanted <= set(t.people)]
+
+
+def template_env(root: Path) -> Any:
+    """Jinja environment: the notebook's ``templates/`` first, then the packaged templates."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str(root / TEMPLATES_DIR)),
+            jinja2.PackageLoader("convo_notes", "templates"),
+        ]),
+        autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+    )
+    env.filters["yaml"] = yaml_value
+    return env
+
+
+def render_template(root: Path, name: str, context: dict[str, Any]) -> str:
+    """Render template ``name``; a broken user template is :class:`EditRefused` naming its line."""
+    import jinja2
+
+    try:
+        return template_env(root).get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise EditRefused(f"{TEMPLATES_DIR}/{name}:{exc.lineno}:1: template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise EditRefused(f"{TEMPLATES_DIR}/{name}: template error: {exc}") from None
+
+
+def names_phrase(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], day: dt.date, title: str | None,
+                  thread: str | None, channel: str | None, today: dt.date) -> NewNote:
+    """The file a ``convo new`` would write (and its people stubs); nothing is written yet."""
+    names = [missing.get(s) or nb.display(s) for s in with_]
+    title = title.strip() if title and title.strip() else \
+        f"{(channel or 'conversation').capitalize()} with {names_phrase(names)}"
+    slug = f"{day.isoformat()}-{slugify(title) or 'conversation'}"
+    path = f"{CONVERSATIONS_DIR}/{day.year:04d}/{slug}.md"
+    if (nb.root / path).exists():
+        raise EditRefused(f"{path} already exists; nothing was written (choose another --title)")
+    clash = next((c for c in nb.conversations if c.slug == slug), None) or \
+        next((f for f in nb.files if f.rsplit("/", 1)[-1] == f"{slug}.md"), None)
+    if clash is not None:
+        where = clash.path if isinstance(clash, Conversation) else clash
+        raise EditRefused(f"a conversation `{slug}` already exists ({where}); choose another --title")
+    stubs: dict[str, str] = {}
+    for slug_, name in missing.items():
+        stub_path = f"{PEOPLE_DIR}/{slug_}.md"
+        if (nb.root / stub_path).exists():
+            raise EditRefused(f"{stub_path} exists but cannot be read; fix it first (`convo validate`)")
+        stubs[stub_path] = render_template(nb.root, "person.md", {"name": name, "slug": slug_, "today": today})
+    context = {
+        "title": title, "date": day, "today": today, "with": with_, "thread": thread, "channel": channel,
+        "people": [{"slug": s, "name": missing.get(s) or nb.display(s)} for s in with_],
+        "me": nb.canon("me"), "due_example": day + dt.timedelta(days=7), "slug": slug,
+    }
+    text = render_template(nb.root, "conversation.md", context)
+    return NewNote(path, text, stubs, thread)
+
+
+def create_new_note(root: Path, note: NewNote) -> list[str]:
+    """Write the stubs and the note, never overwriting a file; the paths written, in order."""
+    written: list[str] = []
+    for rel, text in [*note.stubs.items(), (note.path, note.text)]:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(target, "x", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise EditRefused(f"{rel} already exists; nothing more was written") from None
+        written.append(rel)
+    return written

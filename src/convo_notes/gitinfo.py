@@ -1,0 +1,115 @@
+"""What git knows about a notebook: when each note last changed, and who changed it.
+
+One ``git log`` run reads the whole history (newest first); the first commit
+that names a file is its last change. A notebook that is not a git repository,
+or a machine without git, simply has no history: every function returns empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import unicodedata
+from pathlib import Path
+from typing import NamedTuple
+
+from .model import Notebook
+
+_RECORD = "\x1e"  # starts each commit in the log output
+_FIELD = "\x1f"  # separates the fields of a commit header
+_FORMAT = f"{_RECORD}%aI{_FIELD}%an"
+
+
+class Change(NamedTuple):
+    """A note's last change: ``(date, author)``, the date an ISO 8601 date-time with offset."""
+
+    date: str
+    author: str
+
+
+class Edit(NamedTuple):
+    """Who last edited any of a person's notes, and in which file."""
+
+    path: str
+    date: str
+    author: str
+    team_member: str | None  # the slug of the team person whose name matches the author, if any
+
+
+def last_changes(root: Path | str, timeout: float = 30.0) -> dict[str, Change]:
+    """``{notebook-relative posix path: Change(iso date, author)}`` from one ``git log`` run.
+
+    Paths are relative to the notebook root even when the notebook is a folder
+    inside a larger repository. Files never committed are absent. Returns ``{}``
+    when ``root`` is not in a git work tree or git is not installed.
+    """
+    try:
+        proc = subprocess.run(
+            ["git", "-c", "core.quotePath=false", "-C", str(root), "log", "-z", "--name-only",
+             "--no-renames", "--relative", f"--format={_FORMAT}"],
+            capture_output=True, timeout=timeout, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if proc.returncode != 0:
+        return {}
+    return parse_log(proc.stdout.decode("utf-8", errors="replace"))
+
+
+def parse_log(output: str) -> dict[str, Change]:
+    """Parse ``git log -z --name-only --format=<_FORMAT>`` output (newest commit first)."""
+    changes: dict[str, Change] = {}
+    for record in output.split(_RECORD):
+        if not record:
+            continue
+        header, _, names = record.partition("\0")
+        date, _, author = header.partition(_FIELD)
+        for name in names.split("\0"):
+            name = name.strip("\n")
+            if name and name not in changes:
+                changes[name] = Change(date, author)
+    return changes
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name, for matching a git author to a person."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+
+
+def _moment(iso: str) -> dt.datetime:
+    """An ISO date-time as an aware datetime, so offsets compare correctly."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def team_member(nb: Notebook, author: str) -> str | None:
+    """The slug of the team person (``team: true``) whose name or alias is the git author's name."""
+    wanted = _fold(author)
+    for person in nb.people.values():
+        if person.team and wanted in {_fold(person.name), *(_fold(a) for a in person.aliases)}:
+            return person.slug
+    return None
+
+
+def last_edit_of(nb: Notebook, changes: dict[str, Change], slug: str) -> Edit | None:
+    """Who last edited a person's notes: their own file or any conversation with them.
+
+    ``changes`` comes from :func:`last_changes`; call it once per command, not per person.
+    """
+    slug = nb.canon(slug) or slug
+    paths: list[str] = []
+    if slug in nb.people:
+        paths.append(nb.people[slug].path)
+    if slug in nb.orgs:
+        paths.append(nb.orgs[slug].path)
+    paths += [c.path for c in nb.conversations if slug in {nb.canon(s) or s for s in c.with_}]
+    dated = [(_moment(changes[p].date), p) for p in paths if p in changes]
+    if not dated:
+        return None
+    _, path = max(dated)
+    change = changes[path]
+    return Edit(path, change.date, change.author, team_member(nb, change.author))
