@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .agenda import Thread, closed_ids, keep_in_touch, threads
+from .gitinfo import Edit, last_changes, last_edit_of
 from .model import Commitment, Conversation, Notebook, Org, Person, Referral
 
 EXCERPT_LINES = 3
@@ -96,6 +97,7 @@ class Brief:
     recommended: tuple[ReferralEntry, ...]  # referrals recommending them
     keep_in_touch: tuple[KeepInTouch, ...]
     history: tuple[HistoryEntry, ...]  # newest first
+    last_edit: Edit | None = None  # who last changed these notes in git (a person's own file and conversations)
 
     @property
     def is_org(self) -> bool:
@@ -211,5 +213,17 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
         they_owe=tuple(they_owe), we_owe=tuple(we_owe), sent=tuple(sent),
         interests=tuple(interests.values()), referrals_given=tuple(given),
         referrals_received=tuple(received), recommended=tuple(about), keep_in_touch=cadences,
-        history=history,
+        history=history, last_edit=_last_edit(nb, subject, people),
     )
+
+
+def _last_edit(nb: Notebook, subject: Person | Org, people: tuple[Person, ...]) -> Edit | None:
+    """The newest git change to the subject's notes (one ``git log`` run; None outside git)."""
+    changes = last_changes(nb.root)
+    if not changes:
+        return None
+    edits = [e for e in (last_edit_of(nb, changes, p.slug) for p in people) if e is not None]
+    own = changes.get(subject.path)
+    if own is not None:
+        edits.append(Edit(subject.path, own.date, own.author, None))
+    return max(edits, key=lambda e: e.date, default=None)

@@ -318,6 +318,10 @@ def brief_json(nb: Notebook, b: Brief, today: dt.date) -> dict[str, Any]:
             "recorded_by": ref(nb, b.recorders[0].slug), "source": b.last.path},
         "recorded_by": [{"person": ref(nb, r.slug), "date": r.conversation.date, "source": r.conversation.path}
                         for r in b.recorders],
+        "last_edited": None if b.last_edit is None else {
+            "date": b.last_edit.date, "author": b.last_edit.author,
+            "team_member": ref(nb, b.last_edit.team_member) if b.last_edit.team_member else None,
+            "source": b.last_edit.path},
         "threads": [thread_json(nb, t, today) for t in b.threads],
         "they_owe": [promise(p) for p in b.they_owe],
         "we_owe": [promise(p) for p in b.we_owe],
@@ -383,6 +387,9 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
                      f"{names(nb, b.recorders[0].slug)}: {b.last.title}")
         for r in b.recorders[1:]:
             lines.append(f"  {names(nb, r.slug)} last recorded one on {r.conversation.date.isoformat()}")
+    if b.last_edit is not None:
+        who = names(nb, b.last_edit.team_member) if b.last_edit.team_member else b.last_edit.author
+        lines.append(f"Notes last edited {b.last_edit.date[:10]} by {who} ({b.last_edit.path})")
 
     def section(title: str, body: list[str]) -> None:
         if body:
