@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import textwrap
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ import pytest
 
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[1]
+# Words that appear only in the sample notebook's private notes.
+SAMPLE_PRIVATE_WORDS = ("Tidewater", "Halvorsen", "Lantern", "Meridian", "Vesna", "vesna")
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +52,17 @@ def make_notebook(tmp_path: Path):
         return root
 
     return make
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Path:
+    """The sample notebook, copied outside this repository."""
+    import shutil
+
+    root = tmp_path / "nb"
+    shutil.copytree(REPO / "notes", root / "notes")
+    shutil.copy(REPO / "convo.yml", root / "convo.yml")
+    return root
 
 
 @dataclass

@@ -5,23 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import sqlite3
 
-import pytest
-
-from conftest import REPO
+from conftest import SAMPLE_PRIVATE_WORDS
 
 TODAY = "2026-11-22"
-PRIVATE_WORDS = ("Tidewater", "Halvorsen", "Lantern", "vesna-marlowe", "Vesna")
 
-
-@pytest.fixture
-def notebook(tmp_path):
-    root = tmp_path / "nb"
-    shutil.copytree(REPO / "notes", root / "notes")
-    shutil.copy(REPO / "convo.yml", root / "convo.yml")
-    return root
 
 
 def test_json_holds_every_table(cli, notebook):
@@ -42,7 +31,7 @@ def test_json_holds_every_table(cli, notebook):
     brightline = next(r for r in doc["referrals"] if r["recommends"] == "Brightline Bookkeeping")
     assert (brightline["recommends_person"], brightline["for"], brightline["by"]) == \
         (None, ["bookkeeping", "accountant"], "kim-nakamura")
-    for word in PRIVATE_WORDS:
+    for word in SAMPLE_PRIVATE_WORDS:
         assert word not in result.out
     assert json.loads(cli("-C", str(notebook), "--today", TODAY, "export", "--format", "json").out) == doc
 

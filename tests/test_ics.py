@@ -4,27 +4,17 @@ and is the same from run to run."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 
-from conftest import REPO
+from conftest import SAMPLE_PRIVATE_WORDS
 from convo_notes.agenda import open_commitments
 from convo_notes.ics import build_calendar, escape_text, fold, uid
 from convo_notes.loader import load_notebook
 
 icalendar = pytest.importorskip("icalendar")
 TODAY = "2026-11-22"
-PRIVATE_WORDS = ("Tidewater", "Halvorsen", "Lantern", "Meridian", "Vesna", "vesna")
 
-
-@pytest.fixture
-def notebook(tmp_path):
-    """The sample notebook, copied outside this repository."""
-    root = tmp_path / "nb"
-    shutil.copytree(REPO / "notes", root / "notes")
-    shutil.copy(REPO / "convo.yml", root / "convo.yml")
-    return root
 
 
 def components(text: str, kind: str = "VTODO") -> list:
@@ -54,7 +44,7 @@ def test_feed_holds_each_public_open_commitment_with_its_due_date(cli, notebook)
 def test_no_private_item_unless_asked(cli, notebook):
     public = cli("-C", str(notebook), "--today", TODAY, "ics").out
     unfolded = public.replace("\r\n ", "")
-    for word in PRIVATE_WORDS:
+    for word in SAMPLE_PRIVATE_WORDS:
         assert word not in unfolded
     everything = cli("-C", str(notebook), "--today", TODAY, "ics", "--include-private").out
     unfolded = everything.replace("\r\n ", "")

@@ -217,7 +217,8 @@ electrical  (also: Electrician)
     nb = load_notebook(street)
     assert directory(nb, "electrical", include_private=False) == []
     [public] = directory(nb, "plumbing", include_private=False)
-    assert [(p.slug, p.recommenders, len(p.recommendations)) for p in public.parties] == [("pete", 2, 2), ("quinn", 1, 1)]
+    assert [(p.slug, p.recommenders, len(p.recommendations)) for p in public.parties] == [
+        ("pete", 2, 2), ("quinn", 1, 1)]
     assert all(not r.private for p in public.parties for r in p.recommendations)
 
 
@@ -276,7 +277,8 @@ drain clearing
 
 def test_by_with_topic_and_nothing_found(cli, street):
     result = cli("-C", str(street), "referrals", "plumbing", "--by", "ben", "--to", "ann")
-    assert (result.code, result.out) == (0, "plumbing  (also: Plumbers, plumber)\n   No recommendations by Ben Baker.\n")
+    assert (result.code, result.out) == (
+        0, "plumbing  (also: Plumbers, plumber)\n   No recommendations by Ben Baker.\n")
     result = cli("-C", str(street), "referrals", "--by", "eve")
     assert (result.code, result.out) == (0, "Eve Expert has recommended no one.\n")
 

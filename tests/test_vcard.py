@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from conftest import REPO
 from convo_notes.loader import load_notebook
 from convo_notes.vcard import edit_note_text, fold_name, parse_vcards
 from convo_notes.yamlwrite import yaml_scalar
@@ -47,14 +45,6 @@ OUTLOOK = (
 NAMELESS = "BEGIN:VCARD\r\nVERSION:3.0\r\nEMAIL:nobody@example.org\r\nEND:VCARD\r\n"
 CARDS = APPLE + GOOGLE + NEXTCLOUD + OUTLOOK + NAMELESS
 
-
-@pytest.fixture
-def notebook(tmp_path):
-    """The sample notebook, copied outside this repository."""
-    root = tmp_path / "nb"
-    shutil.copytree(REPO / "notes", root / "notes")
-    shutil.copy(REPO / "convo.yml", root / "convo.yml")
-    return root
 
 
 @pytest.fixture

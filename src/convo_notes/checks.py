@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
 from .diagnostics import Diagnostic, did_you_mean
-from .model import Conversation, Note, Notebook, Org, Person
+from .model import Conversation, Note, Notebook, Person
 from .parse import Path
 from .schema import SLUG_RE, YAML11_BOOLS
 
@@ -161,5 +161,6 @@ def run_checks(nb: Notebook) -> list[Diagnostic]:
             out.extend(whole(nb))
         except Exception as exc:  # noqa: BLE001
             out.append(Diagnostic("convo.yml", 1, 1, "internal-error",
-                                  f"internal error in {whole.__name__} ({type(exc).__name__}: {exc}); please report it"))
+                                  f"internal error in {whole.__name__} ({type(exc).__name__}: {exc}); "
+                                  "please report it"))
     return out

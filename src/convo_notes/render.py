@@ -32,7 +32,8 @@ def commitment_to_json(nb: Notebook, c: Commitment, closed_by: str | None = None
 def referral_to_json(nb: Notebook, r: Referral) -> dict[str, Any]:
     known = r.recommends in nb.people or r.recommends in nb.orgs
     return {
-        "recommends": {"slug": r.recommends if known else None, "name": nb.display(r.recommends) if known else r.recommends,
+        "recommends": {"slug": r.recommends if known else None,
+                       "name": nb.display(r.recommends) if known else r.recommends,
                        "kind": "person" if r.recommends in nb.people else "org" if r.recommends in nb.orgs else "text"},
         "for": list(r.topics),
         "by": person_ref(nb, r.by),

@@ -260,7 +260,8 @@ def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
         return None
     if not SLUG_RE.match(text):
         checker.report(at, "bad-slug",
-                       f"`{text}` is not a slug (lowercase letters, digits and hyphens, e.g. `{slugify(text) or 'dana-reyes'}`)")
+                       f"`{text}` is not a slug (lowercase letters, digits and hyphens, "
+                       f"e.g. `{slugify(text) or 'dana-reyes'}`)")
         return None
     return sys.intern(text)  # slugs repeat across notes: one object each, stored once in the cache
 
