@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO
-from convo_notes import edit, fsutil
+from convo_notes import fsutil
 from convo_notes.edit import EditRefused, insert_done
 from convo_notes.loader import load_notebook
 from convo_notes.parse import read_note
