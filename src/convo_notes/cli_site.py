@@ -1,0 +1,103 @@
+"""``convo site build`` and ``convo site serve``: the team site (see :mod:`convo_notes.site`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import CommandFailed, State, UsageProblem, cli, echo, pass_state, style
+from .site.build import BuildReport, SiteError, build_site
+
+STRICT_HELP = ("Fail on any MkDocs warning, such as a broken link in a note "
+               "(default: the notebook's mkdocs.yml `strict`, else off).")
+
+
+@cli.group()
+def site() -> None:
+    """Build or serve the team site: public notes only, as a MkDocs Material site.
+
+    Private notes, and notes whose front matter cannot be read, are left out of
+    every page, index, search index, sitemap and feed.
+    """
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current directory when it is inside it, else absolute."""
+    try:
+        return os.path.relpath(path) if Path.cwd() in path.resolve().parents else str(path)
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _summary(report: BuildReport, today: str) -> list[str]:
+    lines = [f"Built the site in {_shown(report.out_dir)} as of {today}: {report.pages} pages "
+             f"({report.people} people, {report.orgs} orgs, {report.conversations} conversations"
+             + (f", {report.attachments} attachments" if report.attachments else "") + ")."]
+    if report.private:
+        lines.append(f"Left out {report.private} private note{'s' * (report.private != 1)}.")
+    if report.unreadable:
+        lines.append(f"Left out {report.unreadable} note{'s' * (report.unreadable != 1)} that could not be read "
+                     "(run `convo validate` for details).")
+    return lines
+
+
+@site.command("build")
+@click.option("-d", "--site-dir", "site_dir", metavar="DIR", type=click.Path(file_okay=False),
+              help="Where to write the site (default: site/ in the notebook).")
+@click.option("--strict/--no-strict", default=None, help=STRICT_HELP)
+@click.option("--staging", metavar="DIR", type=click.Path(file_okay=False),
+              help="Keep the generated Markdown and mkdocs configuration in DIR (to check templates).")
+@pass_state
+def build(state: State, site_dir: str | None, strict: bool | None, staging: str | None) -> None:
+    """Build the team site as of today (--today), default into site/."""
+    nb = state.notebook()
+    out = Path(site_dir).resolve() if site_dir else nb.root / "site"
+    try:
+        report = build_site(nb, state.today, out, strict=strict, progress=True,
+                            staging_dir=Path(staging).resolve() if staging else None)
+    except SiteError as exc:
+        raise CommandFailed(str(exc)) from exc
+    for problem in report.problems:
+        echo(style("warning: ", fg="yellow") + problem, err=True)
+    for line in _summary(report, state.today.isoformat()):
+        echo(line)
+    if sys.stderr.isatty():
+        echo(f"({report.seconds:.1f} s)", err=True)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``HOST:PORT`` (or ``:PORT``, or ``PORT``) as a host and a port number."""
+    host, sep, port = address.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", address
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise UsageProblem(f"-a/--dev-addr: {address!r} is not HOST:PORT (for example 127.0.0.1:8000)")
+    return host, int(port)
+
+
+@site.command("serve")
+@click.option("-a", "--dev-addr", "address", default="127.0.0.1:8000", show_default=True, metavar="HOST:PORT",
+              help="Address to serve on.")
+@click.option("--strict/--no-strict", default=None, help=STRICT_HELP)
+@pass_state
+def serve(state: State, address: str, strict: bool | None) -> None:
+    """Serve the site and rebuild the pages that change as notes are edited.
+
+    Build once, serve the result, and watch the notebook: after a save only the
+    pages whose content changed are rebuilt. A note that stops reading mid-edit
+    keeps its last good page and its error is printed here.
+    """
+    from .site.serve import serve_site
+
+    host, port = parse_address(address)
+    root = state.root
+    try:
+        serve_site(root, state.today, host, port, strict, say=lambda text: echo(text, err=True))
+    except SiteError as exc:
+        raise CommandFailed(str(exc)) from exc
+    except KeyboardInterrupt:
+        echo("Stopped.", err=True)

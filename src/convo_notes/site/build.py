@@ -1,0 +1,196 @@
+"""Building the site: public view -> staging tree -> MkDocs.
+
+1. :func:`~convo_notes.site.public.public_view` keeps only public notes.
+2. :class:`Staging` writes the generated Markdown pages, the attachments that
+   public notes link to, ``calendar.ics`` and the notebook's own site assets
+   into a staging ``docs`` folder, writing only files whose bytes changed and
+   deleting files no longer generated. MkDocs never sees ``notes/``: it would
+   swallow front matter it cannot parse and publish a broken private note.
+3. :class:`~convo_notes.site.mkdocs_run.MkDocsRun` builds it with MkDocs'
+   Python API (as fast as a ``mkdocs build`` subprocess, measured, and it
+   keeps MkDocs' state for ``convo site serve``'s page-level updates).
+
+MkDocs' own log is shown (warnings and errors only); it can only name staged,
+public pages. The summary names no left-out note: it gives counts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .. import ics
+from ..model import Note, Notebook
+from ..parse import Quoted, read_note
+from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
+from .model import SiteModel
+from .pages import PageSet, make_env
+from .public import PublicView, public_view
+
+MARKER = ".convo-site"
+
+
+def body_reader(nb_private_default: bool) -> Callable[[Note], str | None]:
+    """Bodies read fresh from disk, or None when the file no longer reads as a public note.
+
+    The loader keeps records small and bodies are read when a page is made; a
+    note edited in between (say, made private) must not publish its new body.
+    """
+    def body_of(note: Note) -> str | None:
+        try:
+            raw = open(note.src, "rb").read()
+        except OSError:
+            return None
+        fm = read_note(raw, note.path)
+        if fm.data is None:
+            return None
+        private = fm.data.get("private")
+        if private is None:
+            return None if nb_private_default else fm.body
+        explicit_false = isinstance(private, str) and not isinstance(private, Quoted) \
+            and private in ("false", "False", "FALSE")
+        return fm.body if explicit_false else None
+
+    return body_of
+
+
+class Staging:
+    """A staging ``docs`` folder that is rewritten incrementally."""
+
+    def __init__(self, docs_dir: Path) -> None:
+        self.docs_dir = docs_dir
+        self.files: dict[str, bytes] = {}  # everything written here, by staging path
+        self.scanned = False
+        docs_dir.mkdir(parents=True, exist_ok=True)
+
+    def write(self, contents: dict[str, bytes]) -> tuple[set[str], set[str]]:
+        """Make the folder hold exactly ``contents``; return (changed, removed) staging paths."""
+        changed, removed = set(), set()
+        for rel, data in contents.items():
+            if self.files.get(rel) == data:
+                continue
+            target = self.docs_dir / rel
+            if rel not in self.files and target.is_file() and target.read_bytes() == data:
+                self.files[rel] = data
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            self.files[rel] = data
+            changed.add(rel)
+        for rel in set(self.files) - set(contents):
+            with contextlib.suppress(FileNotFoundError):
+                (self.docs_dir / rel).unlink()
+            del self.files[rel]
+            removed.add(rel)
+        if not self.scanned:  # files left by an earlier run in a kept staging folder
+            self.scanned = True
+            for path in sorted(self.docs_dir.rglob("*"), reverse=True):
+                rel = path.relative_to(self.docs_dir).as_posix()
+                if path.is_file() and rel not in contents:
+                    path.unlink()
+                    removed.add(rel)
+                elif path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+        return changed, removed
+
+
+def git_changes(root: Path) -> dict[str, object]:
+    """Each note's last git change, when the notebook is a git repository (else empty)."""
+    try:
+        from .. import gitinfo
+    except ImportError:  # pragma: no cover - gitinfo is optional
+        return {}
+    return dict(gitinfo.last_changes(root))
+
+
+def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[str, str]) -> dict[str, bytes]:
+    """The staging tree's files that are not pages: attachments, ``calendar.ics``, site assets."""
+    files = {staged: (root / source).read_bytes() for staged, source in attachments.items()}
+    files["calendar.ics"] = ics.build_calendar(view.nb, today, include_private=False).encode("utf-8")
+    for rel, source in site_assets(root, notebook_config(root)).items():
+        files.setdefault(rel, source.read_bytes())
+    return files
+
+
+def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
+             progress: bool = False) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """Every file of the staging tree as bytes, the Markdown pages, and problems worth telling."""
+    site = SiteModel(view, today, changes=git_changes(root))
+    pageset = PageSet(site, make_env(root / "site_templates"), body_of)
+    pages: dict[str, str] = {}
+    with progress_bar(pageset.count(), "Writing pages", progress) as bar:
+        for rel, text in pageset.pages():
+            pages[rel] = text
+            bar.update(1)
+    files = {rel: text.encode("utf-8") for rel, text in pages.items()}
+    files.update(extra_files(view, today, root, pageset.attachments))
+    return files, pages, pageset.problems
+
+
+@dataclass
+class BuildReport:
+    """What ``convo site build`` tells the user: counts and times, never a left-out note's name."""
+
+    out_dir: Path
+    pages: int
+    people: int
+    orgs: int
+    conversations: int
+    private: int
+    unreadable: int
+    attachments: int
+    warnings: int
+    problems: list[str]
+    seconds: float
+
+
+def check_staging_dir(root: Path, staging: Path) -> None:
+    """Refuse a staging folder inside ``notes/``: its pages would be read back as notes."""
+    notes = (root / "notes").resolve()
+    staging = staging.resolve()
+    if staging == notes or notes in staging.parents or staging == root.resolve():
+        raise SiteError(f"refusing to stage the site in {staging}: choose a folder outside notes/")
+
+
+def check_out_dir(root: Path, out: Path) -> None:
+    """Refuse an output folder MkDocs' cleaning would destroy something in."""
+    out, root_r = out.resolve(), root.resolve()
+    notes = (root_r / "notes").resolve()
+    if out == root_r or out in root_r.parents or out == notes or notes in out.parents:
+        raise SiteError(f"refusing to build into {out}: it holds the notebook or its notes "
+                        "(MkDocs empties the output folder)")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists() \
+            and not (out / "index.html").exists() and not (out / "sitemap.xml").exists():
+        raise SiteError(f"refusing to build into {out}: it is not empty and does not look like a built site "
+                        "(MkDocs empties the output folder); choose an empty or new folder")
+
+
+def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
+               progress: bool = False, staging_dir: Path | None = None) -> BuildReport:
+    """Build the team site of ``nb`` as of ``today`` into ``out_dir``."""
+    import tempfile
+
+    start = time.perf_counter()
+    root = nb.root
+    check_out_dir(root, out_dir)
+    if staging_dir is not None:
+        check_staging_dir(root, staging_dir)
+    view = public_view(nb)
+    with contextlib.ExitStack() as stack:
+        if staging_dir is None:
+            staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
+        files, pages, problems = generate(view, today, root, body_reader(nb.config.private_by_default),
+                                          progress)
+        run = MkDocsRun(root, staging_dir, out_dir, strict, nb.config.site_title)
+        Staging(staging_dir / "docs").write(files)
+        warnings = run.build(len(pages), progress)
+    (out_dir / MARKER).write_text("built by convo site build\n", encoding="utf-8")
+    attachments = sum(1 for rel in files if rel.startswith("attachments/"))
+    return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
+                       view.private_count, view.unreadable_count, attachments, warnings, problems,
+                       time.perf_counter() - start)
+

@@ -1,0 +1,291 @@
+"""What the site's pages show, computed once from the public view.
+
+:class:`SiteModel` runs the ordinary queries (``agenda``, ``referrals``) on
+the public notebook and indexes the results by person, org, thread and tag,
+in one pass each, so a 10,000-note notebook is not scanned once per page. It
+also decides where every page lives in the staging tree:
+
+    index.md                      the dashboard
+    people/index.md, people/<slug>.md
+    orgs/index.md, orgs/<slug>.md
+    conversations/<slug>.md
+    threads/index.md, threads/<thread>.md
+    commitments/index.md, referrals/index.md
+    tags/index.md, tags/<tag>.md
+    attachments/<path under notes/>
+    calendar.ics
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from .. import agenda, referrals
+from ..agenda import DueItem, Thread
+from ..model import Commitment, Conversation, Org, Person, Referral
+from ..schema import slugify
+from .inert import clean_text
+from .public import PublicView
+
+RESERVED = frozenset({"index"})
+DASHBOARD_ROWS = 50  # rows per dashboard section; the indexes list everything
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag as shown on the site, with every public note carrying it."""
+
+    key: str
+    label: str
+    page: str
+    people: tuple[Person, ...]
+    orgs: tuple[Org, ...]
+    conversations: tuple[Conversation, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.people) + len(self.orgs) + len(self.conversations)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A referral with the conversation it was made in."""
+
+    conversation: Conversation
+    referral: Referral
+
+
+def _allocate(folder: str, name: str, taken: set[str]) -> str:
+    base = name if name and name not in RESERVED else f"{name or 'page'}-page"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return f"{folder}/{candidate}.md"
+
+
+class SiteModel:
+    """Everything the page templates need (see the module docstring)."""
+
+    def __init__(self, view: PublicView, today: dt.date, changes: dict[str, object] | None = None,
+                 within: int = 7, directory: list[referrals.TopicEntry] | None = None) -> None:
+        nb = view.nb
+        self.view = view
+        self.nb = nb
+        self.today = today
+        self.within = within
+        self.dashboard_rows = DASHBOARD_ROWS
+        self.week_end = today + dt.timedelta(days=within)
+        self.changes = changes or {}
+        self.title = nb.config.site_title
+        self.link_cache: dict[tuple[str, str, str], Markup] = {}  # rendered links, by page folder
+
+        # Where pages live.
+        taken: set[str] = set()
+        self.person_page = {s: _allocate("people", s, taken) for s in sorted(nb.people)}
+        taken = set()
+        self.org_page = {s: _allocate("orgs", s, taken) for s in sorted(nb.orgs)}
+        taken = set()
+        self.conv_page: dict[str, str] = {}  # note path -> page
+        self.conv_by_slug: dict[str, Conversation] = {}
+        for conv in nb.conversations:
+            self.conv_page[conv.path] = _allocate("conversations", conv.slug, taken)
+            self.conv_by_slug.setdefault(conv.slug, conv)
+        self.note_by_path: dict[str, Person | Org | Conversation] = {
+            **{p.path: p for p in nb.people.values()}, **{o.path: o for o in nb.orgs.values()},
+            **{c.path: c for c in nb.conversations}}
+        self.page_of_path = {**{p.path: self.person_page[s] for s, p in nb.people.items()},
+                             **{o.path: self.org_page[s] for s, o in nb.orgs.items()},
+                             **self.conv_page}
+
+        # Threads, in order of urgency.
+        self.threads = sorted(agenda.threads(nb), key=lambda t: t.urgency(today))
+        self.thread_by_key = {t.key: t for t in self.threads}
+        self.thread_page: dict[str, str] = {}
+        taken = set()
+        for thread in sorted(self.threads, key=lambda t: (not t.explicit, t.key)):
+            self.thread_page[thread.key] = _allocate("threads", self._thread_name(thread), taken)
+        self.thread_of: dict[str, tuple[Thread, int]] = {}
+        for thread in self.threads:
+            for i, conv in enumerate(thread.conversations):
+                self.thread_of[conv.path] = (thread, i)
+
+        # Commitments.
+        self.closed = agenda.closed_ids(nb)
+        self.open = agenda.open_commitments(nb)
+        self.by_id: dict[str, list[tuple[Conversation, Commitment]]] = defaultdict(list)
+        for conv in nb.conversations:
+            for c in conv.commitments:
+                if c.id:
+                    self.by_id[c.id].append((conv, c))
+        self.open_by: dict[str, list[tuple[Conversation, Commitment]]] = defaultdict(list)
+        self.open_to: dict[str, list[tuple[Conversation, Commitment]]] = defaultdict(list)
+        for conv, c in self.open:
+            self.open_by[nb.canon(c.owner) or c.owner].append((conv, c))
+            if c.to:
+                self.open_to[nb.canon(c.to) or c.to].append((conv, c))
+
+        # Conversations by person and org; referrals by party.
+        self.with_person: dict[str, list[Conversation]] = defaultdict(list)
+        self.of_org: dict[str, list[Conversation]] = defaultdict(list)
+        self.recommended: dict[str, list[Mention]] = defaultdict(list)
+        self.given: dict[str, list[Mention]] = defaultdict(list)
+        self.received: dict[str, list[Mention]] = defaultdict(list)
+        for conv in nb.conversations:
+            for slug in conv.with_:
+                self.with_person[nb.canon(slug) or slug].append(conv)
+            org = nb.org_of(conv)
+            if org:
+                self.of_org[org].append(conv)
+            for ref in conv.referrals:
+                mention = Mention(conv, ref)
+                self.recommended[nb.canon(ref.recommends) or ref.recommends].append(mention)
+                if ref.by:
+                    self.given[nb.canon(ref.by) or ref.by].append(mention)
+                self.received[nb.canon(ref.to) or ref.to].append(mention)
+        self.people_of_org: dict[str, list[Person]] = defaultdict(list)
+        for person in self.people:
+            if person.org:
+                self.people_of_org[person.org].append(person)
+        self.last_contact = agenda.last_contact(nb)
+        self.keep_in_touch = sorted(agenda.keep_in_touch(nb, today), key=lambda k: (k[1], k[0].name.casefold()))
+        self.cadence_due = {p.slug: when for p, when, _ in self.keep_in_touch}
+        self.threads_of: dict[str, list[Thread]] = defaultdict(list)
+        for thread in self.threads:
+            for slug in thread.people:
+                self.threads_of[slug].append(thread)
+
+        # The agenda as of today, and the referral directory.
+        self.due = agenda.find_due(nb, today, within=within)
+        self.directory = self._directory() if directory is None else directory
+        self.tags = self._tags()
+        self.tag_by_key = {t.key: t for t in self.tags}
+
+    # ----------------------------------------------------------------- sorted lists
+    @property
+    def people(self) -> list[Person]:
+        return sorted(self.nb.people.values(), key=lambda p: (p.name.casefold(), p.slug))
+
+    @property
+    def orgs(self) -> list[Org]:
+        return sorted(self.nb.orgs.values(), key=lambda o: (o.name.casefold(), o.slug))
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        return self.nb.conversations
+
+    # ----------------------------------------------------------------- queries used by templates
+    def overdue(self) -> list[DueItem]:
+        return [i for i in self.due if i.date is not None and i.date < self.today]
+
+    def this_week(self) -> list[DueItem]:
+        return [i for i in self.due if i.date is not None and self.today <= i.date <= self.week_end]
+
+    def my_turn(self) -> list[Thread]:
+        return [t for t in self.threads if t.state == agenda.MINE]
+
+    def waiting(self) -> list[Thread]:
+        return [t for t in self.threads if t.state == agenda.THEIRS]
+
+    def keep_in_touch_due(self) -> list[tuple[Person, dt.date, Conversation | None]]:
+        return [k for k in self.keep_in_touch if k[1] <= self.week_end]
+
+    def state(self, c: Commitment) -> str:
+        """``done``, ``closed``, ``overdue`` or ``open`` as of the build date."""
+        return agenda.commitment_state(c, self.closed, self.today)
+
+    def closer(self, c: Commitment) -> Conversation | None:
+        return self.closed.get(c.id) if c.id else None
+
+    def rows(self, conv: Conversation) -> list[tuple[Conversation, Commitment]]:
+        """A conversation's commitments as ``(conversation, commitment)`` rows."""
+        return [(conv, c) for c in conv.commitments]
+
+    def commitments_with_id(self, ident: str) -> list[tuple[Conversation, Commitment]]:
+        """The public commitment(s) with this id."""
+        return self.by_id.get(ident, [])
+
+    def is_latest(self, conv: Conversation) -> bool:
+        thread, index = self.thread_of[conv.path]
+        return index == len(thread.conversations) - 1
+
+    def owners(self) -> list[tuple[str, list[tuple[Conversation, Commitment]]]]:
+        """Open commitments grouped by owner: me first, then by display name, stand-ins last."""
+        nb = self.nb
+
+        def key(slug: str) -> tuple[int, str, str]:
+            return (0 if nb.is_me(slug) else 2 if self.view.is_hidden(slug) else 1,
+                    nb.display(slug).casefold(), slug)
+
+        return [(slug, sorted(items, key=lambda ci: (ci[1].due or dt.date.max, ci[0].sort_key)))
+                for slug, items in sorted(self.open_by.items(), key=lambda kv: key(kv[0]))]
+
+    def all_pages(self) -> set[str]:
+        """The staging path of every page."""
+        from .pages import INDEX_PAGES
+
+        return {*INDEX_PAGES, *self.person_page.values(), *self.org_page.values(), *self.conv_page.values(),
+                *self.thread_page.values(), *(t.page for t in self.tags)}
+
+    def change(self, path: str) -> object | None:
+        """The note's last git change (``gitinfo.Change``), if known."""
+        return self.changes.get(path)
+
+    # ----------------------------------------------------------------- helpers
+    def _thread_name(self, thread: Thread) -> str:
+        if thread.explicit:
+            return thread.key
+        parts = [p for p in thread.key.split("+") if not self.view.is_hidden(p)]
+        name = "with-" + "--".join(slugify(p) or "x" for p in parts) if parts else "with"
+        if len(parts) < len(thread.key.split("+")):
+            name += "--someone"
+        return name
+
+    def _directory(self) -> list[referrals.TopicEntry]:
+        """The referral directory (ranked as in ``convo referrals``), stand-in parties left out."""
+        entries = referrals.directory(self.nb, include_private=False)
+        out = []
+        for entry in entries:
+            parties = [p for p in entry.parties if not (p.kind == "text" and p.name in self.view.stand_ins)]
+            if parties or entry.experts:
+                entry.parties = parties
+                out.append(entry)
+        return out
+
+    def _tags(self) -> list[Tag]:
+        groups: dict[str, dict[str, list]] = defaultdict(lambda: {"people": [], "orgs": [], "conversations": []})
+        spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        seen: set[tuple[str, str]] = set()
+
+        def add(tag: str, kind: str, note: Person | Org | Conversation) -> None:
+            label = clean_text(tag)
+            if not label:
+                return
+            key = label.casefold()
+            spellings[key][label] += 1
+            if (key, note.path) not in seen:
+                seen.add((key, note.path))
+                groups[key][kind].append(note)
+
+        for person in self.people:
+            for tag in person.tags:
+                add(tag, "people", person)
+        for org in self.orgs:
+            for tag in org.tags:
+                add(tag, "orgs", org)
+        for conv in reversed(self.nb.conversations):
+            for tag in conv.tags:
+                add(tag, "conversations", conv)
+        taken: set[str] = set()
+        out = []
+        for key in sorted(groups):
+            label = max(spellings[key].items(), key=lambda kv: (kv[1], kv[0]))[0]
+            page = _allocate("tags", slugify(label) or "tag", taken)
+            g = groups[key]
+            out.append(Tag(key, label, page, tuple(g["people"]), tuple(g["orgs"]), tuple(g["conversations"])))
+        return out

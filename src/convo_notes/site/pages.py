@@ -1,0 +1,310 @@
+"""Page generation: the staging tree's Markdown, from jinja2 templates.
+
+Templates live in the package (``convo_notes/site_templates/*.md.j2``); a
+notebook's own ``site_templates/`` folder overrides any of them by name
+(jinja2 ``ChoiceLoader``). Every ``{{ value }}`` a template prints is made
+inert by the environment's ``finalize`` (:func:`~convo_notes.site.inert.md_text`)
+unless it is already :class:`~markupsafe.Markup`, which only the link helpers
+below produce: a template cannot print a note's value as Markdown or HTML by
+mistake.
+
+Each template gets ``site`` (:class:`~convo_notes.site.model.SiteModel`),
+``page`` (its path in the staging tree), ``link`` (:class:`Links`, relative
+links from this page) and its own subject (``person``, ``org``,
+``conversation``, ``thread``, ``tag``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import jinja2
+from markupsafe import Markup
+
+from ..agenda import MINE, SETTLED, DueItem, Thread
+from ..model import Conversation, Note
+from .inert import ACTIVE_SUFFIXES, BodyLinks, clean_text, md_link, md_text, rewrite_body, title_text, url_is_safe
+from .model import SiteModel
+from .public import PRIVATE_LABEL
+
+TEMPLATE_DIR = "site_templates"
+INDEX_PAGES = {
+    "index.md": "home.md.j2",
+    "people/index.md": "people.md.j2",
+    "orgs/index.md": "orgs.md.j2",
+    "threads/index.md": "threads.md.j2",
+    "commitments/index.md": "commitments.md.j2",
+    "referrals/index.md": "referrals.md.j2",
+    "tags/index.md": "tags.md.j2",
+}
+BodyOf = Callable[[Note], "str | None"]
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return md_text(value)
+
+
+def _join(items: Iterable[Any], sep: str = ", ") -> Markup:
+    """``join`` that keeps links: Markup items as they are, anything else escaped."""
+    return Markup(sep).join(item if isinstance(item, Markup) else md_text(item) for item in items)
+
+
+def make_env(overrides: Path | None = None) -> jinja2.Environment:
+    """The template environment: the notebook's ``site_templates/`` first, then the built-in ones."""
+    loaders: list[jinja2.BaseLoader] = []
+    if overrides is not None and overrides.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(overrides)))
+    loaders.append(jinja2.PackageLoader("convo_notes", TEMPLATE_DIR))
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["join"] = _join
+    env.filters["text"] = md_text
+    env.filters["heading"] = title_text
+    env.filters["date"] = _date
+    env.globals["PRIVATE"] = PRIVATE_LABEL
+    env.globals["MINE"] = MINE
+    env.globals["SETTLED"] = SETTLED
+    return env
+
+
+def _date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return "\u2013"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+class Links:
+    """Links and names as inert Markdown, relative to one page of the staging tree."""
+
+    def __init__(self, site: SiteModel, page: str) -> None:
+        self.site = site
+        self.page = page
+        self._dir = posixpath.dirname(page)
+        self._prefix = self._dir + "/"
+        self._up = "../" * (self._dir.count("/") + 1)
+        self._cache: dict[tuple[str, str, str], Markup] = site.link_cache
+
+    def to(self, target: str) -> str:
+        """The relative path from this page to ``target`` (a staging path)."""
+        if not self._dir:
+            return target
+        if target.startswith(self._prefix):
+            return target[len(self._prefix):]
+        return self._up + target
+
+    def page_link(self, target: str, text: Any) -> Markup:
+        return md_link(text if isinstance(text, Markup) else md_text(text), self.to(target))
+
+    def name(self, slug: str | None) -> str:
+        """A person's or org's display name as plain text (``someone (private)`` for hidden ones)."""
+        if slug is None:
+            return ""
+        nb = self.site.nb
+        if self.site.view.is_hidden(nb.canon(slug) or slug) and not nb.is_me(slug):
+            return PRIVATE_LABEL
+        return nb.display(slug)
+
+    def ref(self, slug: str | None) -> Markup:
+        """A person or org: a link to its page, ``me``, ``someone (private)``, or the slug as text."""
+        if slug is None:
+            return Markup("")
+        key = ("ref", self._dir, slug)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._ref(slug)
+        return found
+
+    def _ref(self, slug: str) -> Markup:
+        nb, site = self.site.nb, self.site
+        canon = nb.canon(slug) or slug
+        if canon in site.person_page:
+            return self.page_link(site.person_page[canon], nb.people[canon].name)
+        if canon in site.org_page:
+            return self.page_link(site.org_page[canon], nb.orgs[canon].name)
+        if nb.is_me(slug):
+            return md_text("me")
+        if site.view.is_hidden(canon):
+            return md_text(PRIVATE_LABEL)
+        return md_text(slug)
+
+    def refs(self, slugs: Iterable[str | None]) -> Markup:
+        return _join([self.ref(s) for s in slugs if s])
+
+    def turn(self, turn: str | None) -> Markup:
+        """Whose turn: a thread's ``turn`` (one slug, or several joined by ``+`` for ``them``)."""
+        if turn is None:
+            return Markup("")
+        return self.refs(turn.split("+"))
+
+    def conv(self, conv: Conversation, text: Any = None) -> Markup:
+        """A link to a conversation's page, titled by the conversation unless ``text`` is given."""
+        if text is not None:
+            return self.page_link(self.site.conv_page[conv.path], text)
+        key = ("conv", self._dir, conv.path)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.page_link(self.site.conv_page[conv.path], conv.title)
+        return found
+
+    def thread(self, thread: Thread, text: Any = None) -> Markup:
+        return self.page_link(self.site.thread_page[thread.key], self.thread_title(thread) if text is None else text)
+
+    def thread_title(self, thread: Thread) -> str:
+        return thread.key if thread.explicit else thread.latest.title
+
+    def tag(self, tag: str) -> Markup:
+        found = self.site.tag_by_key.get(clean_text(tag).casefold())
+        return self.page_link(found.page, tag) if found else md_text(tag)
+
+    def tags(self, tags: Iterable[str]) -> Markup:
+        return _join([self.tag(t) for t in tags])
+
+    def source(self, path_line: str, text: Any = None) -> Markup:
+        """A link to the page of the note a due item comes from (``PATH:LINE``), titled by the note."""
+        path = path_line.rsplit(":", 1)[0]
+        target = self.site.page_of_path.get(path)
+        if text is None:
+            note = self.site.note_by_path.get(path)
+            text = note.title if note is not None else ""
+        return self.page_link(target, text) if target else md_text(text)
+
+    def party(self, party: Any) -> Markup:
+        """A referral directory party: a person/org link, or its free-text name."""
+        if party.slug:
+            return self.ref(party.slug)
+        return md_text(party.name)
+
+    def recommends(self, value: str) -> Markup:
+        """A referral's ``recommends``: a person/org, ``someone (private)``, or free text."""
+        canon = self.site.nb.canon(value) or value
+        if canon in self.site.person_page or canon in self.site.org_page or self.site.view.is_hidden(canon):
+            return self.ref(canon)
+        return md_text(value)
+
+    def url(self, url: str | None, text: Any = None) -> Markup:
+        """An external link, only for ``http(s)``/``mailto``/``tel`` URLs; otherwise plain text."""
+        if not url:
+            return Markup("")
+        if url_is_safe(url) and url.split(":", 1)[0].lower() in ("http", "https", "mailto", "tel"):
+            return md_link(md_text(text if text is not None else url), url)
+        return md_text(url)
+
+    def who(self, item: DueItem) -> Markup:
+        """Who a due item is about: owner to recipient, the people waited on, or the person to call."""
+        if item.kind == "commitment":
+            owner = self.ref(item.owner)
+            return Markup(f"{owner} \u2192 {self.ref(item.to)}") if item.to else owner
+        if item.kind == "waiting":
+            return self.turn(item.owner)
+        return self.refs(item.people)
+
+
+class PageSet:
+    """Renders every page of the site from a :class:`SiteModel`."""
+
+    def __init__(self, site: SiteModel, env: jinja2.Environment, body_of: BodyOf) -> None:
+        self.site = site
+        self.env = env
+        self.body_of = body_of
+        self.attachments: dict[str, str] = {}  # staging path -> notes-relative source
+        self.page_attachments: dict[str, set[str]] = {}  # page -> the attachments its body links to
+        self.problems: list[str] = []
+
+    def render(self, template: str, page: str, **context: Any) -> str:
+        tpl = self.env.get_template(template)
+        return tpl.render(site=self.site, page=page, link=Links(self.site, page), **context)
+
+    def body(self, note: Note, page: str) -> Markup:
+        """The note's body, rewritten for its page (wiki links, relative links, attachments)."""
+        text = self.body_of(note)
+        if not text:
+            return Markup("")
+        links = Links(self.site, page)
+        site = self.site
+
+        def wiki(slug: str, label: str | None) -> Markup:
+            canon = site.nb.canon(slug) or slug
+            target = site.person_page.get(canon) or site.org_page.get(canon)
+            if target is None and canon in site.conv_by_slug:
+                target = site.conv_page[site.conv_by_slug[canon].path]
+            if target is not None:
+                shown = label.strip() if label and label.strip() else site.nb.display(canon) \
+                    if canon in site.person_page or canon in site.org_page else site.conv_by_slug[canon].title
+                return links.page_link(target, shown)
+            if site.view.is_hidden(canon) and not site.nb.is_me(slug):
+                return md_text(PRIVATE_LABEL)
+            return md_text(label.strip() if label and label.strip() else slug)
+
+        def local(target: str) -> str | None:
+            rel = f"notes/{target}"
+            if target.endswith(".md"):
+                staged = site.page_of_path.get(rel)
+                return links.to(staged) if staged else None
+            source = site.nb.root / rel
+            if Path(target).suffix.lower() in ACTIVE_SUFFIXES or not source.is_file():
+                self.problems.append(f"{note.path}: link to `{target}` is not published "
+                                     f"({'a file type browsers run' if source.is_file() else 'no such file'})")
+                return None
+            try:
+                source.resolve().relative_to((site.nb.root / "notes").resolve())
+            except ValueError:
+                return None
+            staged = f"attachments/{target}"
+            self.attachments[staged] = rel
+            self.page_attachments.setdefault(page, set()).add(staged)
+            return links.to(staged)
+
+        note_dir = posixpath.dirname(note.path)[len("notes/"):] if note.path.startswith("notes/") else ""
+        body_links = BodyLinks(wiki, local)
+        title = note.title if isinstance(note, Conversation) else note.name
+        out = rewrite_body(text, note_dir, title, body_links)
+        self.problems.extend(f"{note.path}: {p}" for p in body_links.problems)
+        return Markup(out)
+
+    def pages(self, only: set[str] | None = None) -> Iterator[tuple[str, str]]:
+        """Every ``(staging path, Markdown)`` of the site (or those in ``only``), index pages first."""
+        site = self.site
+
+        def wanted(page: str) -> bool:
+            return only is None or page in only
+
+        for page, template in INDEX_PAGES.items():
+            if wanted(page):
+                yield page, self.render(template, page)
+        for person in site.people:
+            page = site.person_page[person.slug]
+            if wanted(page):
+                yield page, self.note_page("person.md.j2", page, person, person=person)
+        for org in site.orgs:
+            page = site.org_page[org.slug]
+            if wanted(page):
+                yield page, self.note_page("org.md.j2", page, org, org=org)
+        for thread in site.threads:
+            page = site.thread_page[thread.key]
+            if wanted(page):
+                yield page, self.render("thread.md.j2", page, thread=thread)
+        for tag in site.tags:
+            if wanted(tag.page):
+                yield tag.page, self.render("tag.md.j2", tag.page, tag=tag)
+        for conv in site.conversations:
+            page = site.conv_page[conv.path]
+            if wanted(page):
+                yield page, self.note_page("conversation.md.j2", page, conv, conversation=conv)
+
+    def note_page(self, template: str, page: str, note: Note, **context: Any) -> str:
+        self.page_attachments[page] = set()
+        return self.render(template, page, body=self.body(note, page), note=note, **context)
+
+    def count(self, only: set[str] | None = None) -> int:
+        """How many pages :meth:`pages` yields."""
+        return len(self.site.all_pages() if only is None else only)

@@ -1,0 +1,364 @@
+"""``convo site serve``: build once, serve the built site, and keep it up to date as notes change.
+
+The built site is served from its output folder by the standard library's
+HTTP server. A watchdog observer watches the notebook; after a burst of
+changes settles, :meth:`LiveSite.refresh` reloads the notebook (cheap: the
+loader's cache re-reads only changed files), recomputes the public view,
+regenerates the staging pages in memory, writes only the pages whose bytes
+changed and re-renders just those pages through MkDocs
+(:meth:`~convo_notes.site.build.MkDocsRun.update`); the search index and
+sitemap are rewritten from memory. A change to ``mkdocs.yml`` or
+``site_templates/``, or one touching most pages, gets a full build.
+
+A note that stops reading mid-edit keeps its last good page (its last good
+record and body are kept in memory) and its errors are printed. A note that
+becomes private leaves the site at once: privacy is decided by the same
+public view as ``convo site build``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import gc
+import http.server
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+
+from ..loader import load_notebook, note_kind
+from ..model import Conversation, Note, Notebook, Org, Person
+from .build import Staging, body_reader, extra_files, git_changes
+from .incremental import affected_pages
+from .mkdocs_run import MkDocsRun, SiteError
+from .model import SiteModel
+from .pages import PageSet, make_env
+from .public import PublicView, public_view
+
+FULL_BUILD_SHARE = 0.3  # re-render everything when this share of pages changed
+SETTLE = 0.25  # seconds without events before a refresh
+
+
+@dataclass
+class _Good:
+    record: Note
+    body: str
+
+
+class LiveSite:
+    """The staging tree and built site of one notebook, kept current by :meth:`refresh`."""
+
+    def __init__(self, root: Path, today: dt.date, out_dir: Path, staging_dir: Path, strict: bool | None,
+                 say: Callable[[str], None]) -> None:
+        self.root = root
+        self.today = today
+        self.out_dir = out_dir
+        self.staging_dir = staging_dir
+        self.strict = strict
+        self.say = say
+        self.staging = Staging(staging_dir / "docs")
+        self.run: MkDocsRun | None = None
+        self.good: dict[str, _Good] = {}
+        self.bodies: dict[str, tuple[tuple[int, int], str | None]] = {}
+        self.stamps: dict[str, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+        self.site: SiteModel | None = None
+        self.git: dict[str, object] = {}
+        self.pages: dict[str, bytes] = {}  # staging path -> Markdown, as last written
+        self.page_attachments: dict[str, set[str]] = {}
+        self.env: jinja2.Environment | None = None
+        self.timings: dict[str, float] = {}  # seconds per step of the last refresh
+        self._clock = 0.0
+
+    # ------------------------------------------------------------------ bodies
+    def _body_of(self, private_default: bool, kept: list[str]) -> Callable[[Note], str | None]:
+        fresh = body_reader(private_default)
+        broken = set(kept)
+
+        def body_of(note: Note) -> str | None:
+            if note.path in broken:  # a note that broke mid-edit is shown as it last was
+                return self.good[note.path].body
+            try:
+                st = os.stat(note.src)
+            except OSError:
+                return None
+            key = (st.st_size, st.st_mtime_ns)
+            cached = self.bodies.get(note.path)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            body = fresh(note)
+            self.bodies[note.path] = (key, body)
+            return body
+
+        return body_of
+
+    # ------------------------------------------------------------------ loading
+    def _load(self) -> tuple[Notebook, list[str]]:
+        """The notebook, with notes that broke since they were last good put back as they were."""
+        nb = load_notebook(self.root, check=False)
+        kept = []
+        for rel in sorted(nb.unreadable):
+            good = self.good.get(rel)
+            if good is None:
+                continue
+            kept.append(rel)
+            record = good.record
+            if isinstance(record, Person):
+                nb.people[record.slug] = record
+            elif isinstance(record, Org):
+                nb.orgs[record.slug] = record
+            elif isinstance(record, Conversation):
+                nb.conversations.append(record)
+            nb.unreadable.discard(rel)
+        if kept:
+            nb.conversations.sort(key=lambda c: c.sort_key)
+            nb.__post_init__()
+        return nb, kept
+
+    def _remember(self, nb: Notebook, kept: list[str], body_of: Callable[[Note], str | None]) -> None:
+        view_paths = set()
+        notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+        for note in notes:
+            if nb.is_private(note) or note.path in kept:
+                continue
+            body = body_of(note)
+            if body is not None:
+                self.good[note.path] = _Good(note, body)
+                view_paths.add(note.path)
+        for rel in set(self.good) - view_paths - set(kept):
+            del self.good[rel]
+
+    def _report(self, nb: Notebook, kept: list[str], changed_files: set[str]) -> None:
+        """Errors of notes the site shows (or keeps showing); only a count for the others."""
+        notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+        public = {n.path for n in notes if not nb.is_private(n)}
+        shown = set(kept) | (changed_files & public)
+        for d in nb.diagnostics:
+            if d.path in shown and d.severity == "error":
+                self.say(d.format())
+        if kept:
+            self.say(f"{len(kept)} note{'s' * (len(kept) != 1)} cannot be read just now; "
+                     "the site keeps showing the last good version")
+        others = {d.path for d in nb.diagnostics if d.severity == "error" and d.path in changed_files} - shown
+        if others:
+            self.say(f"{len(others)} changed note{'s' * (len(others) != 1)} not on the site "
+                     f"{'have' if len(others) != 1 else 'has'} errors (run `convo validate` for details)")
+
+    # ------------------------------------------------------------------ building
+    def build(self) -> None:
+        """Load, stage and run a full MkDocs build."""
+        with self.lock:
+            self._refresh(full=True)
+
+    def refresh(self, full: bool = False) -> tuple[int, int]:
+        """Bring the site up to date; returns (files re-rendered or copied, files removed)."""
+        with self.lock:
+            return self._refresh(full or self.run is None)
+
+    def _refresh(self, full: bool) -> tuple[int, int]:
+        if full:
+            gc.unfreeze()
+        self.timings = {}
+        self._clock = time.perf_counter()
+        stamps = _stamps(self.root)
+        changed_files = {p for p, s in stamps.items() if self.stamps.get(p) != s} | \
+            (set(self.stamps) - set(stamps))
+        self._mark("scan")
+        nb, kept = self._load()
+        body_of = self._body_of(nb.config.private_by_default, kept)
+        self._mark("load")
+        view = public_view(nb)
+        if full:
+            self.git = git_changes(self.root)
+        site = SiteModel(view, self.today, changes=self.git, directory=self._same_directory(view, changed_files))
+        self._mark("model")
+        only = None if full or self.site is None else affected_pages(self.site, site, changed_files,
+                                                                     self._mentions)
+        if full or self.env is None:
+            self.env = make_env(self.root / "site_templates")
+        pageset = PageSet(site, self.env, body_of)
+        for rel, text in pageset.pages(only):
+            self.pages[rel] = text.encode("utf-8")
+        self._mark("pages")
+        current = site.all_pages()
+        for rel in set(self.pages) - current:
+            del self.pages[rel]
+        if only is None:
+            self.page_attachments = {}
+        self.page_attachments.update({p: pageset.page_attachments.get(p, set())
+                                      for p in (current if only is None else only)})
+        attachments = {a: f"notes/{a[len('attachments/'):]}" for p, found in self.page_attachments.items()
+                       if p in current for a in found}
+        files = dict(self.pages)
+        files.update(extra_files(view, self.today, self.root, attachments))
+        if full:
+            self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
+        self._mark("extra")
+        changed, removed = self.staging.write(files)
+        assert self.run is not None
+        if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
+            self.run.build(len(self.pages))
+        elif changed or removed:
+            self.run.update(changed, removed, first={site.page_of_path[p] for p in changed_files
+                                                     if p in site.page_of_path})
+        self._mark("mkdocs")
+        self._remember(nb, kept, body_of)
+        if full:
+            gc.collect()
+            gc.freeze()  # the built state lives as long as the server: keep it out of every collection
+        if not full:
+            self._report(nb, kept, changed_files)
+        for problem in pageset.problems:
+            self.say(f"warning: {problem}")
+        self._mark("rest")
+        self.stamps = stamps
+        self.site = site
+        return (len(changed), len(removed)) if not full else (len(files), 0)
+
+    def _mark(self, label: str) -> None:
+        now = time.perf_counter()
+        self.timings[label] = now - self._clock
+        self._clock = now
+
+    def _mentions(self, slug: str) -> set[str]:
+        """Paths of the notes whose body (as last read) contains ``slug``."""
+        return {path for path, (_key, body) in self.bodies.items() if body and slug in body} | \
+            {path for path, good in self.good.items() if slug in good.body}
+
+    def _same_directory(self, view: PublicView, changed: set[str]) -> list | None:
+        """The last referral directory when no change can alter it (it is the costliest query), else None."""
+        old = self.site
+        if old is None or old.view.hidden != view.hidden:
+            return None
+        records = {c.path: c for c in view.nb.conversations}
+        for path in changed:
+            if note_kind(path) != "conversation":
+                return None
+            for note in (old.note_by_path.get(path), records.get(path)):
+                if isinstance(note, Conversation) and note.referrals:
+                    return None
+        return old.directory
+
+
+def _stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """Size and modification time of every note file, to tell which changed."""
+    out = {}
+    notes = root / "notes"
+    for dirpath, dirnames, filenames in os.walk(notes):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.endswith(".md"):
+                path = os.path.join(dirpath, name)
+                with contextlib.suppress(OSError):
+                    st = os.stat(path)
+                    out[os.path.relpath(path, root).replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def start_server(directory: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``directory`` on a background thread."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer((host, port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True, name="convo-site-http").start()
+    return server
+
+
+def _is_config(rel: str) -> bool:
+    return rel in ("mkdocs.yml", "mkdocs.yaml", "convo.yml") or rel.startswith("site_templates/")
+
+
+def watch(live: LiveSite, stop: threading.Event, started: Callable[[], None] | None = None) -> None:
+    """Refresh ``live`` whenever the notebook changes, until ``stop`` is set (``started``: called once watching)."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    root = live.root.resolve()
+    pending: set[str] = set()
+    wake = threading.Event()
+    ignored = [p.resolve() for p in (live.out_dir, live.staging_dir, root / ".git", root / ".convo")]
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type in ("opened", "closed_no_write"):
+                return
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                if not raw:
+                    continue
+                path = Path(os.fsdecode(raw)).resolve()
+                if any(path == i or i in path.parents for i in ignored):
+                    continue
+                with contextlib.suppress(ValueError):
+                    pending.add(path.relative_to(root).as_posix())
+                    wake.set()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(root), recursive=True)
+    observer.start()
+    if started is not None:
+        started()
+    try:
+        while not stop.is_set():
+            if not wake.wait(0.5):
+                continue
+            while wake.is_set():  # let a burst of saves settle
+                wake.clear()
+                time.sleep(SETTLE)
+            batch = set(pending)
+            pending.clear()
+            start = time.perf_counter()
+            try:
+                pages, removed = live.refresh(full=any(_is_config(rel) for rel in batch))
+            except SiteError as exc:
+                live.say(f"error: {exc}")
+                continue
+            except Exception as exc:  # noqa: BLE001 - a template or plugin error must not stop serving
+                live.say(f"error: rebuilding the site failed ({type(exc).__name__}: {exc}); "
+                         "the last good site is still served")
+                continue
+            if pages or removed:
+                live.say(f"Updated {pages} page{'s' * (pages != 1)}"
+                         + (f", removed {removed}" if removed else "")
+                         + f" in {time.perf_counter() - start:.1f} s")
+    finally:
+        observer.stop()
+        observer.join()
+
+
+def serve_site(root: Path, today: dt.date, host: str, port: int, strict: bool | None,
+               say: Callable[[str], None], ready: Callable[[str], None] | None = None,
+               stop: threading.Event | None = None) -> None:
+    """Build, serve on ``host:port`` and rebuild on changes until interrupted (or ``stop`` is set)."""
+    stop = stop or threading.Event()
+    with tempfile.TemporaryDirectory(prefix="convo-serve-") as tmp:
+        live = LiveSite(root, today, Path(tmp) / "site", Path(tmp) / "staging", strict, say)
+        live.out_dir.mkdir()
+        try:  # bind first: a busy port fails at once, not after a long build
+            server = start_server(live.out_dir, host, port)
+        except OSError as exc:
+            raise SiteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+        try:
+            start = time.perf_counter()
+            live.build()
+            url = f"http://{host}:{server.server_address[1]}/"
+
+            def started() -> None:
+                say(f"Built in {time.perf_counter() - start:.1f} s. Serving on {url} (Ctrl+C to stop)")
+                if ready is not None:
+                    ready(url)
+
+            watch(live, stop, started)
+        finally:
+            server.shutdown()
+            server.server_close()

@@ -1,0 +1,232 @@
+"""`convo site serve`: page-level rebuilds that match a full build, last good pages, privacy while serving."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from convo_notes.site.build import generate
+from convo_notes.site.public import public_view
+from convo_notes.site.serve import LiveSite, serve_site
+
+TODAY = dt.date(2026, 3, 10)
+
+NOTES = {
+    "notes/people/me.md": "---\nname: Morgan\n---\n",
+    "notes/people/ann.md": "---\nname: Ann Archer\norg: acme\ncadence: 2w\n---\nAnn's profile.\n",
+    "notes/people/bo.md": "---\nname: Bo Baker\n---\n",
+    "notes/orgs/acme.md": "---\nname: Acme\n---\n",
+    "notes/2026/2026-03-01-kickoff.md": "---\ndate: 2026-03-01\nwith: ann\nthread: deal\ntags: [sales]\n"
+                                        "commitments:\n  - id: send-deck\n    what: Send the deck\n"
+                                        "    to: ann\n    due: 2026-03-04\n---\nFirst body.\n",
+    "notes/2026/2026-03-05-follow-up.md": "---\ndate: 2026-03-05\nwith: [ann, bo]\nthread: deal\n"
+                                          "next:\n  turn: them\n  by: 2026-03-08\n---\nSecond body.\n",
+    "notes/2026/2026-03-06-bo.md": "---\ndate: 2026-03-06\nwith: bo\n"
+                                   "referrals:\n  - recommends: ann\n    for: sales\n---\nAbout [[ann]].\n",
+}
+
+
+@pytest.fixture
+def live(make_notebook, tmp_path):
+    root = make_notebook(NOTES, me="me")
+    said: list[str] = []
+    site = LiveSite(root, TODAY, tmp_path / "out", tmp_path / "staging", None, said.append)
+    site.build()
+    site.said = said  # type: ignore[attr-defined]
+    return site
+
+
+def page(live: LiveSite, rel: str) -> str:
+    return (live.out_dir / rel / "index.html").read_text("utf-8")
+
+
+def assert_same_as_full_build(live: LiveSite) -> None:
+    """What serve keeps in staging equals what a fresh `convo site build` would generate."""
+    nb, kept = live._load()
+    _files, pages, _ = generate(public_view(nb), live.today, live.root,
+                               live._body_of(nb.config.private_by_default, kept))
+    assert live.pages == {rel: text.encode("utf-8") for rel, text in pages.items()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def test_body_edit_rewrites_only_that_page(live):
+    note = live.root / "notes/2026/2026-03-05-follow-up.md"
+    before = {p: (live.out_dir / p).stat().st_mtime_ns for p in ("people/ann/index.html", "index.html")}
+    edit(note, "Second body.", "Second body, edited: ZEBRA.")
+    changed, removed = live.refresh()
+    assert (changed, removed) == (1, 0)
+    assert "ZEBRA" in page(live, "conversations/2026-03-05-follow-up")
+    assert "ZEBRA" in (live.out_dir / "search" / "search_index.json").read_text("utf-8")
+    assert before == {p: (live.out_dir / p).stat().st_mtime_ns for p in before}
+    assert_same_as_full_build(live)
+
+
+def test_field_edits_new_and_deleted_notes_match_a_full_build(live):
+    root = live.root
+    edit(root / "notes/2026/2026-03-01-kickoff.md", "date: 2026-03-01", "date: 2026-03-07")  # reorders the thread
+    live.refresh()
+    assert_same_as_full_build(live)
+    thread = page(live, "threads/deal")
+    assert thread.index("2026-03-05-follow-up") < thread.index("2026-03-01-kickoff")
+    (root / "notes/2026/2026-03-08-new.md").write_text("---\ndate: 2026-03-08\nwith: bo\ntitle: Brand new\n"
+                                                       "closes: [send-deck]\n---\n", "utf-8")
+    live.refresh()
+    assert_same_as_full_build(live)
+    assert "Brand new" in page(live, "people/bo")
+    assert "closed by" in page(live, "conversations/2026-03-01-kickoff")
+    (root / "notes/2026/2026-03-06-bo.md").unlink()
+    changed, removed = live.refresh()
+    assert removed >= 1
+    assert not (live.out_dir / "conversations" / "2026-03-06-bo").exists()
+    assert_same_as_full_build(live)
+    edit(root / "notes/people/ann.md", "name: Ann Archer", "name: Ann Avery")  # a rename reaches everywhere
+    live.refresh()
+    assert_same_as_full_build(live)
+    assert "Ann Avery" in page(live, "conversations/2026-03-05-follow-up")
+
+
+def test_a_note_broken_mid_edit_keeps_its_last_good_page(live):
+    note = live.root / "notes/2026/2026-03-05-follow-up.md"
+    good = page(live, "conversations/2026-03-05-follow-up")
+    note.write_text("---\ndate: 2026-03-05\nwith: [ann, bo\n---\nHalf typed.\n", "utf-8")
+    live.refresh()
+    assert page(live, "conversations/2026-03-05-follow-up") == good
+    assert "Half typed" not in page(live, "threads/deal")
+    assert live.said[0].startswith("notes/2026/2026-03-05-follow-up.md:4:1: ")
+    assert "error[yaml-syntax]" in live.said[0]
+    assert live.said[-1] == "1 note cannot be read just now; the site keeps showing the last good version"
+
+
+def test_a_note_made_private_while_serving_leaves_every_file(live):
+    note = live.root / "notes/2026/2026-03-05-follow-up.md"
+    edit(note, "Second body.", "Second body about QUOKKA.")
+    live.refresh()
+    assert "QUOKKA" in page(live, "conversations/2026-03-05-follow-up")
+    edit(note, "thread: deal\n", "thread: deal\nprivate: true\n")
+    live.refresh()
+    for folder in (live.out_dir, live.staging_dir):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert b"QUOKKA" not in path.read_bytes(), path
+                assert "follow-up" not in path.name
+    assert not (live.out_dir / "conversations" / "2026-03-05-follow-up").exists()
+    assert_same_as_full_build(live)
+    # A broken *private* note is never brought back as a "last good" page.
+    note.write_text("---\nprivate: true\nwith: [oops\n---\nQUOKKA again\n", "utf-8")
+    live.refresh()
+    assert not (live.out_dir / "conversations" / "2026-03-05-follow-up").exists()
+    assert not any("follow-up" in line for line in live.said)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_end_to_end_with_the_watcher(make_notebook):
+    root = make_notebook(NOTES, me="me")
+    said: list[str] = []
+    urls: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
+                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not urls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert urls, said
+        url = urls[0] + "conversations/2026-03-05-follow-up/"
+        assert "Second body." in urllib.request.urlopen(url, timeout=5).read().decode()
+        edit(root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Seen live: WOMBAT.")
+        started = time.monotonic()
+        while time.monotonic() - started < 15:
+            if "WOMBAT" in urllib.request.urlopen(url, timeout=5).read().decode():
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"the edit never showed: {said}")
+        assert time.monotonic() - started < 5
+        assert any(line.startswith("Updated 1 page in ") for line in said)
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_serve_on_a_busy_port_fails_at_once(cli, make_notebook):
+    root = make_notebook(NOTES, me="me")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("-C", str(root), "site", "serve", "-a", f"127.0.0.1:{port}")
+    assert result.code == 1
+    assert result.err.startswith(f"convo: cannot serve on 127.0.0.1:{port}: ")
+
+
+def test_random_edits_on_a_generated_notebook_match_full_builds(tmp_path):
+    """Page-level rebuilds equal a full build after each of many kinds of edit (bench/generate.py notebook)."""
+    import random
+    import re
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    root = tmp_path / "nb"
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate.py"), str(root), "--conversations", "60",
+                    "--seed", "7"], check=True, capture_output=True)
+    (root / "mkdocs.yml").unlink()
+    live = LiveSite(root, dt.date(2026, 11, 22), tmp_path / "out", tmp_path / "staging", None, lambda s: None)
+    live.build()
+    rnd = random.Random(11)
+    convs = sorted((root / "notes" / "conversations").rglob("*.md"))
+    people = sorted(p.stem for p in (root / "notes" / "people").glob("*.md"))
+    edits = [
+        lambda t: re.sub(r"^date: (\d{4})-(\d\d)", lambda m: f"date: {m[1]}-{'01' if m[2] != '01' else '02'}", t,
+                         count=1, flags=re.M),
+        lambda t: re.sub(r"^title: .*$", 'title: "Renamed here"', t, count=1, flags=re.M),
+        lambda t: re.sub(r"^with: .*$", f"with: [{rnd.choice(people)}]", t, count=1, flags=re.M),
+        lambda t: re.sub(r"^thread: .*\n", "", t, count=1, flags=re.M),
+        lambda t: t.replace("---\n", "---\ntags: [fresh-tag]\n", 1),
+        lambda t: t.replace("turn: me", "turn: them") if "turn: me" in t else t.replace("turn: them", "turn: me"),
+        lambda t: t.replace("---\n", "---\nprivate: true\n", 1),
+        lambda t: t + "\nA new line in the body.\n",
+        lambda t: t.replace("---\n", "---\ncommitments:\n  - what: New promise\n    due: 2026-11-01\n", 1)
+        if "commitments:" not in t else t,
+    ]
+    for step in range(14):
+        target = rnd.choice(convs)
+        if not target.exists():
+            continue
+        if step % 7 == 6:
+            target.unlink()
+        elif step % 5 == 4:
+            (target.parent / f"2026-11-0{step % 9 + 1}-added-{step}.md").write_text(target.read_text("utf-8"), "utf-8")
+        else:
+            target.write_text(edits[step % len(edits)](target.read_text("utf-8")), "utf-8")
+        live.refresh()
+        assert_same_as_full_build(live)
+
+
+def test_a_configuration_change_rebuilds_everything(live):
+    assert 'data-md-color-primary="green"' not in page(live, "people/ann")
+    (live.root / "mkdocs.yml").write_text("site_name: Renamed site\ntheme:\n  name: material\n  palette:\n"
+                                          "    primary: green\n", "utf-8")
+    live.refresh(full=True)
+    assert 'data-md-color-primary="green"' in page(live, "people/ann")
+    assert "<title>Ann Archer - Renamed site</title>" in page(live, "people/ann")
+    assert_same_as_full_build(live)
