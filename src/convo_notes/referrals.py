@@ -188,16 +188,28 @@ def _visible(nb: Notebook, slug: str | None) -> bool:
     return note is None or not nb.is_private(note)
 
 
-def _party_for(nb: Notebook, recommends: str) -> tuple[str, str, str, str | None, bool]:
-    """``(key, kind, name, slug, private)`` for a referral's ``recommends``."""
+def _names_index(nb: Notebook) -> dict[str, list[str]]:
+    """Folded display name -> the person and org slugs that carry it."""
+    index: dict[str, list[str]] = {}
+    for slug, note in (*nb.people.items(), *nb.orgs.items()):
+        index.setdefault(_fold(note.name), []).append(slug)
+    return index
+
+
+def _party_for(nb: Notebook, recommends: str, names: dict[str, list[str]] | None = None,
+               ) -> tuple[str, str, str, str | None, bool]:
+    """``(key, kind, name, slug, private)`` for a referral's ``recommends``.
+
+    Free text that is exactly one person's or org's name counts as them (``names``: see
+    :func:`_names_index`, built once per directory).
+    """
     slug = nb.canon(recommends) or recommends
     if slug in nb.people:
         return slug, "person", nb.people[slug].name, slug, nb.is_private(nb.people[slug])
     if slug in nb.orgs:
         return slug, "org", nb.orgs[slug].name, slug, nb.is_private(nb.orgs[slug])
     folded = _fold(recommends)
-    named = [s for s, p in nb.people.items() if _fold(p.name) == folded]
-    named += [s for s, o in nb.orgs.items() if _fold(o.name) == folded]
+    named = (names if names is not None else _names_index(nb)).get(folded, [])
     if len(named) == 1:
         return _party_for(nb, named[0])
     return folded, "text", " ".join(recommends.split()), None, False
@@ -258,6 +270,7 @@ def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to:
     to_c = nb.canon(to) if to else None
     parties: dict[str, dict[str, Party]] = {}
     forms: dict[str, _Sighting] = {}
+    names = _names_index(nb)
     for rec, written in recommendations(nb, include_private):
         key = norm(written)
         if want is not None and key != want:
@@ -265,7 +278,7 @@ def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to:
         forms.setdefault(key, _Sighting()).add(written.strip())
         if (by_c and rec.by != by_c) or (to_c and rec.to != to_c):
             continue
-        pkey, kind, name, slug, private = _party_for(nb, rec.referral.recommends)
+        pkey, kind, name, slug, private = _party_for(nb, rec.referral.recommends, names)
         if private and not include_private:
             continue
         party = parties.setdefault(key, {}).setdefault(pkey, Party(pkey, kind, name, slug, private))
