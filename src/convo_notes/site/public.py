@@ -9,7 +9,7 @@ attachments are computed from this view alone, with the ordinary queries
 
 A public note may still *name* a private (or unreadable) person, org or
 conversation: ``with: [dana-reyes, vesna-marlowe]``. In the view such a
-reference is replaced by a stand-in slug (``someone-private-<random>``, one
+reference is replaced by a stand-in slug (``someone-private-<keyed hash>``, one
 per hidden slug so threads and recommenders stay distinct) that carries
 nothing of the original; :meth:`PublicNotebook.display` shows every stand-in as
 ``someone (private)``. ``closes`` keeps only ids of public commitments, so a
@@ -28,7 +28,6 @@ from ..loader import note_kind
 from ..model import Config, Conversation, Notebook
 
 PRIVATE_LABEL = "someone (private)"
-_KEY = os.urandom(16)
 _STAND_IN = "someone-private"
 
 T = TypeVar("T")
@@ -65,11 +64,26 @@ class PublicView:
         return slug in self.stand_ins or (slug in self.hidden and slug not in self.nb.slugs)
 
 
-def _tag(slug: str) -> str:
-    """A stand-in suffix: the same for a slug for as long as this process runs (so ``convo site
-    serve`` can compare one build with the next), unrelated to the slug for anyone without the
-    process's random key."""
-    return hashlib.blake2b(slug.encode("utf-8"), key=_KEY, digest_size=6).hexdigest()
+def _secret_key(nb: Notebook, paths: list[str]) -> bytes:
+    """A key made from the bytes of the notes the site leaves out.
+
+    Only someone holding those private files can compute it, so a stand-in
+    reveals nothing of the slug it stands for; yet it is the same from build to
+    build (calendar UIDs stay put) until a hidden note itself changes.
+    """
+    digest = hashlib.blake2b(digest_size=32)
+    for rel in sorted(paths):
+        digest.update(rel.encode("utf-8") + b"\0")
+        try:
+            digest.update(open(os.path.join(nb.root, rel), "rb").read())
+        except OSError:
+            digest.update(b"\1unreadable")
+    return digest.digest()
+
+
+def _tag(slug: str, key: bytes) -> str:
+    """A stand-in suffix: stable for a slug under one key, unrelated to it for anyone without the key."""
+    return hashlib.blake2b(slug.encode("utf-8"), key=key, digest_size=6).hexdigest()
 
 
 def _slug_of(rel: str) -> str:
@@ -92,7 +106,10 @@ def public_view(nb: Notebook) -> PublicView:
     prefix = _STAND_IN
     while any(s.startswith(prefix + "-") for s in nb.slugs | public_slugs):
         prefix += "-x"
-    stand_in = {slug: f"{prefix}-{_tag(slug)}" for slug in sorted(hidden)}
+    hidden_paths = [n.path for n in (*nb.people.values(), *nb.orgs.values(), *nb.conversations)
+                    if nb.is_private(n)] + sorted(nb.unreadable)
+    key = _secret_key(nb, hidden_paths) if hidden else b""
+    stand_in = {slug: f"{prefix}-{_tag(slug, key)}" for slug in sorted(hidden)}
     me = nb.config.me
     if me in hidden:
         me = stand_in[me]

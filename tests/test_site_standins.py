@@ -1,0 +1,25 @@
+"""Stand-ins for private people are stable across builds and reveal nothing of the slug."""
+
+from convo_notes.loader import load_notebook
+from convo_notes.site.public import public_view
+
+FILES = {
+    "notes/people/sam.md": "---\nname: Sam\n---\n",
+    "notes/people/dana.md": "---\nname: Dana\n---\n",
+    "notes/people/zed-secret.md": "---\nname: Zed Secret\nprivate: true\n---\n",
+    "notes/c.md": "---\ndate: 2026-11-18\nwith: [dana, zed-secret]\nnext: {turn: me, by: 2026-11-20}\n---\n",
+}
+
+
+def stand_ins(root):
+    view = public_view(load_notebook(root))
+    return sorted(view.stand_ins)
+
+
+def test_stand_ins_are_stable_and_opaque(make_notebook):
+    root = make_notebook(FILES)
+    first = stand_ins(root)
+    assert first == stand_ins(root)  # same key from the same private notes: calendar UIDs stay put
+    assert len(first) == 1 and "zed" not in first[0] and "secret" not in first[0]
+    (root / "notes/people/zed-secret.md").write_text("---\nname: Zed Secret\nprivate: true\nrole: Spy\n---\n")
+    assert stand_ins(root) != first  # the key comes from the private bytes, which changed
