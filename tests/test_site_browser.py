@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -22,8 +23,11 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-u
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-first-run", "--window-size=1280,1000")
 
+if os.environ.get("CI") and not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+    raise RuntimeError("CI must run the browser test: .ci/run installs Debian's chromium and chromium-driver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                                reason="needs /usr/bin/chromium and /usr/bin/chromedriver")
+                                reason="needs /usr/bin/chromium and /usr/bin/chromedriver (Debian: "
+                                       "apt-get install chromium chromium-driver)")
 
 NOTEBOOK = {
     "notes/people/me.md": "---\nname: Morgan Teamlead\nteam: true\n---\n",
