@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from .model import Commitment, Conversation, Notebook, Person
 
@@ -71,33 +72,38 @@ class DueItem:
     def days_overdue(self, today: dt.date) -> int | None:
         return None if self.date is None else (today - self.date).days
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its fields and rebuilt by the constructor: a snapshot of thousands
+        # of items loads in half the time dataclasses' slots __setstate__ takes.
+        return (DueItem, (self.kind, self.date, self.owner, self.to, self.what, self.thread, self.people,
+                          self.source, self.private, self.id))
+
 
 def threads(nb: Notebook) -> list[Thread]:
     """Every thread, each with its current state."""
     groups: dict[str, list[Conversation]] = defaultdict(list)
+    key_of = nb.thread_key
     for conv in nb.conversations:  # already chronological
-        groups[nb.thread_key(conv)].append(conv)
+        groups[key_of(conv)].append(conv)
+    canon = nb.canon
+    me = canon("me")
     out = []
     for key, convs in groups.items():
         latest = convs[-1]
-        people: list[str] = []
-        for conv in convs:
-            for slug in conv.with_:
-                slug = nb.canon(slug) or slug
-                if slug not in people:
-                    people.append(slug)
+        # everyone in `with` across the thread, in first-seen order (a dict keeps insertion order)
+        people = tuple(dict.fromkeys(canon(slug) or slug for conv in convs for slug in conv.with_))
         nxt = latest.next
         if nxt is None:
             state, turn, by, about = SETTLED, None, None, None
         else:
             by, about = nxt.by, nxt.about
             if nb.is_me(nxt.turn):
-                state, turn = MINE, nb.canon("me")
+                state, turn = MINE, me
             elif nxt.turn == "them":
-                state, turn = THEIRS, "+".join(nb.canon(s) or s for s in latest.with_)
+                state, turn = THEIRS, "+".join(canon(s) or s for s in latest.with_)
             else:
                 state, turn = THEIRS, nxt.turn
-        out.append(Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, tuple(people)))
+        out.append(Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, people))
     return out
 
 
@@ -137,60 +143,97 @@ def last_contact(nb: Notebook) -> dict[str, Conversation]:
     return out
 
 
-def keep_in_touch(nb: Notebook, today: dt.date) -> list[tuple[Person, dt.date, Conversation | None]]:
-    """People with a cadence, the date they are due for contact, and their latest conversation."""
+def cadence_due(nb: Notebook) -> list[tuple[Person, dt.date | None, Conversation | None]]:
+    """People with a cadence, their latest conversation plus the cadence (None when never
+    contacted: they are due today, whatever day that is), and that conversation."""
     latest = last_contact(nb)
     out = []
     for person in nb.people.values():
         if person.cadence is None or nb.is_me(person.slug):
             continue
         conv = latest.get(person.slug)
-        out.append((person, person.cadence.after(conv.date) if conv else today, conv))
+        out.append((person, person.cadence.after(conv.date) if conv else None, conv))
     return out
 
 
-def all_items(nb: Notebook, today: dt.date) -> list[DueItem]:
-    """Every due item regardless of window, sorted by date (undated last), kind and source."""
+def keep_in_touch(nb: Notebook, today: dt.date) -> list[tuple[Person, dt.date, Conversation | None]]:
+    """People with a cadence, the date they are due for contact, and their latest conversation."""
+    return [(person, today if when is None else when, conv) for person, when, conv in cadence_due(nb)]
+
+
+def agenda_entries(nb: Notebook) -> list[DueItem]:
+    """The due items that do not depend on today, in the order :func:`all_items` builds them.
+
+    Two kinds of item do depend on today, and are left for :func:`items_as_of`:
+    a ``waiting`` item is listed only once its ``by`` has passed, so every
+    candidate is kept here (dated by its ``by``); a ``keep-in-touch`` item for a
+    person never contacted is due today, so it is kept here with no date.
+    A snapshot of this list stays valid as long as the notes and ``me`` do.
+    """
     me = nb.canon("me")
+    canon = nb.canon
     items: list[DueItem] = []
     for conv, c in open_commitments(nb):
         items.append(DueItem(
-            "commitment", c.due, nb.canon(c.owner), nb.canon(c.to), c.what, nb.thread_key(conv),
-            tuple(nb.canon(s) or s for s in conv.with_), f"{c.path}:{c.line}", nb.is_private(conv), c.id))
+            "commitment", c.due, canon(c.owner), canon(c.to), c.what, nb.thread_key(conv),
+            tuple(canon(s) or s for s in conv.with_), f"{c.path}:{c.line}", nb.is_private(conv), c.id))
     for thread in threads(nb):
         latest = thread.latest
         nxt = latest.next
         if nxt is None:
             continue
         source = f"{latest.path}:{nxt.line}"
-        people = tuple(nb.canon(s) or s for s in latest.with_)
+        people = tuple(canon(s) or s for s in latest.with_)
         about = nxt.about or f"next move in {thread.title}"
         private = nb.is_private(latest)
         if thread.state == MINE:
             items.append(DueItem("my-turn", nxt.by, me, None, about, thread.key, people, source, private))
-        elif nxt.by is not None and nxt.by < today:
+        elif nxt.by is not None:
             items.append(DueItem("waiting", nxt.by, thread.turn, me, about, thread.key, people, source, private))
-    for person, when, conv in keep_in_touch(nb, today):
+    for person, when, last in cadence_due(nb):
         what = f"keep in touch with {person.name} (every {person.cadence})"
-        if conv is None:
+        if last is None:
             what += ", never contacted"
         items.append(DueItem("keep-in-touch", when, me, person.slug, what, None, (person.slug,),
-                             f"{person.path}:{person.cadence_line}",
-                             nb.is_private(person)))
-    items.sort(key=lambda i: (i.date or dt.date.max, KINDS.index(i.kind), i.source))
+                             f"{person.path}:{person.cadence_line}", nb.is_private(person)))
     return items
 
 
+def _item_order(item: DueItem) -> tuple[dt.date, int, str]:
+    return (item.date or dt.date.max, KINDS.index(item.kind), item.source)
+
+
+def items_as_of(entries: list[DueItem], today: dt.date) -> list[DueItem]:
+    """:func:`agenda_entries` as of ``today``: waits whose ``by`` has passed, people never
+    contacted due today, everything sorted by date (undated last), kind and source."""
+    items = []
+    for item in entries:
+        if item.kind == "waiting":
+            if item.date is None or item.date >= today:  # (a waiting item always has its `by` date)
+                continue
+        elif item.date is None and item.kind == "keep-in-touch":
+            item = replace(item, date=today)
+        items.append(item)
+    items.sort(key=_item_order)
+    return items
+
+
+def all_items(nb: Notebook, today: dt.date) -> list[DueItem]:
+    """Every due item regardless of window, sorted by date (undated last), kind and source."""
+    return items_as_of(agenda_entries(nb), today)
+
+
 def find_due(nb: Notebook, today: dt.date, within: int = 7, include_all: bool = False,
-             owner: str | None = None) -> list[DueItem]:
+             owner: str | None = None, entries: list[DueItem] | None = None) -> list[DueItem]:
     """The agenda: overdue items and those due within ``within`` days (``include_all``: everything).
 
     ``owner`` keeps only items that person must act on (``me`` allowed).
+    ``entries``: :func:`agenda_entries` of ``nb`` already computed (or kept in a snapshot).
     """
     horizon = today + dt.timedelta(days=within)
     owner = nb.canon(owner) if owner else None
     out = []
-    for item in all_items(nb, today):
+    for item in items_as_of(agenda_entries(nb) if entries is None else entries, today):
         if owner and item.owner != owner and not (item.owner and owner in item.owner.split("+")):
             continue
         if not include_all and (item.date is None or item.date > horizon):

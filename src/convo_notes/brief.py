@@ -147,6 +147,7 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
         return isinstance(subject, Org) and conv.org == subject.slug
 
     convs = [c for c in nb.conversations if involved(c)]  # chronological
+    involved_ids = {id(c) for c in convs}  # asked again below for every conversation and thread
     private = {c.path: nb.is_private(c) for c in convs}
 
     recorders: dict[str, Conversation] = {}
@@ -160,7 +161,7 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
     we_owe: list[Promise] = []
     sent: list[Promise] = []
     for conv in nb.conversations:
-        with_them = involved(conv)
+        with_them = id(conv) in involved_ids
         for c in conv.commitments:
             owner, to = nb.canon(c.owner), nb.canon(c.to)
             owed_to_them = (to in slugs) or (with_them and to is None and owner not in slugs)
@@ -204,7 +205,8 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
 
     cadences = tuple(KeepInTouch(p, when, conv is None)
                      for p, when, conv in keep_in_touch(nb, today) if p.slug in slugs)
-    own_threads = [t for t in threads(nb) if slugs & set(t.people) or any(involved(c) for c in t.conversations)]
+    own_threads = [t for t in threads(nb)
+                   if any(id(c) in involved_ids for c in t.conversations) or slugs & set(t.people)]
     own_threads.sort(key=lambda t: t.urgency(today))
     history = tuple(HistoryEntry(c, private[c.path], excerpt(c.body)) for c in reversed(convs))
     return Brief(

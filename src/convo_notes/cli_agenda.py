@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from .agenda import MINE, SETTLED, THEIRS, DueItem, Thread, find_due, group_of, threads
-from .brief import Brief, UnknownSubject, build_brief
 from .cli import (
     DATE,
     CommandFailed,
     State,
+    TerminalProgress,
     UsageProblem,
     cli,
     complete_person,
@@ -27,11 +27,15 @@ from .cli import (
     pass_state,
     print_diagnostics,
     style,
+    use_color,
 )
 from .diagnostics import did_you_mean
 from .model import Notebook
 from .render import commitment_to_json, person_ref, referral_to_json
 from .schema import CHANNELS
+
+if TYPE_CHECKING:
+    from .brief import Brief
 
 GROUPS = ("overdue", "today", "upcoming", "later", "undated")
 GROUP_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming", "later": "Later",
@@ -113,18 +117,29 @@ def due_item_json(nb: Notebook, item: DueItem, today: dt.date, within: int) -> d
     }
 
 
-def due_line(nb: Notebook, item: DueItem, today: dt.date) -> str:
+def plain(text: str, **_: Any) -> str:
+    """:func:`style` when colour is off."""
+    return text
+
+
+def painter() -> Callable[..., str]:
+    """:func:`style`, with the terminal asked once (an agenda can have thousands of lines)."""
+    return click.style if use_color() else plain
+
+
+def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None) -> str:
     """One item on one line: date, how late, kind, owner → to, what, thread, source."""
+    paint = paint or style
     date = item.date.isoformat() if item.date else "(no date)"
     to = names(nb, item.to) or (", ".join(nb.display(s) for s in item.people) if item.kind == "my-turn" else "")
     who = names(nb, item.owner) + (f" → {to}" if to else "")
     late = when(item.date, today)
     if late.endswith("late"):
-        late = style(late, fg="red", bold=True)
+        late = paint(late, fg="red", bold=True)
     thread = f"  [{item.thread}]" if item.thread else ""
-    private = style("[private] ", fg="magenta") if item.private else ""
+    private = paint("[private] ", fg="magenta") if item.private else ""
     return (f"  {date:<10}  {late:>8}  {KIND_LABELS[item.kind]:<13}  {private}{who}: {item.what}{thread}  "
-            + style(item.source, dim=True))
+            + paint(item.source, dim=True))
 
 
 def window_phrase(within: int, include_all: bool) -> str:
@@ -140,16 +155,20 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
     head = f"Due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})"
     if not items:
         return f"Nothing due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})."
-    lines = [style(head, bold=True)]
+    paint = painter()
+    lines = [paint(head, bold=True)]
+    grouped: dict[str, list[DueItem]] = {group: [] for group in GROUPS}
+    for item in items:
+        grouped[group_of(item, today, within)].append(item)
     counts: dict[str, int] = {}
     for group in GROUPS:
-        members = [i for i in items if group_of(i, today, within) == group]
+        members = grouped[group]
         if not members:
             continue
         counts[group] = len(members)
         lines.append("")
-        lines.append(style(GROUP_TITLES[group], bold=True, fg="red" if group == "overdue" else None))
-        lines.extend(due_line(nb, item, today) for item in members)
+        lines.append(paint(GROUP_TITLES[group], bold=True, fg="red" if group == "overdue" else None))
+        lines.extend(due_line(nb, item, today, paint) for item in members)
     private = sum(1 for i in items if i.private)
     summary = f"{plural(len(items), 'item')}: " + ", ".join(f"{n} {g}" for g, n in counts.items())
     if private:
@@ -186,17 +205,23 @@ def due(state: State, within: int, include_all: bool, owner: str | None, mine: b
     and marked. Exit 1 if the notebook has errors, or with
     --fail-on-overdue when something is overdue.
     """
-    nb = state.notebook()
-    who = resolve_owner(nb, owner, mine)
-    items = find_due(nb, state.today, within=within, include_all=include_all, owner=who)
-    if as_json:
-        emit_json({"today": state.today, "within": within, "owner": ref(nb, who),
-                   "items": [due_item_json(nb, i, state.today, within) for i in items],
-                   "errors": [d.to_json() for d in nb.errors]})
-        failed = bool(nb.errors)
-    else:
-        echo(render_due(nb, items, state.today, within, include_all, who))
-        failed = report_errors(nb)
+    from .loader import paused_gc
+    from .snapshot import agenda_view
+
+    with paused_gc():
+        with TerminalProgress("Reading notes") as progress:
+            view = agenda_view(state.root, progress=progress)  # from a snapshot when nothing changed
+        nb = view.notebook
+        who = resolve_owner(nb, owner, mine)
+        items = find_due(nb, state.today, within=within, include_all=include_all, owner=who, entries=view.entries)
+        if as_json:
+            emit_json({"today": state.today, "within": within, "owner": ref(nb, who),
+                       "items": [due_item_json(nb, i, state.today, within) for i in items],
+                       "errors": [d.to_json() for d in nb.errors]})
+            failed = bool(nb.errors)
+        else:
+            echo(render_due(nb, items, state.today, within, include_all, who))
+            failed = report_errors(nb)
     overdue = any(group_of(i, state.today, within) == "overdue" for i in items)
     if failed or (fail_on_overdue and overdue):
         raise SystemExit(1)
@@ -234,6 +259,7 @@ def thread_label(nb: Notebook, t: Thread) -> str:
 
 def thread_lines(nb: Notebook, found: list[Thread], today: dt.date) -> list[str]:
     """Two lines a thread: state, due date and next move; then people, size, last date and source."""
+    style = painter()  # the terminal asked once, not once a line
     width = max((len(thread_label(nb, t)) for t in found), default=0)
     lines: list[str] = []
     for t in found:
@@ -344,6 +370,7 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
     """A brief as text, on one screen: who, last contact, threads, promises, interests, referrals, history."""
     from .model import Person
 
+    style = painter()  # the terminal asked once, not once a line
     mark = style(" [private]", fg="magenta")
     s = b.subject
     lines = [style(f"{s.name} ({s.slug})", bold=True) + (mark if b.private else "")]
@@ -449,18 +476,24 @@ def brief(state: State, slug: str, as_json: bool) -> None:
     were sent, referrals, and the history newest first. Private notes are
     included and marked.
     """
-    nb = state.notebook()
-    try:
-        b = build_brief(nb, slug, state.today)
-    except UnknownSubject:
-        known = list(nb.people) + list(nb.orgs)
-        raise UsageProblem(f"no person or org `{slug}` in this notebook{did_you_mean(slug, known)}") from None
-    if as_json:
-        emit_json({**brief_json(nb, b, state.today), "errors": [d.to_json() for d in nb.errors]})
-        failed = bool(nb.errors)
-    else:
-        echo(render_brief(nb, b, state.today))
-        failed = report_errors(nb)
+    from .brief import UnknownSubject, build_brief
+    from .loader import paused_gc
+    from .snapshot import brief_view
+
+    with paused_gc():
+        with TerminalProgress("Reading notes") as progress:
+            nb = brief_view(state.root, slug, progress=progress).notebook  # only the notes this brief needs
+        try:
+            b = build_brief(nb, slug, state.today)
+        except UnknownSubject:
+            known = list(nb.people) + list(nb.orgs)
+            raise UsageProblem(f"no person or org `{slug}` in this notebook{did_you_mean(slug, known)}") from None
+        if as_json:
+            emit_json({**brief_json(nb, b, state.today), "errors": [d.to_json() for d in nb.errors]})
+            failed = bool(nb.errors)
+        else:
+            echo(render_brief(nb, b, state.today))
+            failed = report_errors(nb)
     if failed:
         raise SystemExit(1)
 

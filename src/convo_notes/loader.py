@@ -8,15 +8,15 @@ the notebook is still read.
 
 from __future__ import annotations
 
+import gc
 import operator
 import os
 import re
 import sys
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Callable
 
-from . import checks
 from .diagnostics import CURRENT_FILE, Diagnostic
 from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
 from .parse import FrontMatter, parse_yaml, read_note
@@ -61,32 +61,40 @@ def note_kind(rel: str) -> str:
 
 
 FileKey = tuple[int, int, int]  # size, modification time (ns), inode
+_FIRST = operator.itemgetter(0)
 
 
 def scan_note_files(root: Path) -> dict[str, FileKey]:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
-    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``."""
-    found: dict[str, FileKey] = {}
-    stack = [(str(root / NOTES_DIR), NOTES_DIR)]
+    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``.
+
+    This runs on every command, warm or not, so it is kept lean: one ``scandir`` per
+    folder and one ``stat`` per note (the physical floor of checking that nothing changed).
+    """
+    found: list[tuple[str, FileKey]] = []
+    add = found.append
+    stack = [(os.path.join(root, NOTES_DIR), NOTES_DIR + "/")]
     while stack:
-        folder, rel_folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             try:
                 if entry.is_dir():
-                    stack.append((entry.path, f"{rel_folder}/{name}"))
+                    stack.append((entry.path, prefix + name + "/"))
                 elif name.endswith(".md"):
                     st = entry.stat()
-                    found[f"{rel_folder}/{name}"] = (st.st_size, st.st_mtime_ns, entry.inode())
+                    add((prefix + name, (st.st_size, st.st_mtime_ns, entry.inode())))
             except OSError:
                 continue
-    return dict(sorted(found.items()))
+    found.sort(key=_FIRST)  # paths are unique: comparing them alone is faster than comparing tuples
+    return dict(found)
 
 
 def list_note_files(root: Path) -> list[str]:
@@ -253,6 +261,24 @@ def _shared(text: str) -> str:
     return sys.intern(text)
 
 
+class paused_gc:  # noqa: N801 - used like a function: `with paused_gc():`
+    """Cyclic garbage collection off inside the block (back on after, if it was on).
+
+    Reading a notebook allocates many small objects and almost no cycles; every
+    collection walks all that was read so far, so a large notebook pays again and
+    again for nothing. Reference counting still frees everything as usual, and
+    worker processes forked inside the block inherit the pause.
+    """
+
+    def __enter__(self) -> None:
+        self.was_on = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_on:
+            gc.enable()
+
+
 PARALLEL_MIN = 1_500  # below this many files a second process costs more than it saves
 
 
@@ -330,7 +356,32 @@ def load_notebook(
     """
     root = Path(root)
     config, diagnostics = load_config(root, env)
-    keyed = scan_note_files(root)
+    return load_scanned(root, scan_note_files(root), config, diagnostics,
+                        use_cache=use_cache, check=check, progress=progress)
+
+
+def load_scanned(
+    root: Path,
+    keyed: dict[str, FileKey],
+    config: Config,
+    config_problems: list[Diagnostic],
+    *,
+    use_cache: bool = True,
+    check: bool = True,
+    progress: Progress | None = None,
+) -> Notebook:
+    """:func:`load_notebook` from a configuration and a scan already made (see :mod:`.snapshot`).
+
+    ``keyed`` is :func:`scan_note_files`'s result and ``config, config_problems``
+    :func:`load_config`'s; the notebook is exactly the one :func:`load_notebook` returns.
+    """
+    with paused_gc():  # records are acyclic: collecting while tens of thousands pile up only costs time
+        return _assemble(root, keyed, config, config_problems, use_cache, check, progress)
+
+
+def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_problems: list[Diagnostic],
+              use_cache: bool, check: bool, progress: Progress | None) -> Notebook:
+    diagnostics = list(config_problems)
     files = list(keyed)
     results = read_files(root, keyed, use_cache, progress)
     people: dict[str, Person] = {}
@@ -352,6 +403,8 @@ def load_notebook(
     conversations.sort(key=_SORT_KEY)
     notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files)
     if check:
+        from . import checks  # only `validate`, `show` and edits check across notes
+
         notebook.diagnostics.extend(checks.run_checks(notebook))
     notebook.diagnostics.sort(key=Diagnostic.sort_key)
     return notebook

@@ -16,7 +16,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .diagnostics import Diagnostic
-from .parse import FrontMatter, Path, read_note
+from .parse import FrontMatter, Path, decode, read_note, split
 from .schema import Duration
 
 Locs = dict[Path, tuple[int, int]]
@@ -80,7 +80,7 @@ class _Source:
     @property
     def body(self) -> str:
         """The note's Markdown body, as the file holds it now."""
-        return source_of(self.src).body
+        return body_of(self.src)
 
     @property
     def locs(self) -> Locs:
@@ -95,6 +95,29 @@ def _source_cached(src: str, size: int, mtime_ns: int) -> FrontMatter:  # noqa: 
     except OSError:
         return FrontMatter(None)
     return read_note(raw, src)
+
+
+@lru_cache(maxsize=2048)
+def _body_cached(src: str, size: int, mtime_ns: int) -> str:  # noqa: ARG001 - cache key
+    try:
+        with open(src, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return ""
+    text, _ = decode(raw, src)
+    return "" if text is None else split(text, src)[1]
+
+
+def body_of(src: str) -> str:
+    """A note's body, as :func:`source_of` gives it, without parsing the front matter's YAML.
+
+    (``read_note`` takes the body from the same decode and split; a brief reads hundreds.)
+    """
+    try:
+        st = os.stat(src)
+    except OSError:
+        return ""
+    return _body_cached(src, st.st_size, st.st_mtime_ns)
 
 
 def source_of(src: str) -> FrontMatter:

@@ -1,0 +1,371 @@
+"""Snapshots for the warm daily commands: ``convo due`` and ``convo brief`` without every record.
+
+The per-file cache (:mod:`.cache`) spares a warm command the parsing, but it
+still unpickles every note's record. On an unchanged notebook the answer of
+``due`` and the conversations a ``brief`` needs are the same as last time, so
+each of these commands keeps a *snapshot* next to the per-file cache (in the
+user's cache directory, never in the notebook):
+
+- ``agenda``: every person and org, the notebook's diagnostics, and
+  :func:`.agenda.agenda_entries` (the due items that do not depend on today);
+- ``brief``: every person and org, the diagnostics, every conversation pickled
+  on its own (with its offset and CRC-32), and indexes from each slug to the
+  conversations *with* it (``with``, ``org``), to those *mentioning* it
+  (commitment ``owner``/``to``, referral ``by``/``to``/``recommends``), from
+  each conversation to its thread, and from each commitment id to the
+  conversations closing it.
+
+A snapshot is used only when its *key* equals the key computed now: the code
+that made it (format, version, Python, and the size and mtime of every module
+the data is derived by), a digest of every note's (path, size, mtime_ns, inode)
+from this run's scan, and the configuration as read now (``convo.yml`` with
+``CONVO_ME`` applied) with its diagnostics. Any edit, new, deleted or renamed
+note, or changed ``me`` changes the key, and the snapshot is rebuilt from a full
+load (through the per-file cache) by the same functions a full load uses.
+Anything that depends on today is computed at query time. A snapshot is not
+written when a note was modified less than :data:`.cache.RACY_NS` before the
+scan (it could change again without its size or mtime moving). A snapshot that
+cannot be read, or fails a CRC-32, is ignored; snapshots are written to a
+temporary file renamed into place, so commands running at once never see a
+torn one.
+
+Why a brief on the partial notebook is the brief on the whole one: every part
+of :func:`.brief.build_brief` selects conversations *with* the subject (or one
+of an org's people), or mentioning them in a commitment or a referral; thread
+state is decided by the latest conversation of the whole thread, so the threads
+of the conversations with them are loaded whole; a commitment's fulfilment is
+decided by the first conversation closing its id, so every closer of a loaded
+commitment id is loaded. People, orgs and diagnostics are all there. A further
+conversation loaded (a thread's other conversations, a closer) is in the whole
+notebook too, so it adds nothing a full load would not; and the loaded ones keep
+their chronological order. ``tests/test_cache_snapshot.py`` compares the
+two for every person and org of the sample notebook.
+"""
+
+from __future__ import annotations
+
+import gc
+import marshal
+import os
+import pickle
+import time
+from array import array
+from binascii import crc32
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
+
+from .agenda import DueItem, agenda_entries
+from .cache import RACY_NS, blake2b, cache_file, code_stamp, write_atomic
+from .diagnostics import Diagnostic
+from .loader import FileKey, Progress, load_config, load_scanned, scan_note_files
+from .model import Config, Conversation, Notebook, Org, Person
+
+MAGIC = b"convo-snapshot 3\n"
+DERIVED_BY = ("agenda.py", "brief.py", "snapshot.py")  # modules the snapshots' data depends on
+T = TypeVar("T")
+
+
+class Scan:
+    """This run's view of a notebook's inputs: its configuration and every note's file key.
+
+    (Plain classes here rather than dataclasses: each dataclass costs every command
+    about half a millisecond to create at import.)
+    """
+
+    __slots__ = ("root", "config", "config_problems", "files", "started_ns")
+
+    def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
+                 files: dict[str, FileKey], started_ns: int) -> None:
+        self.root = root
+        self.config = config
+        self.config_problems = config_problems
+        self.files = files
+        self.started_ns = started_ns  # just before the scan: notes modified after this are not snapshotted
+
+    def key(self) -> tuple[Any, ...]:
+        """What a snapshot must have been computed from to be valid now."""
+        # marshal version 2 writes no back-references, so equal scans give equal bytes
+        digest = blake2b(marshal.dumps(self.files, 2), digest_size=20).digest()
+        return (code_stamp(DERIVED_BY), digest, self.config, self.config_problems)
+
+    def racy(self) -> bool:
+        """True when some note is too recent to be trusted by its size and mtime alone."""
+        newest = max((key[1] for key in self.files.values()), default=0)
+        return newest >= self.started_ns - RACY_NS
+
+    def load(self, progress: Progress | None = None) -> Notebook:
+        """The whole notebook, exactly as :func:`.loader.load_notebook` reads it (``check=False``)."""
+        return load_scanned(self.root, self.files, self.config, self.config_problems,
+                            check=False, progress=progress)
+
+
+def scan(root: Path | str, env: dict[str, str] | None = None) -> Scan:
+    """Read the configuration and stat every note (what a warm command cannot skip)."""
+    root = Path(root)
+    started = time.time_ns()
+    config, problems = load_config(root, env)
+    return Scan(root, config, problems, scan_note_files(root), started)
+
+
+class AgendaView:
+    """What ``convo due`` needs: a notebook for names and diagnostics, and the agenda entries.
+
+    From a snapshot, ``notebook`` holds every person, org and diagnostic but no
+    conversations; otherwise it is the whole notebook.
+    """
+
+    __slots__ = ("notebook", "entries", "from_snapshot")
+
+    def __init__(self, notebook: Notebook, entries: list[DueItem], from_snapshot: bool) -> None:
+        self.notebook, self.entries, self.from_snapshot = notebook, entries, from_snapshot
+
+
+class BriefView:
+    """A notebook to build one brief from: whole, or every person and org plus the
+    conversations the brief needs (``from_snapshot``)."""
+
+    __slots__ = ("notebook", "from_snapshot")
+
+    def __init__(self, notebook: Notebook, from_snapshot: bool) -> None:
+        self.notebook, self.from_snapshot = notebook, from_snapshot
+
+
+def snapshot_file(root: Path, kind: str) -> Path | None:
+    """Where the ``agenda`` or ``brief`` snapshot of a notebook is kept (None: caching off)."""
+    target = cache_file(root)
+    return None if target is None else target.with_name(f"{target.stem}-{kind}.snapshot")
+
+
+def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
+                progress: Progress | None = None) -> AgendaView:
+    """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid."""
+    found = scan(root, env)
+    target = snapshot_file(found.root, "agenda")
+    key = None if target is None else found.key()
+    if target is not None and key is not None:
+        view = _read(target, key, lambda reader: _agenda_from(found, reader))
+        if view is not None:
+            return view
+    nb = found.load(progress)
+    entries = agenda_entries(nb)
+    if target is not None and key is not None and not found.racy():
+        _write(target, key, lambda: {**_common(nb), "entries": entries})
+    return AgendaView(nb, entries, False)
+
+
+def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None,
+               progress: Progress | None = None) -> BriefView:
+    """A notebook from which :func:`.brief.build_brief` on ``slug`` gives the brief of the whole one."""
+    found = scan(root, env)
+    target = snapshot_file(found.root, "brief")
+    key = None if target is None else found.key()
+    if target is not None and key is not None:
+        partial = _read(target, key, lambda reader: _partial_notebook(found, reader, slug))
+        if partial is not None:
+            return BriefView(partial, True)
+    nb = found.load(progress)
+    if target is not None and key is not None and not found.racy():
+        _write_brief(target, key, nb)
+    return BriefView(nb, False)
+
+
+def _agenda_from(found: Scan, reader: _Reader) -> AgendaView | None:
+    payload = reader.payload()
+    if payload is None:
+        return None
+    return AgendaView(_notebook(found, payload, []), payload["entries"], True)
+
+
+# --- what the brief needs -------------------------------------------------------------------
+
+def involvement(nb: Notebook, conv: Conversation) -> set[str]:
+    """The slugs a conversation is *with*: ``with`` (as written and with ``me`` resolved) and ``org``."""
+    named = set(conv.with_)
+    named.update(nb.canon(slug) or slug for slug in conv.with_)
+    if conv.org:
+        named.add(conv.org)
+    return named
+
+
+def mentions(nb: Notebook, conv: Conversation) -> set[str]:
+    """The other slugs a brief looks for in a conversation: commitment ``owner``/``to`` and
+    referral ``by``/``to``/``recommends`` (as written and with ``me`` resolved)."""
+    canon = nb.canon
+    named: set[str] = set()
+    for c in conv.commitments:
+        named.update(s for s in (c.owner, canon(c.owner), c.to, canon(c.to)) if s)
+    for r in conv.referrals:
+        named.update(s for s in (r.by, canon(r.by), r.to, canon(r.to), r.recommends) if s)
+    return named
+
+
+def subject_slugs(nb: Notebook, slug: str) -> set[str] | None:
+    """The slugs whose conversations a brief on ``slug`` looks at (None: no such person or org)."""
+    from .brief import people_of
+
+    slug = nb.canon(slug) or slug
+    subject = nb.people.get(slug) or nb.orgs.get(slug)
+    if subject is None:
+        return None
+    return {subject.slug, *(p.slug for p in people_of(nb, subject))}
+
+
+def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
+    """Every conversation pickled alone (in chronological order), and the indexes to find them."""
+    groups: dict[str, list[int]] = {}
+    involved: dict[str, list[int]] = {}
+    mentioned: dict[str, list[int]] = {}
+    closers: dict[str, list[int]] = {}
+    thread_of = array("q")
+    for number, conv in enumerate(nb.conversations):
+        members = groups.setdefault(nb.thread_key(conv), [])
+        if not members:
+            members.append(len(groups) - 1)  # the group's number, first; its conversations follow
+        members.append(number)
+        thread_of.append(members[0])
+        for slug in involvement(nb, conv):
+            involved.setdefault(slug, []).append(number)
+        for slug in mentions(nb, conv):
+            mentioned.setdefault(slug, []).append(number)
+        for ident in conv.closes:
+            closers.setdefault(ident, []).append(number)
+    starts = array("q", [0])  # conversation n's blob is [starts[n], starts[n + 1]); an array loads at once
+    crcs = array("L")
+
+    def blobs() -> Iterator[bytes]:  # written one at a time: a large notebook's never sit in memory together
+        dumps, protocol = pickle.dumps, pickle.HIGHEST_PROTOCOL
+        for conv in nb.conversations:
+            blob = dumps(conv, protocol=protocol)
+            starts.append(starts[-1] + len(blob))
+            crcs.append(crc32(blob))
+            yield blob
+
+    def payload() -> dict[str, Any]:  # after the blobs, when their offsets are known
+        return {**_common(nb), "involved": involved, "mentioned": mentioned, "closers": closers,
+                "thread_of": thread_of, "threads": [members[1:] for members in groups.values()],
+                "starts": starts, "crcs": crcs}
+
+    _write(target, key, payload, blobs())
+
+
+def _partial_notebook(found: Scan, reader: _Reader, slug: str) -> Notebook | None:
+    """Every person and org, and the conversations the brief on ``slug`` looks at: those with
+    the subject (and the rest of their threads), those mentioning it, and their closers."""
+    payload = reader.payload()
+    if payload is None:
+        return None
+    people_only = _notebook(found, payload, [])
+    wanted = subject_slugs(people_only, slug)
+    if wanted is None:  # no such person or org: build_brief says so, with the known names
+        return people_only
+    involved, mentioned, threads = payload["involved"], payload["mentioned"], payload["threads"]
+    thread_of, starts = payload["thread_of"], payload["starts"]
+    numbers: set[int] = set()
+    for s in wanted:
+        numbers.update(involved.get(s, ()))
+    for g in {thread_of[n] for n in numbers}:
+        numbers.update(threads[g])
+    for s in wanted:
+        numbers.update(mentioned.get(s, ()))
+    loaded = {n: reader.blob(starts[n], starts[n + 1], n) for n in sorted(numbers)}
+    ids = {c.id for conv in loaded.values() for c in conv.commitments if c.id}
+    closing = {n for ident in ids for n in payload["closers"].get(ident, ()) if n not in loaded}
+    loaded.update((n, reader.blob(starts[n], starts[n + 1], n)) for n in sorted(closing))
+    return _notebook(found, payload, [loaded[n] for n in sorted(loaded)])
+
+
+# --- the files --------------------------------------------------------------------------------
+
+def _common(nb: Notebook) -> dict[str, Any]:
+    return {"people": nb.people, "orgs": nb.orgs, "diagnostics": nb.diagnostics, "unreadable": nb.unreadable}
+
+
+def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversation]) -> Notebook:
+    people: dict[str, Person] = payload["people"]
+    orgs: dict[str, Org] = payload["orgs"]
+    return Notebook(found.root, found.config, people, orgs, conversations, list(payload["diagnostics"]),
+                    set(payload["unreadable"]), list(found.files))
+
+
+def _write(target: Path, key: tuple[Any, ...], payload: Callable[[], dict[str, Any]],
+           blobs: Iterable[bytes] = ()) -> None:
+    """The file: MAGIC, the key (a pickle), the blobs, the payload (a pickle), and a trailer of
+    the payload's offset and CRC-32, so a reader checks the key before reading anything else
+    and damage anywhere after it is detected (each blob's CRC-32 is in the payload)."""
+
+    def write(fh: BinaryIO) -> None:
+        fh.write(MAGIC)
+        pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for blob in blobs:
+            fh.write(blob)
+        at = fh.tell()
+        data = pickle.dumps(payload(), protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(data)
+        fh.write(at.to_bytes(8, "little") + crc32(data).to_bytes(4, "little"))
+
+    write_atomic(target, write)
+
+
+class _Reader:
+    """A snapshot file open for reading, its key already checked."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.fd = fh.fileno()
+        self.blobs_at = fh.tell()  # the blobs follow the key
+        self.crcs: array[int] | None = None
+
+    def payload(self) -> dict[str, Any] | None:
+        end = self.fh.seek(-12, os.SEEK_END)
+        trailer = self.fh.read(12)
+        at, crc = int.from_bytes(trailer[:8], "little"), int.from_bytes(trailer[8:], "little")
+        if not self.blobs_at <= at <= end:
+            return None
+        data = os.pread(self.fd, end - at, at)
+        if crc32(data) != crc:
+            return None
+        gc_was_on = gc.isenabled()
+        gc.disable()  # many small objects and no cycles: collection only slows unpickling
+        try:
+            payload = pickle.loads(data)
+        finally:
+            if gc_was_on:
+                gc.enable()
+        if not isinstance(payload, dict):
+            return None
+        self.crcs = payload.get("crcs")
+        return payload
+
+    def blob(self, start: int, end: int, number: int) -> Any:
+        """Blob ``number``, pickled at [start, end) of the blobs."""
+        raw = os.pread(self.fd, end - start, self.blobs_at + start)
+        if len(raw) != end - start or self.crcs is None or crc32(raw) != self.crcs[number]:
+            raise EOFError("damaged snapshot")
+        return pickle.loads(raw)
+
+
+def _read(target: Path, key: tuple[Any, ...], use: Callable[[_Reader], T | None]) -> T | None:
+    """``use(reader)`` when the snapshot at ``target`` was made from ``key``, else None.
+
+    A snapshot that cannot be read (missing, truncated, corrupt, written by other
+    code) is a miss: the command goes on with a full load, which writes a good one.
+    """
+    try:
+        with open(target, "rb") as fh:
+            if fh.read(len(MAGIC)) != MAGIC or _unpickle(fh) != key:
+                return None
+            return use(_Reader(fh))
+    except Exception:  # noqa: BLE001 - see above: any failure to read is only a miss
+        return None
+
+
+def _unpickle(fh: BinaryIO) -> Any:
+    gc_was_on = gc.isenabled()
+    gc.disable()  # many small objects and no cycles: collection only slows unpickling
+    try:
+        return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - corrupt, truncated or foreign: not a snapshot we can use
+        return None
+    finally:
+        if gc_was_on:
+            gc.enable()
