@@ -86,7 +86,6 @@ def _load(path: Path, stamp: tuple[Any, ...]) -> dict[str, Any]:
         return {}
     finally:
         if gc_was_on:
-            gc.freeze()  # what we just loaded lives as long as the command: never scan it
             gc.enable()
     # "Racily clean" entries (as git calls them): a file modified within the timestamp
     # granularity of the cache's own writing could change again without its mtime moving.
