@@ -141,8 +141,10 @@ def _details_line(details: dict[str, Any]) -> str:
     role, org = details.get("role"), details.get("org")
     if role and org:
         bits.append(f"{role}, {org['name']}")
-    elif role or org:
-        bits.append(role or org["name"])
+    elif role:
+        bits.append(role)
+    elif org:
+        bits.append(org["name"])
     for key in ("what", "website"):
         if details.get(key):
             bits.append(details[key])

@@ -9,7 +9,7 @@ generated from that table (a test keeps them in step).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 
 class Code(NamedTuple):
@@ -216,15 +216,15 @@ class Diagnostic:
 CURRENT_FILE: dict[str, str] = {}
 
 
-def suggest(word: str, candidates: object) -> str | None:
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelt ``word``, if one is close enough."""
     import difflib
 
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)  # type: ignore[arg-type]
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
     return matches[0] if matches else None
 
 
-def did_you_mean(word: str, candidates: object) -> str:
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """`` (did you mean `x`?)`` or the empty string."""
     hit = suggest(word, candidates)
     return f" (did you mean `{hit}`?)" if hit else ""

@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from .diagnostics import CURRENT_FILE, Diagnostic
 from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
@@ -102,15 +102,15 @@ def list_note_files(root: Path) -> list[str]:
     return list(scan_note_files(root))
 
 
-def load_config(root: Path, env: dict[str, str] | None = None) -> tuple[Config, list[Diagnostic]]:
+def load_config(root: Path, env: Mapping[str, str] | None = None) -> tuple[Config, list[Diagnostic]]:
     """Read ``convo.yml`` (optional, through the cache) and apply ``CONVO_ME``."""
     from .cache import cached_file
 
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     config, problems = cached_file(root, CONFIG_FILE, _read_config)
     config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw))
-    if env.get("CONVO_ME"):
-        config.me = env["CONVO_ME"]
+    if environ.get("CONVO_ME"):
+        config.me = environ["CONVO_ME"]
     return config, list(problems)
 
 
@@ -183,7 +183,8 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
         return None, problems
     values, more = coerce(kind, rel, fm)
     problems.extend(more)
-    common = dict(slug=slug, path=rel, root=root, body_line=fm.body_line, links=wiki_links(fm.body, fm.body_line))
+    common: dict[str, Any] = dict(slug=slug, path=rel, root=root, body_line=fm.body_line,
+                                  links=wiki_links(fm.body, fm.body_line))
     if kind == "person":
         if "name" not in values:
             values["name"] = slug
@@ -344,7 +345,7 @@ _SORT_KEY = operator.attrgetter("sort_key")
 def load_notebook(
     root: Path | str,
     *,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
     use_cache: bool = True,
     check: bool = True,
     progress: Progress | None = None,

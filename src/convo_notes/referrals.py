@@ -191,8 +191,10 @@ def _visible(nb: Notebook, slug: str | None) -> bool:
 def _names_index(nb: Notebook) -> dict[str, list[str]]:
     """Folded display name -> the person and org slugs that carry it."""
     index: dict[str, list[str]] = {}
-    for slug, note in (*nb.people.items(), *nb.orgs.items()):
-        index.setdefault(_fold(note.name), []).append(slug)
+    for slug, person in nb.people.items():
+        index.setdefault(_fold(person.name), []).append(slug)
+    for slug, org in nb.orgs.items():
+        index.setdefault(_fold(org.name), []).append(slug)
     return index
 
 

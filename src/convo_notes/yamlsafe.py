@@ -111,7 +111,8 @@ def _scan_depth(yaml_text: str) -> tuple[int, int] | None:
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return event.start_mark.line, event.start_mark.column
+                    mark = event.start_mark
+                    return (mark.line, mark.column) if mark is not None else (0, 0)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
