@@ -348,7 +348,8 @@ def test_a_process_killed_mid_write_leaves_the_old_or_the_new_file(tmp_path):
         assert content in (old, new), "torn file"
         outcomes.append(content == new)
         temps = list(folder.glob(".big.md.*.tmp"))
-        assert len(temps) == (1 if delay is not None else 0)  # a hidden temp file is all a crash leaves
+        # At most a hidden temp file is all a crash leaves (none if it struck before the file was made).
+        assert len(temps) <= (1 if delay is not None else 0)
     assert outcomes == [False, False, False, True]
     # The leftover hidden temp file is not a note: the notebook still reads as one note.
     assert load_notebook(tmp_path).files == ["notes/big.md"]

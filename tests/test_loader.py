@@ -85,7 +85,7 @@ def test_alias_bomb_is_refused_quickly(make_notebook, cli):
                           "notes/c.md": "---\n" + "\n".join(lines) + "\n---\n"})
     started = time.perf_counter()
     result = cli("-C", str(root), "validate")
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 20  # refused after a bounded number of nodes, not after expanding the bomb
     assert result.code == 1
     assert "error[yaml-too-large]" in result.out
 

@@ -82,6 +82,21 @@ def test_sample_search_index_holds_people_tags_interests_and_bodies(sample_site)
     assert "pilot measurement" in texts  # interests
 
 
+def test_search_indexes_a_notes_own_facts_not_the_lists_of_other_notes(sample_site):
+    import json
+
+    out, _ = sample_site
+    docs = json.loads((out / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    dana = " ".join(d["text"] for d in docs if d["location"].startswith("people/dana-reyes/"))
+    assert "Head of Procurement" in dana and "Harbor Logistics" in dana  # her facts
+    assert "Harbor renewal kickoff" not in dana  # her timeline lists it; its own page is what search finds
+    assert "Harbor renewal kickoff" in (out / "people" / "dana-reyes" / "index.html").read_text("utf-8")
+    kickoff = [d for d in docs if d["location"].startswith("conversations/2026-06-09-harbor-renewal-kickoff/")]
+    assert [d["title"] for d in kickoff] == ["Harbor renewal kickoff"]  # one result per conversation
+    assert "Dana Reyes" in kickoff[0]["text"]
+    assert not any(d["location"] == "people/" and "Dana Reyes" in d["text"] for d in docs)  # the index table
+
+
 def test_nav_stays_small(sample_site):
     out, _ = sample_site
     page = (out / "conversations" / "2026-10-03-supplier-choice-cultural-fit" / "index.html").read_text("utf-8")
@@ -117,7 +132,7 @@ def test_wiki_links_become_links_or_text(make_notebook):
     })
     nb = load_notebook(root)
     pages = dict(PageSet(SiteModel(public_view(nb), TODAY), make_env(None), lambda n: n.body).pages())
-    body = pages["conversations/c.md"].split("## Notes\n\n")[1]
+    body = pages["conversations/c.md"].split("<h2>Notes</h2>\x1e\n\n")[1]
     assert body.startswith("See [Dana](<../people/dana.md>), [our Dana](<../people/dana.md>), "
                            "someone (private), nobody-yet and `[[dana]]`.")
 

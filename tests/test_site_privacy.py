@@ -182,6 +182,16 @@ def test_leak_no_marker_in_any_output_byte_or_log(leaky_build):
     assert leaks == []
 
 
+def test_leak_a_build_in_two_processes_is_the_same_site(leaky_build, tmp_path):
+    from conftest import run_cli
+
+    root, out, _ = leaky_build
+    again = tmp_path / "out-j2"
+    result = run_cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(again), "-j", "2")
+    assert result.code == 0, result.err
+    assert _all_text(again) == _all_text(out)
+
+
 def test_leak_build_reports_counts_only(leaky_build):
     _root, out, result = leaky_build
     assert result.out == (
@@ -265,6 +275,8 @@ HOSTILE = {
         [ok](https://example.com){ onclick=alert(24) }
 
         <svg onload=alert(25)></svg> <div onclick="alert(26)">div</div>
+
+        \x1f<img src=x onerror=alert(27)>\x1e and \x1d<b onclick=alert(28)>b</b>\x1e (generated-HTML markers)
         """,
 }
 

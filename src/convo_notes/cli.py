@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except tuple(EXIT_CODES) as exc:  # type: ignore[misc]
+    except tuple(EXIT_CODES) as exc:
         echo(f"convo: {exc}", err=True)
         sys.exit(EXIT_CODES[type(exc)])
     except BrokenPipeError:

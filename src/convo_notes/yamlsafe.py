@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     HAVE_LIBYAML = False
 
 
-class _ComposeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _ComposeLoader(_BaseLoader):
     """A loader with no implicit resolvers: every plain scalar composes as a string.
 
     Typing is the schema's job, so ``turn: no`` stays ``"no"`` and

@@ -1,14 +1,17 @@
 """Building the site: public view -> staging tree -> MkDocs.
 
 1. :func:`~convo_notes.site.public.public_view` keeps only public notes.
-2. :class:`Staging` writes the generated Markdown pages, the attachments that
-   public notes link to, ``calendar.ics`` and the notebook's own site assets
-   into a staging ``docs`` folder, writing only files whose bytes changed and
-   deleting files no longer generated. MkDocs never sees ``notes/``: it would
-   swallow front matter it cannot parse and publish a broken private note.
+2. :func:`generate` makes the Markdown pages (in memory) and :class:`Staging`
+   writes the attachments that public notes link to, ``calendar.ics`` and the
+   notebook's own site assets into a staging ``docs`` folder, writing only
+   files whose bytes changed and deleting files no longer generated (pages
+   too, with ``--staging``). MkDocs never sees ``notes/``: it would swallow
+   front matter it cannot parse and publish a broken private note.
 3. :class:`~convo_notes.site.mkdocs_run.MkDocsRun` builds it with MkDocs'
-   Python API (as fast as a ``mkdocs build`` subprocess, measured, and it
-   keeps MkDocs' state for ``convo site serve``'s page-level updates).
+   Python API, handing it the pages from memory (as fast as a ``mkdocs
+   build`` subprocess, measured; it keeps MkDocs' state for ``convo site
+   serve``'s page-level updates), rendering pages in several processes when
+   the site is large (:mod:`~convo_notes.site.parallel`).
 
 MkDocs' own log is shown (warnings and errors only); it can only name staged,
 public pages. The summary names no left-out note: it gives counts.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +32,7 @@ from ..model import Note, Notebook
 from ..parse import Quoted, read_note
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
-from .pages import PageSet, make_env
+from .pages import PageSet, Urls, make_env
 from .public import PublicView, public_view
 
 MARKER = ".convo-site"
@@ -61,41 +65,65 @@ def body_reader(nb_private_default: bool) -> Callable[[Note], str | None]:
 class Staging:
     """A staging ``docs`` folder that is rewritten incrementally."""
 
-    def __init__(self, docs_dir: Path) -> None:
+    def __init__(self, docs_dir: Path, write_pages: bool = False) -> None:
         self.docs_dir = docs_dir
-        self.files: dict[str, bytes] = {}  # everything written here, by staging path
+        self.write_pages = write_pages  # else Markdown pages are only kept here (MkDocs gets them from memory)
+        self.files: dict[str, bytes] = {}  # everything staged, by staging path
         self.scanned = False
         docs_dir.mkdir(parents=True, exist_ok=True)
 
     def write(self, contents: dict[str, bytes]) -> tuple[set[str], set[str]]:
         """Make the folder hold exactly ``contents``; return (changed, removed) staging paths."""
         changed, removed = set(), set()
+        on_disk: set[str] = set()
+        if not self.scanned:  # files left by an earlier run in a kept staging folder
+            self.scanned = True
+            on_disk = self._scan()
+        made: set[str] = set()
+        root = str(self.docs_dir)
         for rel, data in contents.items():
             if self.files.get(rel) == data:
                 continue
-            target = self.docs_dir / rel
-            if rel not in self.files and target.is_file() and target.read_bytes() == data:
+            if not self.write_pages and rel.endswith(".md"):
+                self.files[rel] = data
+                changed.add(rel)
+                continue
+            target = os.path.join(root, rel)
+            if rel in on_disk and Path(target).read_bytes() == data:
                 self.files[rel] = data
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            with open(target, "wb") as fd:
+                fd.write(data)
             self.files[rel] = data
             changed.add(rel)
         for rel in set(self.files) - set(contents):
-            with contextlib.suppress(FileNotFoundError):
-                (self.docs_dir / rel).unlink()
+            if self.write_pages or not rel.endswith(".md"):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.docs_dir / rel).unlink()
             del self.files[rel]
             removed.add(rel)
-        if not self.scanned:  # files left by an earlier run in a kept staging folder
-            self.scanned = True
-            for path in sorted(self.docs_dir.rglob("*"), reverse=True):
-                rel = path.relative_to(self.docs_dir).as_posix()
-                if path.is_file() and rel not in contents:
-                    path.unlink()
-                    removed.add(rel)
-                elif path.is_dir() and not any(path.iterdir()):
-                    path.rmdir()
+        for rel in on_disk - set(contents):
+            with contextlib.suppress(FileNotFoundError):
+                (self.docs_dir / rel).unlink()
+            removed.add(rel)
+        if on_disk:
+            for dirpath, _dirs, _files in sorted(os.walk(root), reverse=True):
+                if dirpath != root and not os.listdir(dirpath):
+                    os.rmdir(dirpath)
         return changed, removed
+
+    def _scan(self) -> set[str]:
+        found = set()
+        root = str(self.docs_dir)
+        for dirpath, _dirs, names in os.walk(root):
+            base = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            for name in names:
+                found.add(name if base == "." else f"{base}/{name}")
+        return found
 
 
 def git_changes(root: Path) -> dict[str, object]:
@@ -117,18 +145,19 @@ def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[
 
 
 def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
-             progress: bool = False) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
-    """Every file of the staging tree as bytes, the Markdown pages, and problems worth telling."""
+             progress: bool = False, urls: Urls | None = None) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+    """The staging tree's files other than pages (as bytes), the Markdown pages, and problems worth telling.
+
+    ``urls`` says where MkDocs publishes pages (``use_directory_urls``), for the links in generated HTML.
+    """
     site = SiteModel(view, today, changes=git_changes(root))
-    pageset = PageSet(site, make_env(root / "site_templates"), body_of)
+    pageset = PageSet(site, make_env(root / "site_templates"), body_of, urls)
     pages: dict[str, str] = {}
     with progress_bar(pageset.count(), "Writing pages", progress) as bar:
         for rel, text in pageset.pages():
             pages[rel] = text
             bar.update(1)
-    files = {rel: text.encode("utf-8") for rel, text in pages.items()}
-    files.update(extra_files(view, today, root, pageset.attachments))
-    return files, pages, pageset.problems
+    return extra_files(view, today, root, pageset.attachments), pages, pageset.problems
 
 
 @dataclass
@@ -170,8 +199,8 @@ def check_out_dir(root: Path, out: Path) -> None:
 
 
 def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
-               progress: bool = False, staging_dir: Path | None = None) -> BuildReport:
-    """Build the team site of ``nb`` as of ``today`` into ``out_dir``."""
+               progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None) -> BuildReport:
+    """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`)."""
     import tempfile
 
     start = time.perf_counter()
@@ -180,14 +209,16 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     if staging_dir is not None:
         check_staging_dir(root, staging_dir)
     view = public_view(nb)
+    keep_staging = staging_dir is not None
     with contextlib.ExitStack() as stack:
         if staging_dir is None:
             staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
-        files, pages, problems = generate(view, today, root, body_reader(nb.config.private_by_default),
-                                          progress)
         run = MkDocsRun(root, staging_dir, out_dir, strict, nb.config.site_title)
-        Staging(staging_dir / "docs").write(files)
-        warnings = run.build(len(pages), progress)
+        files, pages, problems = generate(view, today, root, body_reader(nb.config.private_by_default),
+                                          progress, run.urls)
+        staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging else files
+        Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
+        warnings = run.build(pages, progress, jobs)
     (out_dir / MARKER).write_text("built by convo site build\n", encoding="utf-8")
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),

@@ -13,6 +13,16 @@ handlers and unsafe URLs from whatever the Markdown produces);
 :func:`rewrite_body` turns ``[[slug]]`` into links, points relative links at
 the staged pages and attachments, and drops links whose scheme is not
 ``http``, ``https``, ``mailto`` or ``tel`` (their text stays).
+
+The generated parts of a page (fact lists, tables, timelines) are HTML, not
+Markdown: :func:`html_block` marks a region of a staged page between two
+control characters (:data:`BLOCK_START`, :data:`BLOCK_END`) that the Markdown
+extension hands to Python-Markdown's raw-HTML stash, so it skips all Markdown
+processing. Nothing from a note can open such a region: :func:`clean_text`
+drops control characters from every value and :func:`rewrite_body` drops
+these two from bodies. Values inside the regions are escaped as everywhere
+else; links there are HTML anchors (:func:`html_link`) whose URLs are final,
+because MkDocs does not rewrite links in raw HTML.
 """
 
 from __future__ import annotations
@@ -25,12 +35,18 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote, unquote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 # Never copied from notes/ even when a public note links to them: a browser would run their scripts.
 ACTIVE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".js", ".mjs", ".xml",
                              ".xsl", ".xslt", ".swf", ".md"})
+# A region of generated HTML in a staged page (see the module docstring): its text is indexed for
+# search, or (the second start marker) not.
+BLOCK_START = "\x1f"
+BLOCK_START_UNINDEXED = "\x1d"
+BLOCK_END = "\x1e"
+_BLOCK_CHARS = str.maketrans("", "", BLOCK_START + BLOCK_START_UNINDEXED + BLOCK_END + "\x02\x03")
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
@@ -67,6 +83,40 @@ def md_text(value: object) -> Markup:
 def _md_str(value: str) -> Markup:
     # Names and titles repeat on thousands of pages: escape each once.
     return Markup(_SYNTAX.sub(_entity, clean_text(value)))
+
+
+def html_text(value: object) -> Markup:
+    """``value`` as HTML text for a generated HTML region: control characters dropped, HTML-escaped."""
+    if type(value) is str:
+        return _html_str(value)
+    return escape(clean_text(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _html_str(value: str) -> Markup:
+    return escape(clean_text(value))
+
+
+def html_link(label: Markup, href: str) -> Markup:
+    """An HTML anchor; ``label`` is already inert and ``href`` a URL from :func:`href_quote`."""
+    return Markup(f'<a href="{href}">{label}</a>')
+
+
+def href_quote(url: str) -> str:
+    """A URL for an ``href`` attribute: unsafe characters percent-encoded, ``&`` as ``&amp;``."""
+    if _PLAIN_URL.match(url):
+        return url
+    return quote(url, safe="/#?&=:@%+,;~!$*'.-_").replace("&", "&amp;")
+
+
+def html_block(content: str, search: bool = True) -> Markup:
+    """``content`` (HTML starting with a block-level tag) marked as a raw HTML region of a staged page.
+
+    With ``search=False`` its text is left out of the search index: lists of
+    other notes (timelines, index tables), whose own pages are indexed.
+    """
+    start = BLOCK_START if search else BLOCK_START_UNINDEXED
+    return Markup(f"{start}{content.strip()}{BLOCK_END}\n")
 
 
 def title_text(value: object) -> Markup:
@@ -128,7 +178,8 @@ def rewrite_body(body: str, note_dir: str, title: str | None, links: BodyLinks) 
     ``note_dir`` is the note's folder relative to ``notes/``; a first ``#``
     heading equal to ``title`` is dropped (the page already starts with it).
     """
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # Region markers (and Python-Markdown's own placeholder characters) never come from a note.
+    lines = body.translate(_BLOCK_CHARS).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     while lines and not lines[0].strip():
         lines.pop(0)
     if lines and title is not None:
@@ -138,6 +189,9 @@ def rewrite_body(body: str, note_dir: str, title: str | None, links: BodyLinks) 
     out: list[str] = []
     fence: str | None = None
     for line in lines:
+        if "[" not in line and "`" not in line and "~" not in line:
+            out.append(line)  # no link, and neither opens nor closes a fence: nothing to rewrite
+            continue
         match = _FENCE.match(line)
         if fence is not None:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):

@@ -7,6 +7,12 @@ builds. It keeps what MkDocs computed (files, navigation, template
 environment, the search index) so :meth:`MkDocsRun.update` can re-render only
 the pages that changed, for ``convo site serve``. MkDocs' warnings and errors
 are shown on stderr; they can only name staged, public pages.
+
+The search plugin (Material's or MkDocs' own) indexes each page's HTML. It is
+handed the page with its generated regions (see :mod:`convo_notes.site.mdext`)
+as plain text, or without them when they only list other notes (a person's
+timeline, the index tables): the same words are found, the note itself is what
+a search leads to, and the plugin parses a fraction of the tags.
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Any, Collection, Iterator
+from typing import Any, Collection, Iterator, Mapping
 
 import click
+
+from .pages import Urls
 
 NAV = [
     {"Home": "index.md"},
@@ -48,6 +57,24 @@ markdown_extensions:
 """
 INERT_EXTENSION = "convo_notes.site.mdext"
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+
+
+_GENERATED = re.compile(r"<!--convo:(text|skip)-->(.*?)<!--/convo-->", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+
+def search_html(html: str) -> str:
+    """What the search plugin indexes of a page: generated regions as one paragraph of text, or nothing."""
+    if "<!--convo:" not in html:
+        return html
+
+    def region(m: re.Match[str]) -> str:
+        if m.group(1) == "skip":
+            return ""
+        return "<p>" + " ".join(_TAG.sub(" ", m.group(2)).split()) + "</p>"
+
+    return _GENERATED.sub(region, html)
 
 
 class SiteError(Exception):
@@ -114,15 +141,35 @@ def site_assets(root: Path, config_path: Path | None) -> dict[str, Path]:
 
 
 class _Capture:
-    """A MkDocs plugin (added in code, not by name) that keeps the build's state and shows progress."""
+    """A MkDocs plugin (added in code, not by name) that hands MkDocs the pages, keeps its state, shows progress.
+
+    The generated pages are given to MkDocs from memory (``File.generated``),
+    before any other plugin's ``on_files``: writing thousands of staging
+    files only for MkDocs to read them back costs more than rendering many
+    of them. MkDocs' own scan of ``docs_dir`` finds the other staged files
+    (attachments, ``calendar.ics``, site assets).
+    """
 
     def __init__(self) -> None:
-        from mkdocs.plugins import BasePlugin
+        from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+        from mkdocs.structure.files import File
 
-        class Plugin(BasePlugin):  # type: ignore[type-arg]
-            def on_files(plugin, files: Any, *, config: Any) -> Any:  # noqa: N805
+        class Plugin(BasePlugin):
+            @event_priority(100)
+            def _add_pages(plugin, files: Any, *, config: Any) -> Any:  # noqa: N805
+                for rel, content in self.pages.items():
+                    found = files.get_file_from_path(rel)
+                    if found is not None:  # also on disk (a kept --staging folder)
+                        files.remove(found)
+                    files.append(File.generated(config, rel, content=content))
+                return files
+
+            @event_priority(-100)
+            def _keep_files(plugin, files: Any, *, config: Any) -> Any:  # noqa: N805
                 self.files = files
                 return files
+
+            on_files = CombinedEvent(_add_pages, _keep_files)
 
             def on_nav(plugin, nav: Any, *, config: Any, files: Any) -> Any:  # noqa: N805
                 self.nav = nav
@@ -139,6 +186,7 @@ class _Capture:
 
         self.plugin = Plugin()
         self.plugin.load_config({})
+        self.pages: Mapping[str, str | bytes] = {}  # staging path -> Markdown, for the next build
         self.files: Any = None
         self.nav: Any = None
         self.env: Any = None
@@ -208,29 +256,47 @@ class MkDocsRun:
             raise SiteError(f"{config_path.name}: configuration warnings in strict mode")
         extensions = [e for e in self.config.markdown_extensions if e != INERT_EXTENSION]
         self.config.markdown_extensions = [*extensions, INERT_EXTENSION]
+        self.urls = Urls(bool(self.config.use_directory_urls))
         self.capture = _Capture()
         self.config.plugins["convo-site-capture"] = self.capture.plugin
+        _index_search_html(self.config)
         self.built = False
 
-    def build(self, pages: int, progress: bool = False) -> int:
-        """A full MkDocs build; returns the number of warnings (strict mode raises on any)."""
+    def build(self, pages: Mapping[str, str | bytes], progress: bool = False, jobs: int | None = None) -> int:
+        """A full MkDocs build of ``pages`` (staging path -> Markdown) and the files in the staging folder.
+
+        ``jobs``: how many processes render pages (:mod:`convo_notes.site.parallel`); by default one
+        per CPU for a site of a few hundred pages or more. Returns the number of warnings (strict
+        mode raises on any).
+        """
         from mkdocs.commands.build import build
 
+        from .parallel import MAX_AUTO_JOBS, MIN_PAGES, can_run_parallel, cpu_jobs, parallel_build
+
+        if jobs is None:
+            jobs = min(cpu_jobs(), MAX_AUTO_JOBS) if len(pages) >= MIN_PAGES else 1
+        parallel = jobs > 1 and can_run_parallel(self.config)
         capture = self.capture
-        with mkdocs_logging() as log, progress_bar(pages, "Rendering pages", progress) as bar:
-            capture.bar = bar
+        capture.pages = pages
+        with mkdocs_logging() as log, progress_bar(len(pages), "Rendering pages", progress) as bar:
             try:
-                build(self.config)
+                if parallel:
+                    parallel_build(self.config, jobs, lambda: bar.update(1))
+                else:
+                    capture.bar = bar
+                    build(self.config)
             except Exception as exc:  # Abort (strict mode), BuildError, a plugin's error
                 raise SiteError(f"MkDocs build failed: {exc}") from exc
             finally:
                 capture.bar = None
+                capture.pages = {}
         self.built = True
         capture.known = {f.src_uri for f in capture.files.documentation_pages()}
         return log.count
 
-    def update(self, changed: set[str], removed: set[str], first: Collection[str] = ()) -> None:
-        """Re-render only these staging paths (Markdown pages and other files) into the built site.
+    def update(self, pages: Mapping[str, str | bytes], changed: set[str], removed: set[str],
+               first: Collection[str] = ()) -> None:
+        """Re-render only these staging paths (Markdown pages, from ``pages``, and other files) into the built site.
 
         Uses MkDocs' build steps for single pages; the pages in ``first`` (the
         edited notes') are written before the others; the search index and
@@ -256,9 +322,13 @@ class MkDocsRun:
                     os.remove(file.abs_dest_path)
             for rel in sorted(changed):
                 file = files.get_file_from_path(rel)
+                content = pages.get(rel)
                 if file is None:
-                    file = File(rel, config.docs_dir, config.site_dir, config.use_directory_urls)
+                    file = File(rel, config.docs_dir, config.site_dir, config.use_directory_urls) \
+                        if content is None else File.generated(config, rel, content=content)
                     files.append(file)
+                elif content is not None:
+                    file.content_string = content if isinstance(content, str) else content.decode("utf-8")
                 if file.is_documentation_page():
                     if file.page is None:
                         Page(None, file, config)
@@ -277,6 +347,28 @@ class MkDocsRun:
             if removed or any(f.src_uri not in capture.known for f in touched):
                 mkbuild._build_theme_template("sitemap.xml", capture.env, files, config, capture.nav)
             capture.known = {f.src_uri for f in files.documentation_pages()}
+
+
+def _index_search_html(config: Any) -> None:
+    """Make the search plugin's ``on_page_context`` see :func:`search_html` of each page (and only it)."""
+    searches = [plugin for name, plugin in config.plugins.items()
+                if name == "search" or name.endswith("/search") or type(plugin).__name__ == "SearchPlugin"]
+    events = config.plugins.events["page_context"]
+    for i, method in enumerate(events):
+        if not any(getattr(method, "__self__", None) is search for search in searches):
+            continue
+
+        def indexed(context: Any, *, page: Any, config: Any, nav: Any, _method: Any = method) -> Any:
+            shown = page.content
+            page.content = indexed_html = search_html(shown)
+            try:
+                result = _method(context, page=page, config=config, nav=nav)
+            finally:
+                # Material's plugin strips its data-search-* attributes from what it indexed: do the same.
+                page.content = shown if page.content is indexed_html else _SEARCH_ATTRS.sub("", shown)
+            return result
+
+        events[i] = indexed
 
 
 def _search_plugin(config: Any) -> Any:

@@ -31,7 +31,7 @@ from ..schema import slugify
 from .inert import clean_text
 from .public import PublicView
 
-RESERVED = frozenset({"index"})
+RESERVED = frozenset({"index", "README"})  # MkDocs publishes README.md as its folder's index
 DASHBOARD_ROWS = 50  # rows per dashboard section; the indexes list everything
 
 

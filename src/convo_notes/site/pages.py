@@ -10,8 +10,16 @@ mistake.
 
 Each template gets ``site`` (:class:`~convo_notes.site.model.SiteModel`),
 ``page`` (its path in the staging tree), ``link`` (:class:`Links`, relative
-links from this page) and its own subject (``person``, ``org``,
-``conversation``, ``thread``, ``tag``).
+Markdown links from this page), ``html`` (:class:`HtmlLinks`, the same links
+as HTML anchors with the URLs MkDocs will publish, for the regions a template
+writes as HTML inside ``{% filter html_block %}``) and its own subject
+(``person``, ``org``, ``conversation``, ``thread``, ``tag``).
+
+The built-in templates write a page's title, section headings and the note's
+body as Markdown, and everything generated from the notes' fields (fact
+lists, tables, timelines) as HTML regions: Python-Markdown passes those
+through untouched, which makes a page several times cheaper to render than
+the same tables written as Markdown full of links.
 """
 
 from __future__ import annotations
@@ -20,13 +28,27 @@ import datetime as dt
 import posixpath
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
 from ..agenda import MINE, SETTLED, DueItem, Thread
 from ..model import Conversation, Note
-from .inert import ACTIVE_SUFFIXES, BodyLinks, clean_text, md_link, md_text, rewrite_body, title_text, url_is_safe
+from .inert import (
+    ACTIVE_SUFFIXES,
+    BodyLinks,
+    clean_text,
+    href_quote,
+    html_block,
+    html_link,
+    html_text,
+    md_link,
+    md_text,
+    rewrite_body,
+    title_text,
+    url_is_safe,
+)
 from .model import SiteModel
 from .public import PRIVATE_LABEL
 
@@ -64,8 +86,9 @@ def make_env(overrides: Path | None = None) -> jinja2.Environment:
     loaders.append(jinja2.PackageLoader("convo_notes", TEMPLATE_DIR))
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, auto_reload=False)
     env.filters["join"] = _join
+    env.filters["html_block"] = html_block
     env.filters["text"] = md_text
     env.filters["heading"] = title_text
     env.filters["date"] = _date
@@ -83,6 +106,60 @@ def _date(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
+class Urls:
+    """Where MkDocs publishes each staged file, and relative URLs between them.
+
+    Mirrors ``mkdocs.structure.files.File.url``: with ``use_directory_urls``
+    (MkDocs' default) ``people/ann.md`` is published at ``people/ann/`` and
+    ``people/index.md`` at ``people/``; without it at ``people/ann.html`` and
+    ``people/index.html``. Other files keep their path.
+    """
+
+    def __init__(self, directory_urls: bool = True) -> None:
+        self.directory_urls = directory_urls
+        self._url: dict[str, list[str]] = {}
+
+    def url(self, target: str) -> str:
+        """The URL of a staged file relative to the site's root (``./`` for the home page)."""
+        return "/".join(self._parts(target)) or "./"
+
+    def _parts(self, target: str) -> list[str]:
+        found = self._url.get(target)
+        if found is None:
+            url = target
+            if target.endswith(".md"):
+                stem = target[:-3]
+                folder, _, name = stem.rpartition("/")
+                if name in ("index", "README"):
+                    prefix = f"{folder}/" if folder else ""
+                    url = prefix if self.directory_urls else f"{prefix}index.html"
+                else:
+                    url = f"{stem}/" if self.directory_urls else f"{stem}.html"
+            found = self._url[target] = quote(url).split("/")
+        return found
+
+    def base(self, page: str) -> tuple[str, ...]:
+        """The folders of ``page``'s URL, as seen by relative links from it.
+
+        For a directory-URL page (``people/ann/``) the last folder is a
+        wildcard: a link from it to a sibling reads ``../bob/``, the same from
+        every page of the folder, so links can be shared between them.
+        """
+        parts = self._parts(page)[:-1]
+        if self.directory_urls and page.endswith(".md") and parts and \
+                page.rpartition("/")[2][:-3] not in ("index", "README"):
+            parts = [*parts[:-1], "\0"]
+        return tuple(parts)
+
+    def relative(self, base: tuple[str, ...], target: str) -> str:
+        """The URL of ``target`` relative to a page whose :meth:`base` is ``base``."""
+        parts = self._parts(target)
+        common = 0
+        while common < len(base) and common < len(parts) - 1 and base[common] == parts[common]:
+            common += 1
+        return "../" * (len(base) - common) + "/".join(parts[common:]) or "./"
+
+
 class Links:
     """Links and names as inert Markdown, relative to one page of the staging tree."""
 
@@ -92,6 +169,7 @@ class Links:
         self._dir = posixpath.dirname(page)
         self._prefix = self._dir + "/"
         self._up = "../" * (self._dir.count("/") + 1)
+        self._scope = self._dir  # pages that share rendered links
         self._cache: dict[tuple[str, str, str], Markup] = site.link_cache
 
     def to(self, target: str) -> str:
@@ -118,7 +196,7 @@ class Links:
         """A person or org: a link to its page, ``me``, ``someone (private)``, or the slug as text."""
         if slug is None:
             return Markup("")
-        key = ("ref", self._dir, slug)
+        key = ("ref", self._scope, slug)
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = self._ref(slug)
@@ -150,7 +228,7 @@ class Links:
         """A link to a conversation's page, titled by the conversation unless ``text`` is given."""
         if text is not None:
             return self.page_link(self.site.conv_page[conv.path], text)
-        key = ("conv", self._dir, conv.path)
+        key = ("conv", self._scope, conv.path)
         found = self._cache.get(key)
         if found is None:
             found = self._cache[key] = self.page_link(self.site.conv_page[conv.path], conv.title)
@@ -209,20 +287,52 @@ class Links:
         return self.refs(item.people)
 
 
+class HtmlLinks(Links):
+    """The same links as :class:`Links`, as HTML anchors for a page's generated HTML regions.
+
+    MkDocs does not rewrite links in raw HTML, so each URL is the one the
+    target is published at (:class:`Urls`), relative to this page's URL.
+    """
+
+    def __init__(self, site: SiteModel, page: str, urls: Urls) -> None:
+        super().__init__(site, page)
+        self.urls = urls
+        self._base = urls.base(page)
+        self._scope = "\0html/" + "/".join(self._base)
+
+    def to(self, target: str) -> str:
+        """The URL of ``target`` (a staging path) relative to this page's URL."""
+        return self.urls.relative(self._base, target)
+
+    def page_link(self, target: str, text: Any) -> Markup:
+        return html_link(text if isinstance(text, Markup) else html_text(text), self.to(target))
+
+    def url(self, url: str | None, text: Any = None) -> Markup:
+        """An external link, only for ``http(s)``/``mailto``/``tel`` URLs; otherwise plain text."""
+        if not url:
+            return Markup("")
+        if url_is_safe(url) and url.split(":", 1)[0].lower() in ("http", "https", "mailto", "tel"):
+            return html_link(html_text(text if text is not None else url), href_quote(url))
+        return html_text(url)
+
+
 class PageSet:
     """Renders every page of the site from a :class:`SiteModel`."""
 
-    def __init__(self, site: SiteModel, env: jinja2.Environment, body_of: BodyOf) -> None:
+    def __init__(self, site: SiteModel, env: jinja2.Environment, body_of: BodyOf,
+                 urls: Urls | None = None) -> None:
         self.site = site
         self.env = env
         self.body_of = body_of
+        self.urls = urls or Urls()
         self.attachments: dict[str, str] = {}  # staging path -> notes-relative source
         self.page_attachments: dict[str, set[str]] = {}  # page -> the attachments its body links to
         self.problems: list[str] = []
 
     def render(self, template: str, page: str, **context: Any) -> str:
         tpl = self.env.get_template(template)
-        return tpl.render(site=self.site, page=page, link=Links(self.site, page), **context)
+        return tpl.render(site=self.site, page=page, link=Links(self.site, page),
+                          html=HtmlLinks(self.site, page, self.urls), **context)
 
     def body(self, note: Note, page: str) -> Markup:
         """The note's body, rewritten for its page (wiki links, relative links, attachments)."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from ..loader import note_kind
-from ..model import Config, Conversation, Notebook
+from ..model import Config, Conversation, Notebook, Org, Person
 
 PRIVATE_LABEL = "someone (private)"
 _STAND_IN = "someone-private"
@@ -106,8 +106,8 @@ def public_view(nb: Notebook) -> PublicView:
     prefix = _STAND_IN
     while any(s.startswith(prefix + "-") for s in nb.slugs | public_slugs):
         prefix += "-x"
-    hidden_paths = [n.path for n in (*nb.people.values(), *nb.orgs.values(), *nb.conversations)
-                    if nb.is_private(n)] + sorted(nb.unreadable)
+    every: list[Person | Org | Conversation] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    hidden_paths = [n.path for n in every if nb.is_private(n)] + sorted(nb.unreadable)
     key = _secret_key(nb, hidden_paths) if hidden else b""
     stand_in = {slug: f"{prefix}-{_tag(slug, key)}" for slug in sorted(hidden)}
     me = nb.config.me

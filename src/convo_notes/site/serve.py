@@ -4,9 +4,9 @@ The built site is served from its output folder by the standard library's
 HTTP server. A watchdog observer watches the notebook; after a burst of
 changes settles, :meth:`LiveSite.refresh` reloads the notebook (cheap: the
 loader's cache re-reads only changed files), recomputes the public view,
-regenerates the staging pages in memory, writes only the pages whose bytes
-changed and re-renders just those pages through MkDocs
-(:meth:`~convo_notes.site.build.MkDocsRun.update`); the search index and
+regenerates the staging pages in memory, and hands MkDocs only the pages
+whose bytes changed, to re-render just those
+(:meth:`~convo_notes.site.mkdocs_run.MkDocsRun.update`); the search index and
 sitemap are rewritten from memory. A change to ``mkdocs.yml`` or
 ``site_templates/``, or one touching most pages, gets a full build.
 
@@ -183,7 +183,9 @@ class LiveSite:
                                                                      self._mentions)
         if full or self.env is None:
             self.env = make_env(self.root / "site_templates")
-        pageset = PageSet(site, self.env, body_of)
+        if full or self.run is None:
+            self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
+        pageset = PageSet(site, self.env, body_of, self.run.urls)
         for rel, text in pageset.pages(only):
             self.pages[rel] = text.encode("utf-8")
         self._mark("pages")
@@ -198,16 +200,14 @@ class LiveSite:
                        if p in current for a in found}
         files = dict(self.pages)
         files.update(extra_files(view, self.today, self.root, attachments))
-        if full:
-            self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
         self._mark("extra")
         changed, removed = self.staging.write(files)
         assert self.run is not None
         if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
-            self.run.build(len(self.pages))
+            self.run.build(self.pages, jobs=1)  # one process: the page-level updates need MkDocs' state
         elif changed or removed:
-            self.run.update(changed, removed, first={site.page_of_path[p] for p in changed_files
-                                                     if p in site.page_of_path})
+            self.run.update(self.pages, changed, removed, first={site.page_of_path[p] for p in changed_files
+                                                                 if p in site.page_of_path})
         self._mark("mkdocs")
         self._remember(nb, kept, body_of)
         if full:
