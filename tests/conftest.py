@@ -34,22 +34,26 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("NO_COLOR", "1")
 
 
+def write_notebook(root: Path, files: dict[str, str | bytes], me: str | None = "sam") -> Path:
+    """Write ``{relative path: text or bytes}`` under ``root`` (text dedented), plus ``convo.yml``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "notes").mkdir(exist_ok=True)
+    if "convo.yml" not in files and me:
+        (root / "convo.yml").write_text(f"me: {me}\n", encoding="utf-8")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def make_notebook(tmp_path: Path):
-    def make(files: dict[str, str], root: Path | None = None, me: str | None = "sam") -> Path:
-        root = root or tmp_path / "nb"
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "notes").mkdir(exist_ok=True)
-        if "convo.yml" not in files and me:
-            (root / "convo.yml").write_text(f"me: {me}\n", encoding="utf-8")
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return root
+    def make(files: dict[str, str | bytes], root: Path | None = None, me: str | None = "sam") -> Path:
+        return write_notebook(root or tmp_path / "nb", files, me)
 
     return make
 

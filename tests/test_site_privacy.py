@@ -158,15 +158,9 @@ def _all_text(out: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def leaky_build(tmp_path_factory: pytest.TempPathFactory):
-    import textwrap
+    from conftest import run_cli, write_notebook
 
-    from conftest import run_cli
-
-    root = tmp_path_factory.mktemp("leaky") / "nb"
-    for rel, text in {"convo.yml": "me: sam\n", **LEAKY}.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text if isinstance(text, bytes) else textwrap.dedent(text).encode("utf-8"))
+    root = write_notebook(tmp_path_factory.mktemp("leaky") / "nb", LEAKY)
     out = root.parent / "out"
     result = run_cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
     return root, out, result
@@ -324,15 +318,9 @@ def _scan(text: str) -> _Scanner:
 
 @pytest.fixture(scope="module")
 def hostile_build(tmp_path_factory: pytest.TempPathFactory):
-    import textwrap
+    from conftest import run_cli, write_notebook
 
-    from conftest import run_cli
-
-    root = tmp_path_factory.mktemp("hostile") / "nb"
-    for rel, text in {"convo.yml": "me: sam\n", **HOSTILE}.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    root = write_notebook(tmp_path_factory.mktemp("hostile") / "nb", HOSTILE)
     out = root.parent / "out"
     result = run_cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
     assert result.code == 0, result.err
