@@ -88,15 +88,27 @@ def test_done_by_id_changes_one_line(cli, make_notebook):
     assert [i["what"] for i in items if i["kind"] == "commitment"] == ["Book the room"]
 
 
-def test_done_by_path_and_any_line_of_the_commitment(cli, make_notebook):
+def test_done_by_path_and_the_line_the_commitment_starts_on(cli, make_notebook):
     root = make_notebook({**PEOPLE, "notes/c/call.md": NOTE})
-    result = cli("-C", str(root), "--today", TODAY, "done", "notes/c/call.md:12", "--date", "2026-03-08")
+    result = cli("-C", str(root), "--today", TODAY, "done", "notes/c/call.md:11", "--date", "2026-03-08")
     assert result.code == 0, result.err
     assert b'  - what: "Book the room"\n    due: 2026-03-20\n    done: 2026-03-08\nnext:' in (
         root / "notes/c/call.md").read_bytes()
     # A path relative to the current directory works too.
-    again = cli("--today", TODAY, "done", "call.md:7", cwd=root / "notes/c")
+    again = cli("--today", TODAY, "done", "call.md:6", cwd=root / "notes/c")
     assert again.code == 0, again.err
+
+
+def test_a_stale_line_number_never_marks_a_neighbour(cli, make_notebook):
+    """Marking the first commitment adds a line: the second one's old line now falls inside the first."""
+    root = make_notebook({**PEOPLE, "notes/c/call.md": NOTE})
+    assert cli("-C", str(root), "--today", TODAY, "done", "notes/c/call.md:6").code == 0
+    before = (root / "notes/c/call.md").read_bytes()
+    stale = cli("-C", str(root), "--today", TODAY, "done", "notes/c/call.md:11")
+    assert stale.code == 2
+    assert "no commitment starts on that line (it may have moved" in stale.err
+    assert "12 (Book the room)" in stale.err
+    assert (root / "notes/c/call.md").read_bytes() == before
 
 
 def test_done_crlf_bom_and_flow_entries(cli, make_notebook):
@@ -129,8 +141,9 @@ def test_done_refusals(cli, make_notebook):
     assert code == 1 and err.startswith("convo: notes/c/bad.md has 1 error; fix it first (first: notes/c/bad.md:3:7:")
     assert done("dek") == (2, "convo: no commitment has `id: dek` (did you mean `deck`?); "
                               "give its id or PATH:LINE as `convo due` shows it\n")
-    assert done("notes/c/call.md:3") == (2, "convo: notes/c/call.md:3: no commitment on that line "
-                                            "(commitments of this note start on lines: 6, 11)\n")
+    assert done("notes/c/call.md:3") == (2, "convo: notes/c/call.md:3: no commitment starts on that line "
+                                            "(it may have moved: run `convo due` again); this note's "
+                                            "commitments start on lines: 6 (Send the deck: v2), 11 (Book the room)\n")
     assert done("notes/c/nope.md:3") == (2, "convo: notes/c/nope.md: no such note\n")
     assert {p: p.read_bytes() for p in (root / "notes/c").iterdir()} == snapshot
 

@@ -58,15 +58,12 @@ class NotFound(LookupError):
 _PATH_LINE = re.compile(r"^(?P<path>.+\.md):(?P<line>\d+)$")
 
 
-def commitment_span(conv: Conversation, c: Commitment) -> tuple[int, int]:
-    """First and last file line of a commitment's fields."""
-    lines = [line for at, (line, _col) in conv.locs.items()
-             if len(at) >= 2 and at[0] == "commitments" and at[1] == c.index]
-    return (min(lines, default=c.line), max(lines, default=c.line))
-
-
 def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Conversation, Commitment]:
-    """The commitment named by ``ref``: its ``id``, or ``PATH:LINE`` of any line of it.
+    """The commitment named by ``ref``: its ``id``, or ``PATH:LINE`` of the line it starts on.
+
+    Only the exact first line counts: every ``done`` inserts a line, so a line
+    number printed before an earlier edit may now fall inside the commitment
+    above; such a stale reference is refused rather than marking the wrong one.
 
     PATH may be relative to the notebook, to ``cwd``, or absolute.
     Raises :class:`NotFound` with a helpful message.
@@ -88,11 +85,11 @@ def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Co
         why = "cannot be read as a conversation (run `convo validate`)" if known else "no such note"
         raise NotFound(f"{rel}: {why}")
     for c in found.commitments:
-        first, last = commitment_span(found, c)
-        if c.line == line or first <= line <= last:
+        if c.line == line:
             return found, c
-    where = ", ".join(str(c.line) for c in found.commitments) or "none"
-    raise NotFound(f"{rel}:{line}: no commitment on that line (commitments of this note start on lines: {where})")
+    where = ", ".join(f"{c.line} ({c.what})" for c in found.commitments) or "none"
+    raise NotFound(f"{rel}:{line}: no commitment starts on that line (it may have moved: run `convo due` "
+                   f"again); this note's commitments start on lines: {where}")
 
 
 def notebook_relative(root: Path, path: str, cwd: Path | None = None) -> str:
