@@ -199,8 +199,9 @@ def agenda_entries(nb: Notebook) -> list[DueItem]:
     return items
 
 
-def _item_order(item: DueItem) -> tuple[dt.date, int, str]:
-    return (item.date or dt.date.max, KINDS.index(item.kind), item.source)
+def _item_order(item: DueItem) -> tuple[dt.date, int, str, int]:
+    path, _, line = item.source.rpartition(":")
+    return (item.date or dt.date.max, KINDS.index(item.kind), path, int(line) if line.isdigit() else 0)
 
 
 def items_as_of(entries: list[DueItem], today: dt.date) -> list[DueItem]:
