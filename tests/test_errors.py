@@ -179,8 +179,21 @@ def test_all_problems_in_one_run_sorted(make_notebook, cli):
     assert result.out.splitlines() == [
         "notes/a.md:2:1: error[missing-field]: a conversation needs `date` (when it happened: "
         "`2026-11-18` or `2026-11-18T14:30`)",
+        "notes/a.md:2:7: error[unknown-person]: `with`: no person `nobody` in notes/people/",
         "notes/b.md:2:7: error[bad-date]: `date: 2024-02-30` is not a real date",
         "notes/b.md:4:10: error[bad-value]: `channel: phone` is not one of call, meeting, email, chat, video, "
         "letter, event, other",
-        "5 notes checked: 3 errors, 0 warnings",
+        "5 notes checked: 4 errors, 0 warnings",
+    ]
+
+
+def test_a_bad_date_hides_none_of_the_notes_other_problems(make_notebook, cli):
+    root = make_notebook({**PEOPLE, "notes/c.md": "---\ndate: 2026-13-45\nwith: [pat-lee, nobody-here]\n---\n"
+                                                  "Ask [[ghost-person]] about it.\n"})
+    result = cli("-C", str(root), "validate")
+    assert result.out.splitlines() == [
+        "notes/c.md:2:7: error[bad-date]: `date: 2026-13-45` is not a real date",
+        "notes/c.md:3:17: error[unknown-person]: `with`: no person `nobody-here` in notes/people/",
+        "notes/c.md:5:5: warning[broken-link]: `[[ghost-person]]` links to no person, org or conversation",
+        "4 notes checked: 2 errors, 1 warning",
     ]

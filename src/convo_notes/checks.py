@@ -71,7 +71,7 @@ def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
         return
     for r in note.referrals:
         at: Path = ("referrals", r.index)
-        if r.by is None:
+        if r.by is None and note.with_:
             line, col = _at(note, at)
             yield Diagnostic(note.path, line, col, "referral-needs-by",
                              f"this conversation is with {len(note.with_)} people: say who made the "
@@ -147,7 +147,7 @@ NOTEBOOK_CHECKS: list[Callable[[Notebook], Iterable[Diagnostic]]] = [check_uniqu
 def run_checks(nb: Notebook) -> list[Diagnostic]:
     """Run every check; a failing check is reported as an internal error, never raised."""
     out: list[Diagnostic] = []
-    notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
     for note in notes:
         for check in NOTE_CHECKS:
             try:

@@ -201,16 +201,18 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             name=values.get("name", slug), what=values.get("what"), website=values.get("website"),
             tags=values.get("tags", ()), private=values.get("private"), **common,
         ), problems
-    when = values.get("date")
-    if when is None or "with" not in values:
-        # Without a date or people a conversation has no place in time or in a thread;
-        # it is still known (and private for the site) so nothing leaks.
-        return None, problems
     import datetime as dt
 
+    when = values.get("date")
+    # Without a date or people a conversation has no place in time or in a thread: it is
+    # built "unplaced", so its other fields are still checked, but it joins no query and
+    # counts as unreadable for the site (nothing of it leaks).
+    placed = when is not None and "with" in values
+    if when is None:
+        when = dt.date.min
     day = when.date() if isinstance(when, dt.datetime) else when
     time = when if isinstance(when, dt.datetime) else None
-    with_ = values["with"]
+    with_ = values.get("with", ())
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
@@ -231,7 +233,7 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
         for i, r in values.get("referrals", ()) if "recommends" in r and "for" in r
     )
     return Conversation(
-        date=day, time=time, with_=with_, title=_title(values, fm.body, slug),
+        date=day, time=time, placed=placed, with_=with_, title=_title(values, fm.body, slug),
         channel=values.get("channel"), thread=values.get("thread"), org=values.get("org"),
         recorded_by=values.get("recorded_by"), tags=values.get("tags", ()),
         interests=values.get("interests", ()), private=values.get("private"), next=next_turn,
@@ -388,6 +390,7 @@ def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_prob
     people: dict[str, Person] = {}
     orgs: dict[str, Org] = {}
     conversations: list[Conversation] = []
+    incomplete: list[Conversation] = []
     unreadable: set[str] = set()
     for rel in files:
         note, problems = results[rel]
@@ -399,10 +402,14 @@ def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_prob
             people[note.slug] = note
         elif isinstance(note, Org):
             orgs[note.slug] = note
-        else:
+        elif note.placed:
             conversations.append(note)
+        else:
+            unreadable.add(rel)
+            incomplete.append(note)
     conversations.sort(key=_SORT_KEY)
     notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files)
+    notebook.incomplete = incomplete
     if check:
         from . import checks  # only `validate`, `show` and edits check across notes
 

@@ -201,6 +201,7 @@ class Conversation(_Source):
 
     kind = "conversation"
 
+    placed: bool = True  # False: no valid `date` or `with`; checked, but in no query and not on the site
     # Chronological order: (date ordinal, second of the day, path); set by the loader.
     sort_key: tuple[int, int, str] = field(default=(0, 0, ""), compare=False, repr=False)
 
@@ -236,6 +237,7 @@ class Notebook:
     unreadable: set[str]  # notes whose front matter could not be read: private for the site
     files: list[str]  # every note file, relative posix paths, sorted
     slugs: set[str] = field(default_factory=set)  # every person, org and conversation slug
+    incomplete: list[Conversation] = field(default_factory=list)  # unplaced: checked, never queried
 
     def __post_init__(self) -> None:
         self.slugs = set(self.people) | set(self.orgs) | {c.slug for c in self.conversations}
