@@ -89,3 +89,11 @@ def test_excerpt_skips_blank_lines_and_heading_and_cuts_long_lines():
     assert excerpt("# Title\n\none\n\ntwo\nthree\nfour\n") == ("one", "two", "three")
     assert excerpt("x" * 150, width=10) == ("x" * 9 + "…",)
     assert excerpt("") == ()
+
+
+def test_brief_by_name_or_alias(cli, notebook):
+    by_slug = cli("-C", str(notebook), "--today", "2026-11-22", "brief", "dana-reyes")
+    for name in ("Dana Reyes", "dana  reyes", "Dana R."):
+        by_name = cli("-C", str(notebook), "--today", "2026-11-22", "brief", name)
+        assert (by_name.code, by_name.out) == (by_slug.code, by_slug.out)
+    assert cli("-C", str(notebook), "brief", "Nobody Here").code == 2

@@ -464,6 +464,17 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
     return "\n".join(lines)
 
 
+def _named(nb: Notebook, text: str) -> str | None:
+    """The slug of the one person or org whose name or alias is ``text`` (any case), when ``text``
+    is not itself a slug of the notebook."""
+    if (nb.canon(text) or text) in nb.people or text in nb.orgs:
+        return None
+    wanted = " ".join(text.split()).casefold()
+    hits = {p.slug for p in nb.people.values() if wanted in {n.casefold() for n in (p.name, *p.aliases)}}
+    hits |= {o.slug for o in nb.orgs.values() if o.name.casefold() == wanted}
+    return hits.pop() if len(hits) == 1 else None
+
+
 @cli.command()
 @click.argument("slug", shell_complete=complete_person)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (keys in docs/daily.md).")
@@ -483,6 +494,10 @@ def brief(state: State, slug: str, as_json: bool) -> None:
     with paused_gc():
         with TerminalProgress("Reading notes") as progress:
             nb = brief_view(state.root, slug, progress=progress).notebook  # only the notes this brief needs
+        named = _named(nb, slug)
+        if named is not None:  # `convo brief "Dana Reyes"`: a unique name or alias stands for its slug
+            slug = named
+            nb = brief_view(state.root, slug).notebook
         try:
             b = build_brief(nb, slug, state.today)
         except UnknownSubject:
