@@ -41,6 +41,7 @@ def test_init_makes_a_git_repository_that_validates(cli, tmp_path, git_env):
         "  created .gitignore\n"
         "  created .pre-commit-config.yaml\n"
         "  created notes/people/zoe-muller.md\n"
+        "  created notes/people/example-contact.md\n"
         "  created notes/orgs/.gitkeep\n"
         "  created notes/conversations/2026/2026-11-22-welcome.md\n"
         "git: repository initialized, first commit made\n"
@@ -57,7 +58,7 @@ def test_init_makes_a_git_repository_that_validates(cli, tmp_path, git_env):
     assert (target / ".gitignore").read_text(encoding="utf-8").splitlines()[1:3] == ["site/", ".convo/"]
 
     validated = cli("-C", str(target), "validate")
-    assert (validated.code, validated.out) == (0, "2 notes checked: 0 errors, 0 warnings\n")
+    assert (validated.code, validated.out) == (0, "3 notes checked: 0 errors, 0 warnings\n")
     assert git(target, "log", "--format=%an|%s", env=git_env) == "Zoë Müller|Start a convo-notes notebook\n"
     assert git(target, "status", "--porcelain", env=git_env) == ""
     due = cli("-C", str(target), "--today", "2026-11-22", "due", "--json")
@@ -73,7 +74,7 @@ def test_init_takes_name_and_email_options(cli, tmp_path, git_env):
     doc = json.loads(result.out)
     assert doc == {"root": str(target), "me": "lea-dubois", "written": [
         "convo.yml", "mkdocs.yml", ".gitignore", ".pre-commit-config.yaml", "notes/people/lea-dubois.md",
-        "notes/orgs/.gitkeep", "notes/conversations/2026/2026-01-05-welcome.md"],
+        "notes/people/example-contact.md", "notes/orgs/.gitkeep", "notes/conversations/2026/2026-01-05-welcome.md"],
         "kept": [], "git_init": True, "committed": True, "message": None}
     assert "email: lea@example.fr\n" in (target / "notes/people/lea-dubois.md").read_text(encoding="utf-8")
     assert cli("-C", str(target), "validate").code == 0

@@ -103,23 +103,30 @@ def notebook_files(name: str, slug: str, email: str | None, today: dt.date) -> d
                "This is you: the person the notebook speaks for (`me` in convo.yml).",
                "Add `role`, `org`, `phone` or `expertise` when you like.", ""]
     due = today + dt.timedelta(days=7)
+    contact = "example-contact" if slug != "example-contact" else "example-contact-2"
+    example_person = (
+        "---\nname: Example Contact\nrole: \"Someone you talk with (an example: delete this file)\"\n"
+        "tags: [example]\ncadence: 1m\n---\nNotes about a person go here: how you met, what they care about.\n"
+    )
     welcome = f"""\
 ---
 title: Welcome to convo-notes
 date: {today.isoformat()}
-with: {slug}
+with: {contact}
 channel: other
 tags: [example]
 commitments:
   - id: first-real-note
     what: Write a note about a real conversation
+    to: {contact}
     due: {due.isoformat()}
 next:
   turn: me
   by: {due.isoformat()}
   about: Delete this example once you have notes of your own
 ---
-An example conversation: delete this file whenever you like.
+An example conversation with an example person: delete this file and
+`notes/people/{contact}.md` whenever you like.
 
 Each conversation is one Markdown file under `notes/` with YAML front matter on
 top: when it happened (`date`), who it was `with`, what was promised
@@ -149,6 +156,7 @@ Try:
         ".gitignore": GITIGNORE,
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
         f"notes/people/{slug}.md": "\n".join(person),
+        f"notes/people/{contact}.md": example_person,
         "notes/orgs/.gitkeep": "",
         f"notes/conversations/{today.year}/{today.isoformat()}-welcome.md": welcome,
     }
