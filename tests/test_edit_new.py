@@ -171,3 +171,14 @@ def test_new_usage_errors(cli, make_notebook):
     assert (bad_thread.code, bad_thread.err) == (
         2, "convo: --thread `Big Deal` is not a slug (lowercase letters, digits, hyphens)\n")
     assert new(cli, root, "--with", "ana", "--channel", "phone", "--no-edit").code == 2
+
+
+def test_a_failing_editor_is_reported_in_one_line_and_the_note_is_kept(cli, make_notebook):
+    root = make_notebook(PEOPLE)
+    result = cli("-C", str(root), "--today", TODAY, "new", "--with", "ana", "--title", "Call",
+                 env={"EDITOR": "false"})
+    path = "notes/conversations/2026/2026-03-10-call.md"
+    assert result.code == 1
+    assert result.err.endswith(f"convo: {path} was created, but the editor failed (false: Editing failed); "
+                               "open the note yourself, then run `convo validate`\n")
+    assert (root / path).exists()

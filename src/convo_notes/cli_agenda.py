@@ -569,7 +569,11 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
         import os
 
         if os.environ.get("VISUAL") or os.environ.get("EDITOR") or interactive():
-            click.edit(filename=str(nb.root / plan.path))
+            try:
+                click.edit(filename=str(nb.root / plan.path))
+            except click.ClickException as exc:
+                raise CommandFailed(f"{plan.path} was created, but the editor failed ({exc.message}); "
+                                    "open the note yourself, then run `convo validate`") from None
         else:
             echo(f"no $EDITOR set: open {plan.path} in your editor", err=True)
     fresh = load_notebook(nb.root)
