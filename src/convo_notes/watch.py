@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from watchdog.events import (
     EVENT_TYPE_CLOSED,
@@ -35,6 +35,11 @@ DEBOUNCE = 0.3  # seconds of quiet before reloading
 # Reading notes ourselves causes "opened" / "closed without writing" events: never react to those.
 _CHANGES = frozenset({EVENT_TYPE_CREATED, EVENT_TYPE_DELETED, EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED,
                       EVENT_TYPE_CLOSED})
+
+
+def _stop_observer(observer: Any) -> None:
+    observer.stop()
+    observer.join(timeout=5)
 
 
 class _Hints(FileSystemEventHandler):
@@ -109,5 +114,9 @@ class NotebookWatcher:
                         break
                 self._reload()
         finally:
-            observer.stop()
-            observer.join(timeout=5)
+            # Stop the observer from a daemon thread and wait a bounded time: Ctrl-C must end
+            # `convo watch` promptly even if a backend is slow to shut down (its threads are
+            # daemons, so they never keep the process alive).
+            stopper = threading.Thread(target=_stop_observer, args=(observer,), daemon=True)
+            stopper.start()
+            stopper.join(timeout=5)
