@@ -37,10 +37,31 @@ class Watch:
     def __init__(self, root: Path) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-u", "-m", "convo_notes", "-C", str(root), "--today", TODAY, "watch"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"})
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "NO_COLOR": "1", "PYTHONFAULTHANDLER": "1"})
         self.lines: queue.Queue[str] = queue.Queue()
         self.out: list[str] = []
+        self.err: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()  # a full stderr pipe must never block it
+
+    def _read_err(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.err.append(line)
+
+    def interrupt(self, timeout: float = 30) -> tuple[int, str]:
+        """Ctrl-C; the exit code and stderr. If it does not exit, dump every thread's stack and fail."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's traceback
+            self.proc.wait(timeout=10)
+            time.sleep(0.2)
+            raise AssertionError("convo watch did not exit after Ctrl-C:\n" + "".join(self.err)) from None
+        time.sleep(0.1)
+        return code, "".join(self.err)
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -121,9 +142,7 @@ def test_watch_follows_real_file_changes(cli, make_notebook):
         (root / "notes" / "scratch.txt").write_text("not a note", encoding="utf-8")
         assert watch.quiet_for(0.8) == []
     finally:
-        watch.proc.send_signal(signal.SIGINT)
-        code = watch.proc.wait(timeout=30)  # generous: CI machines are shared
-    err = watch.proc.stderr.read() if watch.proc.stderr else ""
+        code, err = watch.interrupt()
     assert code == 0, err
     assert "Traceback" not in err
 
@@ -183,3 +202,15 @@ def test_a_failing_reload_is_reported_and_the_watch_goes_on(make_notebook, bad):
         watcher.stop()
         thread.join(timeout=5)
     assert errors == [bad] and len(calls) == 2
+
+
+def test_watch_ends_cleanly_on_sigterm(make_notebook):
+    root = make_notebook({**PEOPLE, "notes/c/one.md": note("Call the plumber")})
+    watch = Watch(root)
+    try:
+        watch.wait_for(lambda r: "Call the plumber" in r)
+    finally:
+        watch.proc.send_signal(signal.SIGTERM)
+        code = watch.proc.wait(timeout=30)
+    assert code == 0
+    assert "Traceback" not in "".join(watch.err)

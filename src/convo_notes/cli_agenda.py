@@ -668,6 +668,16 @@ def watch(state: State, within: int, mine: bool) -> None:
     def failed(exc: Exception) -> None:
         echo(f"convo: could not reload the notebook: {type(exc).__name__}: {exc}", err=True)
 
+    import signal
+
+    # Ctrl-C and SIGTERM both end the watch cleanly. SIGINT's handler is set explicitly:
+    # a process started in the background by a shell inherits SIGINT as ignored, and
+    # Python then never turns it into KeyboardInterrupt.
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread (embedded use): leave signals to the host
+        pass
     watcher = NotebookWatcher(root, show, on_error=failed)
     echo(f"watching {root / 'notes'} (Ctrl-C to stop)")
     try:
