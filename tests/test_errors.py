@@ -197,3 +197,20 @@ def test_a_bad_date_hides_none_of_the_notes_other_problems(make_notebook, cli):
         "notes/c.md:5:5: warning[broken-link]: `[[ghost-person]]` links to no person, org or conversation",
         "4 notes checked: 2 errors, 1 warning",
     ]
+
+
+def test_a_refused_tag_hides_none_of_the_notes_other_problems(make_notebook, cli):
+    from convo_notes.loader import load_notebook
+
+    root = make_notebook({**PEOPLE, "notes/c.md": "---\ndate: 2026-02-30\nwith: [pat-lee, pat-le]\n"
+                                                  "title: !!python/object/apply:os.system [echo hi]\n---\n"})
+    result = cli("-C", str(root), "validate")
+    assert result.out.splitlines() == [
+        "notes/c.md:2:7: error[bad-date]: `date: 2026-02-30` is not a real date",
+        "notes/c.md:3:17: error[unknown-person]: `with`: no person `pat-le` in notes/people/ "
+        "(did you mean `pat-lee`?)",
+        "notes/c.md:4:8: error[yaml-tag]: YAML tag `!!python/object/apply:os.system` is not allowed "
+        "(tags are never run)",
+        "4 notes checked: 3 errors, 0 warnings",
+    ]
+    assert "notes/c.md" in load_notebook(root).unreadable  # fails closed: never on the site

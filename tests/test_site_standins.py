@@ -23,3 +23,19 @@ def test_stand_ins_are_stable_and_opaque(make_notebook):
     assert len(first) == 1 and "zed" not in first[0] and "secret" not in first[0]
     (root / "notes/people/zed-secret.md").write_text("---\nname: Zed Secret\nprivate: true\nrole: Spy\n---\n")
     assert stand_ins(root) != first  # the key comes from the private bytes, which changed
+
+
+def test_a_note_with_a_refused_tag_stays_off_the_site(make_notebook, cli):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/people/dana.md": "---\nname: Dana\n---\n",
+        "notes/c.md": "---\ndate: 2026-11-18\nwith: dana\ntitle: Quokka call\nx: !!python/name:os.system\n---\n"
+                      "QUOKKAMARKER body.\n",
+    })
+    out = root.parent / "out"
+    result = cli("-C", str(root), "--today", "2026-11-22", "site", "build", "-d", str(out))
+    assert result.code == 0, result.err
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"QUOKKAMARKER" not in data and b"Quokka" not in data, path

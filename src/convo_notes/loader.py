@@ -395,8 +395,9 @@ def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_prob
     for rel in files:
         note, problems = results[rel]
         diagnostics.extend(problems)
+        if note is None or any(d.code == "yaml-tag" for d in problems):
+            unreadable.add(rel)  # fails closed: private for the site
         if note is None:
-            unreadable.add(rel)
             continue
         if isinstance(note, Person):
             people[note.slug] = note

@@ -159,7 +159,12 @@ class _Walker:
         self.locs[at] = (mark.line + self.offset + 1, mark.column + 1)
         if tag not in _ALLOWED_TAGS:
             shown = "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
-            raise self._refuse(node, "yaml-tag", f"YAML tag `{shown}` is not allowed (tags are never run)")
+            # Refused, never run: the value is dropped and the rest of the note is still checked
+            # (the loader keeps such a note off the site: it cannot be read as written).
+            line, col = self.locs[at]
+            self.diagnostics.append(Diagnostic(self.path, line, col, "yaml-tag",
+                                               f"YAML tag `{shown}` is not allowed (tags are never run)"))
+            return None
         if type(node) is ScalarNode:
             if node.style:  # quoted, literal or folded
                 return Quoted(node.value)
