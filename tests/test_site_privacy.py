@@ -156,14 +156,19 @@ def _all_text(out: Path) -> dict[str, str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def leaky_build(tmp_path_factory: pytest.TempPathFactory):
+def _build_site(tmp_path_factory: pytest.TempPathFactory, name: str, files: dict):
+    """Write a notebook from ``files`` and build its site; ``(root, out, result)``."""
     from conftest import run_cli, write_notebook
 
-    root = write_notebook(tmp_path_factory.mktemp("leaky") / "nb", LEAKY)
+    root = write_notebook(tmp_path_factory.mktemp(name) / "nb", files)
     out = root.parent / "out"
     result = run_cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
     return root, out, result
+
+
+@pytest.fixture(scope="module")
+def leaky_build(tmp_path_factory: pytest.TempPathFactory):
+    return _build_site(tmp_path_factory, "leaky", LEAKY)
 
 
 def test_leak_no_marker_in_any_output_byte_or_log(leaky_build):
@@ -318,11 +323,7 @@ def _scan(text: str) -> _Scanner:
 
 @pytest.fixture(scope="module")
 def hostile_build(tmp_path_factory: pytest.TempPathFactory):
-    from conftest import run_cli, write_notebook
-
-    root = write_notebook(tmp_path_factory.mktemp("hostile") / "nb", HOSTILE)
-    out = root.parent / "out"
-    result = run_cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
+    _root, out, result = _build_site(tmp_path_factory, "hostile", HOSTILE)
     assert result.code == 0, result.err
     return out
 
