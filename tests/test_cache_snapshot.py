@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from convo_notes import agenda, cache, cli_agenda, snapshot
+from convo_notes import agenda, cache, snapshot
 from convo_notes.agenda import DueItem, agenda_entries, all_items, find_due
 from convo_notes.brief import build_brief
 from convo_notes.loader import load_notebook
+from convo_notes.render.json import brief_json
+from convo_notes.render.text import render_brief
 from test_agenda_cli import NOTES, TODAY
 
 DAY = dt.date.fromisoformat(TODAY)
@@ -202,8 +204,8 @@ def test_due_items_survive_pickling_field_for_field(nb_root):
 
 def _brief_outputs(nb, slug: str, today: dt.date) -> tuple[str, str]:
     b = build_brief(nb, slug, today)
-    return (cli_agenda.render_brief(nb, b, today),
-            json.dumps(cli_agenda.brief_json(nb, b, today), default=str, sort_keys=True))
+    return (render_brief(nb, b, today),
+            json.dumps(brief_json(nb, b, today), default=str, sort_keys=True))
 
 
 def test_brief_from_the_partial_notebook_equals_the_full_one_on_the_sample(notebook, monkeypatch):

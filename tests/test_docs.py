@@ -8,7 +8,7 @@ import click
 
 from conftest import REPO
 from convo_notes import docgen
-from convo_notes.cli import _load_commands, cli
+from convo_notes.cli import all_commands
 from convo_notes.diagnostics import CODES
 
 
@@ -26,9 +26,8 @@ def test_every_error_code_is_documented_with_example_and_fix():
 
 
 def _command_names() -> list[str]:
-    _load_commands()
     names = []
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         if isinstance(command, click.Group):
             names += [f"{name} {sub}" for sub in command.commands]
         else:

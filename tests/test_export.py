@@ -102,16 +102,17 @@ def test_usage_errors(cli, notebook):
     assert cli("-C", str(notebook), "export", "--format", "xml").code == 2
 
 
-def test_notebook_with_errors_is_exported_with_a_warning(cli, make_notebook, tmp_path):
+def test_notebook_with_errors_is_exported_and_exits_1_with_the_count(cli, make_notebook, tmp_path):
     root = make_notebook({
         "notes/people/sam.md": "---\nname: Sam\n---\n",
         "notes/a.md": "---\ndate: 2026-01-02\nwith: sam\ncommitments:\n  - {id: x, what: one}\n---\n",
         "notes/b.md": "---\ndate: 2026-01-03\nwith: [sam, ghost]\ncommitments:\n  - {id: x, what: two}\n---\n",
     })
     result = cli("-C", str(root), "export", "--format", "sqlite", "-o", str(tmp_path / "x.db"))
-    assert result.code == 0
-    assert result.err == ("convo: warning: the notebook has 2 errors (see `convo validate`); "
-                          "using what could be read\n")
+    assert result.code == 1  # one policy for every command: the answer, then the errors and their count
+    assert result.err.endswith("convo: 2 errors in the notebook; this answer may be incomplete "
+                               "(run `convo validate`)\n")
+    assert result.err.count("error[") == 2
     db = sqlite3.connect(tmp_path / "x.db")
     assert db.execute("select key, id, what from commitments order by key").fetchall() == [
         ("b#0", "x", "two"), ("x", "x", "one")]

@@ -55,7 +55,7 @@ def test_front_matter_edge_cases_golden(golden):
 
 def test_sample_notebook_records_golden(golden):
     from conftest import REPO
-    from convo_notes.render import note_to_json
+    from convo_notes.render.json import note_to_json
 
     nb = load_notebook(REPO, env={"CONVO_ME": ""}, use_cache=False)
     records = [note_to_json(nb, n) for n in [*nb.people.values(), *nb.orgs.values(), *nb.conversations]]

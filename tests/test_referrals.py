@@ -309,7 +309,7 @@ def test_unknown_topic_suggests_the_closest(cli, street):
     result = cli("-C", str(street), "referrals", "dentistt", "--json")
     assert result.code == 1
     assert json.loads(result.out) == {"query": {"topic": "dentistt", "by": None, "to": None},
-                                      "topics": [], "suggestions": ["dentists"]}
+                                      "topics": [], "suggestions": ["dentists"], "errors": []}
 
 
 def test_no_topic_lists_every_topic_including_free_text(cli, street):

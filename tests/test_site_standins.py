@@ -34,7 +34,8 @@ def test_a_note_with_a_refused_tag_stays_off_the_site(make_notebook, cli):
     })
     out = root.parent / "out"
     result = cli("-C", str(root), "--today", "2026-11-22", "site", "build", "-d", str(out))
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # built, then exit 1: the refused tag is an error
+    assert (out / "index.html").is_file()
     for path in out.rglob("*"):
         if path.is_file():
             data = path.read_bytes()

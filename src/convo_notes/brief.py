@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .agenda import Thread, closed_ids, keep_in_touch, threads
+from .errors import NotFound
 from .gitinfo import Edit, last_changes, last_edit_of
 from .model import Commitment, Conversation, Notebook, Org, Person, Referral
 
@@ -31,6 +32,7 @@ class Promise:
     commitment: Commitment
     private: bool
     fulfilled: dt.date | None = None  # when it was done, or the date of the conversation closing it
+    closed_by: str | None = None  # the path of the conversation whose `closes` fulfilled it
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +106,8 @@ class Brief:
         return isinstance(self.subject, Org)
 
 
-class UnknownSubject(LookupError):
-    """No person or org with the slug asked for."""
+class UnknownSubject(NotFound):
+    """No person or org with the slug asked for (exit 2)."""
 
 
 def excerpt(body: str, lines: int = EXCERPT_LINES, width: int = EXCERPT_WIDTH) -> tuple[str, ...]:
@@ -169,7 +171,8 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
                 continue
             closer = closed.get(c.id) if c.id else None
             fulfilled = c.done or (closer.date if closer else None)
-            promise = Promise(conv, c, nb.is_private(conv), fulfilled)
+            promise = Promise(conv, c, nb.is_private(conv), fulfilled,
+                              closer.path if closer is not None and not c.done else None)
             if fulfilled is not None:
                 if to in slugs:  # only what was explicitly for them counts as sent
                     sent.append(promise)

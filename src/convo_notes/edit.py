@@ -33,6 +33,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .agenda import SETTLED, Thread, closed_ids, commitment_state, threads
 from .diagnostics import did_you_mean
+from .errors import EditRefused, NotFound
 from .fsutil import FileChanged, atomic_write
 from .loader import build_record
 from .model import Commitment, Conversation, Notebook
@@ -45,12 +46,8 @@ CONVERSATIONS_DIR = "notes/conversations"
 PEOPLE_DIR = "notes/people"
 
 
-class EditRefused(Exception):
-    """The edit cannot be made safely; the message says why (exit code 1)."""
-
-
-class NotFound(LookupError):
-    """No commitment (or person) matches what was asked for (exit code 2)."""
+# EditRefused: the edit cannot be made safely (exit 1); NotFound: nothing matches what was asked for (exit 2).
+__all__ = ["EditRefused", "NotFound"]
 
 
 # --- finding a commitment ------------------------------------------------------------

@@ -14,8 +14,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import EditRefused
 
-class FileChanged(Exception):
+
+class FileChanged(EditRefused):
     """The file on disk is no longer what the edit was computed from; nothing was written."""
 
 

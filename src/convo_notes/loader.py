@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from .diagnostics import CURRENT_FILE, Diagnostic
+from .errors import NotebookNotFound
 from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
 from .parse import FrontMatter, parse_yaml, read_note
 from .schema import SLUG_RE, coerce
@@ -27,9 +28,6 @@ NOTES_DIR = "notes"
 WIKI_LINK = re.compile(r"\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
 
-
-class NotebookNotFound(Exception):
-    """No notebook at or above the given directory (exit code 2)."""
 
 
 def find_root(start: Path | None = None, explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -244,8 +242,19 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
 
 
 def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
-    """Read and check one note file; an unexpected failure becomes one ``internal-error``."""
+    """Read and check one note file; an unexpected failure becomes one ``internal-error``.
+
+    While it runs, :data:`.diagnostics.CURRENT_FILE` names the file, so a crash that
+    escapes anyway is reported against it; afterwards nothing is named.
+    """
     CURRENT_FILE["path"] = rel
+    try:
+        return _read_file(root, rel)
+    finally:
+        CURRENT_FILE.pop("path", None)
+
+
+def _read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
     try:
         raw = open(os.path.join(root, rel), "rb").read()
     except OSError as exc:

@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import UsageError
 from .fsutil import atomic_write
 from .schema import slugify
 from .yamlwrite import yaml_scalar
@@ -52,7 +53,7 @@ repos:
 """
 
 
-class NotEmpty(Exception):
+class NotEmpty(UsageError):
     """The target directory already holds files (use ``force``)."""
 
 

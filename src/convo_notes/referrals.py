@@ -34,10 +34,8 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from .model import Conversation, Notebook, Person, Referral
-from .render import person_ref
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
 _KEEP_S = ("ss", "us", "is")
@@ -339,54 +337,3 @@ def suggest_topics(nb: Notebook, topic: str, n: int = 3, include_private: bool =
     return out[:n]
 
 
-def party_details(nb: Notebook, party: Party) -> dict[str, Any]:
-    """Role, org and contact of a recommended person; what and website of an org; nothing for free text."""
-    if party.kind == "person" and party.slug:
-        p = nb.people[party.slug]
-        return {"role": p.role, "org": person_ref(nb, p.org), "email": list(p.emails), "phone": list(p.phones)}
-    if party.kind == "org" and party.slug:
-        o = nb.orgs[party.slug]
-        return {"what": o.what, "website": o.website}
-    return {}
-
-
-def recommendation_to_json(nb: Notebook, rec: Recommendation) -> dict[str, Any]:
-    """One recommendation as a JSON-ready dict (keys documented in docs/referrals.md)."""
-    conv = rec.conversation
-    return {
-        "by": person_ref(nb, rec.by),
-        "to": person_ref(nb, rec.to),
-        "introduction": rec.introduction,
-        "date": rec.date,
-        "note": rec.note,
-        "for": list(rec.referral.topics),
-        "source": rec.source,
-        "conversation": {"slug": conv.slug, "title": conv.title, "path": conv.path},
-        "private": rec.private,
-    }
-
-
-def expert_to_json(nb: Notebook, expert: Expert) -> dict[str, Any]:
-    p = expert.person
-    return {"slug": p.slug, "name": p.name, "role": p.role, "org": person_ref(nb, p.org),
-            "email": list(p.emails), "phone": list(p.phones), "expertise": list(expert.matched),
-            "private": expert.private}
-
-
-def entry_to_json(nb: Notebook, entry: TopicEntry, limit: int | None = None) -> dict[str, Any]:
-    """One topic as a JSON-ready dict; ``limit`` keeps the top parties only."""
-    shown = entry.parties if limit is None else entry.parties[:limit]
-    return {
-        "topic": entry.label,
-        "key": entry.key,
-        "forms": entry.forms,
-        "recommended": [
-            {"rank": rank, "kind": party.kind, "slug": party.slug, "name": party.name,
-             "private": party.private, "recommenders": party.recommenders, "latest": party.latest,
-             "details": party_details(nb, party),
-             "recommendations": [recommendation_to_json(nb, r) for r in party.recommendations]}
-            for rank, party in enumerate(shown, 1)
-        ],
-        "more": len(entry.parties) - len(shown),
-        "experts": [expert_to_json(nb, e) for e in entry.experts],
-    }

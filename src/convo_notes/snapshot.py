@@ -94,9 +94,9 @@ class Scan:
         return newest >= self.started_ns - RACY_NS
 
     def load(self, progress: Progress | None = None) -> Notebook:
-        """The whole notebook, exactly as :func:`.loader.load_notebook` reads it (``check=False``)."""
+        """The whole notebook, exactly as :func:`.loader.load_notebook` reads it, checks across notes included."""
         return load_scanned(self.root, self.files, self.config, self.config_problems,
-                            check=False, progress=progress)
+                            check=True, progress=progress)
 
 
 def scan(root: Path | str, env: dict[str, str] | None = None) -> Scan:

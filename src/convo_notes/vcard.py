@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import CommandFailed
 from .fsutil import FileChanged, atomic_write
 from .ics import escape_text, fold
 from .loader import build_record
@@ -427,8 +428,12 @@ def new_note_text(fields: dict[str, Any], body: str = "") -> str:
     return text
 
 
-class CannotEdit(Exception):
+class CannotEdit(CommandFailed):
     """An existing note's front matter is not in the block style this editor can change safely."""
+
+    @property
+    def message(self) -> str:
+        return f"nothing imported: {self}"
 
 
 def edit_note_text(raw: bytes, path: str, fields: dict[str, Any], body: str | None = None) -> bytes:

@@ -27,6 +27,7 @@ from typing import Any, Collection, Iterator, Mapping
 
 import click
 
+from ..errors import SiteError
 from .pages import Urls
 
 NAV = [
@@ -75,10 +76,6 @@ def search_html(html: str) -> str:
         return "<p>" + " ".join(_TAG.sub(" ", m.group(2)).split()) + "</p>"
 
     return _GENERATED.sub(region, html)
-
-
-class SiteError(Exception):
-    """The site could not be built (the message says why, naming no private note)."""
 
 
 @contextlib.contextmanager

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import click
 
-from .cli import CommandFailed, State, UsageProblem, cli, echo, pass_state, style
-from .site.build import BuildReport, SiteError, build_site
+from ..errors import UsageError
+from ..render.terminal import echo, style
+from ..render.text import render_build_summary
+from ..site.build import build_site
+from .common import State, finish, pass_state
 
 STRICT_HELP = ("Fail on any MkDocs warning, such as a broken link in a note "
                "(default: the notebook's mkdocs.yml `strict`, else off).")
 
 
-@cli.group()
+@click.group()
 def site() -> None:
     """Build or serve the team site: public notes only, as a MkDocs Material site.
 
@@ -32,18 +35,6 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _summary(report: BuildReport, today: str) -> list[str]:
-    lines = [f"Built the site in {_shown(report.out_dir)} as of {today}: {report.pages} pages "
-             f"({report.people} people, {report.orgs} orgs, {report.conversations} conversations"
-             + (f", {report.attachments} attachments" if report.attachments else "") + ")."]
-    if report.private:
-        lines.append(f"Left out {report.private} private note{'s' * (report.private != 1)}.")
-    if report.unreadable:
-        lines.append(f"Left out {report.unreadable} note{'s' * (report.unreadable != 1)} that could not be read "
-                     "(run `convo validate` for details).")
-    return lines
-
-
 @site.command("build")
 @click.option("-d", "--site-dir", "site_dir", metavar="DIR", type=click.Path(file_okay=False),
               help="Where to write the site (default: site/ in the notebook).")
@@ -57,17 +48,15 @@ def build(state: State, site_dir: str | None, strict: bool | None, staging: str 
     """Build the team site as of today (--today), default into site/."""
     nb = state.notebook()
     out = Path(site_dir).resolve() if site_dir else nb.root / "site"
-    try:
-        report = build_site(nb, state.today, out, strict=strict, progress=True,
-                            staging_dir=Path(staging).resolve() if staging else None, jobs=jobs)
-    except SiteError as exc:
-        raise CommandFailed(str(exc)) from exc
+    report = build_site(nb, state.today, out, strict=strict, progress=True,
+                        staging_dir=Path(staging).resolve() if staging else None, jobs=jobs)
     for problem in report.problems:
         echo(style("warning: ", fg="yellow") + problem, err=True)
-    for line in _summary(report, state.today.isoformat()):
+    for line in render_build_summary(report, state.today.isoformat(), _shown(report.out_dir)):
         echo(line)
     if sys.stderr.isatty():
         echo(f"({report.seconds:.1f} s)", err=True)
+    finish(nb, show=False)  # the count only: a build log may be public, diagnostics name private notes
 
 
 def parse_address(address: str) -> tuple[str, int]:
@@ -77,7 +66,7 @@ def parse_address(address: str) -> tuple[str, int]:
         host, port = "127.0.0.1", address
     host = host.strip("[]") or "127.0.0.1"
     if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise UsageProblem(f"-a/--dev-addr: {address!r} is not HOST:PORT (for example 127.0.0.1:8000)")
+        raise UsageError(f"-a/--dev-addr: {address!r} is not HOST:PORT (for example 127.0.0.1:8000)")
     return host, int(port)
 
 
@@ -93,13 +82,11 @@ def serve(state: State, address: str, strict: bool | None) -> None:
     pages whose content changed are rebuilt. A note that stops reading mid-edit
     keeps its last good page and its error is printed here.
     """
-    from .site.serve import serve_site
+    from ..site.serve import serve_site
 
     host, port = parse_address(address)
     root = state.root
     try:
         serve_site(root, state.today, host, port, strict, say=lambda text: echo(text, err=True))
-    except SiteError as exc:
-        raise CommandFailed(str(exc)) from exc
     except KeyboardInterrupt:
         echo("Stopped.", err=True)

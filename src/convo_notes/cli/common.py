@@ -1,0 +1,127 @@
+"""What every command shares: the group's state, parameter types, completion, and the one
+policy for a notebook with errors (:func:`finish`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import NotebookHasErrors
+from ..loader import find_root, load_notebook
+from ..model import Notebook
+from ..render.terminal import echo, emit_json, print_diagnostics
+from ..schema import parse_date
+
+
+@dataclass
+class State:
+    """What the group options decided; the notebook is loaded on first use."""
+
+    notebook_dir: str | None
+    today: dt.date
+    _notebook: Notebook | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        return find_root(explicit=self.notebook_dir)
+
+    def notebook(self) -> Notebook:
+        """The notebook, checked across notes too: every command sees the same errors."""
+        if self._notebook is None:
+            with TerminalProgress("Reading notes") as progress:
+                self._notebook = load_notebook(self.root, check=True, progress=progress)
+        return self._notebook
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def finish(nb: Notebook, *, as_json: bool = False, show: bool = True) -> None:
+    """The one policy for a notebook with errors, run after a command printed its answer.
+
+    The errors go to stderr (in text mode, unless ``show`` is off because the answer
+    already listed them), then their count; the command exits 1. With ``--json`` the
+    errors are already in the document's ``errors`` key, so only the count is printed.
+    """
+    errors = nb.errors
+    if not errors:
+        return
+    if show and not as_json:
+        print_diagnostics(errors)
+    echo(f"convo: {plural(len(errors), 'error')} in the notebook; this answer may be incomplete "
+         "(run `convo validate`)", err=True)
+    raise NotebookHasErrors(len(errors))
+
+
+def emit_report(nb: Notebook, document: dict[str, Any]) -> None:
+    """A command's JSON document with the notebook's ``errors``, then :func:`finish`."""
+    emit_json({**document, "errors": [d.to_json() for d in nb.errors]})
+    finish(nb, as_json=True)
+
+
+class TerminalProgress:
+    """A progress bar on stderr for long reads, shown only on a terminal and for large batches."""
+
+    MIN_TOTAL = 2_000
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.shown = 0
+
+    def __enter__(self) -> TerminalProgress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.MIN_TOTAL or not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+class DateType(click.ParamType):
+    """A ``YYYY-MM-DD`` date, as a click parameter type."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        day = parse_date(str(value))
+        if day is None:
+            self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+        return day
+
+
+DATE = DateType()
+
+
+def complete_person(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of person (and org) slugs from the notebook."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        root = find_root(explicit=ctx.find_root().params.get("notebook") or os.environ.get("CONVO_NOTEBOOK"))
+        people = root / "notes" / "people"
+        orgs = root / "notes" / "orgs"
+        names = sorted(p.stem for folder in (people, orgs) if folder.is_dir() for p in folder.glob("*.md"))
+    except Exception:  # noqa: BLE001 - completion must never fail loudly
+        return []
+    return [CompletionItem(n) for n in names if n.startswith(incomplete)]

@@ -1,0 +1,175 @@
+"""The daily questions: ``due``, ``threads``, ``brief`` and ``watch``.
+
+Each command loads the notebook, asks one query (:mod:`~convo_notes.agenda`,
+:mod:`~convo_notes.brief`) and hands the answer to a renderer
+(:mod:`~convo_notes.render`). The JSON keys are documented in ``docs/daily.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from ..agenda import MINE, SETTLED, THEIRS, Thread, find_due, group_of, threads
+from ..errors import Found, UsageError
+from ..model import Notebook
+from ..names import resolve, resolve_optional
+from ..render.json import brief_json, due_item_json, ref, thread_json
+from ..render.terminal import echo, style
+from ..render.text import render_brief, render_due, render_threads, render_watch_report
+from .common import State, TerminalProgress, complete_person, emit_report, finish, pass_state
+
+WITHIN = click.IntRange(min=0, max=36_500)  # at most a hundred years ahead
+
+
+def owner_of(nb: Notebook, owner: str | None, mine: bool) -> str | None:
+    """The person whose items to show: ``--owner`` (any name the resolver knows) or ``--mine``."""
+    if owner and mine:
+        raise UsageError("give --owner SLUG or --mine, not both")
+    if mine:
+        return nb.canon("me")
+    return resolve_optional(nb, owner, ("person",), "--owner")
+
+
+@click.command()
+@click.option("--within", type=WITHIN, default=7, show_default=True, metavar="DAYS",
+              help="Show items due up to DAYS days from today (overdue ones always show).")
+@click.option("--all", "include_all", is_flag=True, help="Also items due later and items with no date.")
+@click.option("--owner", metavar="SLUG", shell_complete=complete_person, help="Only what SLUG must act on.")
+@click.option("--mine", is_flag=True, help="Only what I must act on (the notebook's `me`).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (keys in docs/daily.md).")
+@click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when anything shown is overdue (for scripts).")
+@pass_state
+def due(state: State, within: int, include_all: bool, owner: str | None, mine: bool, as_json: bool,
+        fail_on_overdue: bool) -> None:
+    """The agenda: open commitments, my turns, overdue waits and keep-in-touch dates.
+
+    Grouped as overdue, today and upcoming (the next 7 days by default);
+    each item names its source as PATH:LINE. Private notes are included
+    and marked. Exit 1 if the notebook has errors, or with
+    --fail-on-overdue when something is overdue.
+    """
+    from ..loader import paused_gc
+    from ..snapshot import agenda_view
+
+    with paused_gc():
+        with TerminalProgress("Reading notes") as progress:
+            view = agenda_view(state.root, progress=progress)  # from a snapshot when nothing changed
+        nb, today = view.notebook, state.today
+        who = owner_of(nb, owner, mine)
+        items = find_due(nb, today, within=within, include_all=include_all, owner=who, entries=view.entries)
+        if as_json:
+            emit_report(nb, {"today": today, "within": within, "owner": ref(nb, who),
+                             "items": [due_item_json(nb, i, today, within) for i in items]})
+        else:
+            echo(render_due(nb, items, today, within, include_all, who))
+            finish(nb)
+    if fail_on_overdue and any(group_of(i, today, within) == "overdue" for i in items):
+        raise Found("something is overdue")
+
+
+def sort_threads(found: list[Thread], order: str, today: dt.date) -> list[Thread]:
+    """``urgency``: my turns first, then by date due; ``recent``: latest conversation first."""
+    if order == "recent":
+        return sorted(found, key=lambda t: t.latest.sort_key, reverse=True)
+    return sorted(found, key=lambda t: t.urgency(today))
+
+
+@click.command("threads")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (keys in docs/daily.md).")
+@click.option("--state", "only", type=click.Choice([MINE, THEIRS, SETTLED]), help="Only threads in this state.")
+@click.option("--sort", "order", type=click.Choice(["urgency", "recent"]), default="urgency", show_default=True,
+              help="urgency: my turns first, then by date due; recent: latest conversation first.")
+@pass_state
+def threads_command(state: State, as_json: bool, only: str | None, order: str) -> None:
+    """Every ongoing conversation: whose turn it is, by when, and the next move."""
+    nb = state.notebook()
+    found = sort_threads([t for t in threads(nb) if only is None or t.state == only], order, state.today)
+    if as_json:
+        emit_report(nb, {"today": state.today, "threads": [thread_json(nb, t, state.today) for t in found]})
+    else:
+        echo(render_threads(nb, found, state.today, only))
+        finish(nb)
+
+
+@click.command()
+@click.argument("slug", shell_complete=complete_person)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (keys in docs/daily.md).")
+@pass_state
+def brief(state: State, slug: str, as_json: bool) -> None:
+    """Everything to know before talking to a person or an org (SLUG, a name or an alias).
+
+    Who they are, when anyone on the team last spoke with them, whose turn
+    it is in each thread, open commitments both ways, interests, what they
+    were sent, referrals, and the history newest first. Private notes are
+    included and marked.
+    """
+    from ..brief import build_brief
+    from ..loader import paused_gc
+    from ..snapshot import brief_view
+
+    with paused_gc():
+        with TerminalProgress("Reading notes") as progress:
+            nb = brief_view(state.root, slug, progress=progress).notebook  # only the notes this brief needs
+        subject = resolve(nb, slug)  # every person and org is in the view: a name or alias finds its slug
+        if subject != slug:
+            nb = brief_view(state.root, subject).notebook
+        b = build_brief(nb, subject, state.today)
+        if as_json:
+            emit_report(nb, brief_json(nb, b, state.today))
+        else:
+            echo(render_brief(nb, b, state.today))
+            finish(nb)
+
+
+@click.command()
+@click.option("--within", type=WITHIN, default=7, show_default=True, metavar="DAYS",
+              help="The agenda's window, as for `convo due`.")
+@click.option("--mine", is_flag=True, help="Only what I must act on.")
+@pass_state
+def watch(state: State, within: int, mine: bool) -> None:
+    """Re-check the notebook and re-list due items whenever a note changes (Ctrl-C stops).
+
+    Prints the notebook's problems and the agenda at start, then again each
+    time notes change and the result differs.
+    """
+    import signal
+
+    from ..watch import NotebookWatcher
+
+    root = state.root
+    fixed_today = click.get_current_context().find_root().params.get("today")
+    last: dict[str, str] = {}
+
+    def show(nb: Notebook) -> None:
+        today = fixed_today or dt.date.today()
+        who = nb.canon("me") if mine else None
+        report = render_watch_report(nb, find_due(nb, today, within=within, owner=who), today, within, who)
+        if last.get("report") == report:
+            return  # events are hints: an event that changed nothing prints nothing
+        last["report"] = report
+        stamp = dt.datetime.now().strftime("%H:%M:%S")
+        echo(style(f"── {stamp} {'─' * 40}", dim=True))
+        echo(report)
+        sys.stdout.flush()
+
+    def failed(exc: Exception) -> None:
+        echo(f"convo: could not reload the notebook: {type(exc).__name__}: {exc}", err=True)
+
+    # Ctrl-C and SIGTERM both end the watch cleanly. SIGINT's handler is set explicitly:
+    # a process started in the background by a shell inherits SIGINT as ignored, and
+    # Python then never turns it into KeyboardInterrupt.
+    try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread (embedded use): leave signals to the host
+        pass
+    watcher = NotebookWatcher(root, show, on_error=failed)
+    echo(f"watching {root / 'notes'} (Ctrl-C to stop)")
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        watcher.stop()
+        echo("stopped watching")

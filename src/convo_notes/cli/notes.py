@@ -1,0 +1,178 @@
+"""Commands on single notes: ``show`` one, start one with ``new``, mark a commitment ``done``.
+
+Edits go through :mod:`~convo_notes.edit`: byte-exact, atomic, refused when the
+file changed underneath (:class:`~convo_notes.errors.EditRefused`, exit 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..agenda import Thread
+from ..diagnostics import did_you_mean
+from ..errors import CommandFailed, NotebookHasErrors, NotFound, UsageError
+from ..model import Note, Notebook
+from ..render.json import note_to_json
+from ..render.terminal import echo, emit_json, print_diagnostics
+from ..render.text import render_note_text
+from ..schema import CHANNELS
+from .common import DATE, State, complete_person, finish, pass_state
+
+
+def notebook_path(nb: Notebook, path: str) -> str:
+    """``path`` (relative to the notebook, to the current directory, or absolute) as the notebook's
+    relative POSIX path that diagnostics and records use."""
+    from ..edit import notebook_relative
+
+    return notebook_relative(nb.root, path)
+
+
+def find_note(nb: Notebook, path: str) -> Note | None:
+    """The note at a path (relative to the notebook or the current directory) or with a slug."""
+    rel = notebook_path(nb, path)
+    notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    for note in notes:
+        if note.path == rel:
+            return note
+    return nb.by_slug(path) if "/" not in path and not path.endswith(".md") else None
+
+
+@click.command()
+@click.argument("path")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_state
+def show(state: State, path: str, as_json: bool) -> None:
+    """Show one note, parsed and normalized (PATH relative to the notebook, or a slug)."""
+    nb = state.notebook()
+    note = find_note(nb, path)
+    rel = note.path if note else notebook_path(nb, path)
+    problems = [d for d in nb.diagnostics if d.path == rel]
+    if note is None and not problems:
+        raise NotFound(f"no note {path!r} in this notebook")
+    if as_json:
+        document: dict[str, Any] = note_to_json(nb, note) if note else {"path": rel, "readable": False}
+        emit_json({**document, "diagnostics": [d.to_json() for d in problems],
+                   "errors": [d.to_json() for d in nb.errors]})
+        finish(nb, as_json=True)
+    else:
+        if note is not None:
+            echo(render_note_text(nb, note))
+        print_diagnostics(problems)
+        others = [d for d in nb.errors if d.path != rel]
+        print_diagnostics(others)
+        finish(nb, show=False)
+
+
+def open_in_editor(root: Path, rel: str) -> None:
+    """Open a note in ``$VISUAL``/``$EDITOR``; a failing editor is one clear line, the note kept."""
+    try:
+        click.edit(filename=str(root / rel))
+    except click.ClickException as exc:
+        raise CommandFailed(f"{rel} was created, but the editor failed ({exc.message}); "
+                            "open the note yourself, then run `convo validate`") from None
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+@click.command()
+@click.option("--with", "with_", multiple=True, required=True, metavar="PEOPLE", shell_complete=complete_person,
+              help="Who it was with: slugs or names; repeat or separate with commas.")
+@click.option("--title", help="The title (default: 'Conversation with ...'); the file name comes from it.")
+@click.option("--thread", metavar="SLUG", help="The ongoing conversation this belongs to.")
+@click.option("--channel", type=click.Choice(CHANNELS), help="How it happened.")
+@click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="When it happened (default: today).")
+@click.option("--create-people", is_flag=True, help="Create people who have no file yet, as short stubs.")
+@click.option("--continue/--no-continue", "cont", default=None,
+              help="Continue the people's open thread (asked on a terminal when there is one).")
+@click.option("--edit/--no-edit", "open_editor", default=True, show_default=True,
+              help="Open the note in $VISUAL or $EDITOR.")
+@pass_state
+def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | None, channel: str | None,
+        day: dt.date | None, create_people: bool, cont: bool | None, open_editor: bool) -> None:
+    """Start a conversation note from the template, then check it.
+
+    The file goes to notes/conversations/YYYY/DATE-TITLE.md and is never
+    overwritten. Templates: templates/conversation.md in the notebook
+    overrides the built-in one (templates/person.md for new people).
+    """
+    from ..edit import create_new_note, open_threads_with, plan_new_note, resolve_people
+    from ..loader import load_notebook
+    from ..schema import SLUG_RE
+
+    nb = state.notebook()
+    slugs, missing = resolve_people(nb, list(with_))
+    if missing and not create_people:
+        hints = "; ".join(f"`{s}`{did_you_mean(s, nb.people)}" for s in missing)
+        raise UsageError(f"no such person: {hints}. Fix the slug, or add --create-people to create "
+                           f"{'it' if len(missing) == 1 else 'them'}")
+    if thread is not None and not SLUG_RE.match(thread):
+        raise UsageError(f"--thread `{thread}` is not a slug (lowercase letters, digits, hyphens)")
+    if thread is None and cont is not False:
+        thread = choose_thread(nb, open_threads_with(nb, slugs), cont, state.today)
+    plan = plan_new_note(nb, with_=slugs, missing=missing, day=day or state.today, title=title,
+                         thread=thread, channel=channel, today=state.today)
+    written = create_new_note(nb.root, plan)
+    for rel in written:
+        echo(f"created {rel}")
+    if open_editor:
+        if os.environ.get("VISUAL") or os.environ.get("EDITOR") or interactive():
+            open_in_editor(nb.root, plan.path)
+        else:
+            echo(f"no $EDITOR set: open {plan.path} in your editor", err=True)
+    fresh = load_notebook(nb.root)
+    problems = [d for d in fresh.diagnostics if d.path in written]
+    print_diagnostics(problems)
+    if any(d.severity == "error" for d in problems):
+        raise NotebookHasErrors(sum(d.severity == "error" for d in problems))
+
+
+def choose_thread(nb: Notebook, candidates: list[Thread], cont: bool | None, today: dt.date) -> str | None:
+    """The thread a new note continues: asked on a terminal, chosen with --continue when unambiguous."""
+    if not candidates:
+        if cont:
+            echo("no open thread with these people to continue; starting a new one", err=True)
+        return None
+    keys = [t.key for t in sorted(candidates, key=lambda t: t.urgency(today))]
+    if interactive():
+        for number, key in enumerate(keys, 1):
+            echo(f"  {number}. {key}")
+        echo("  0. none: start a new thread")
+        default = 1 if cont or len(keys) == 1 else 0
+        picked = click.prompt("Continue which thread?", type=click.IntRange(0, len(keys)), default=default)
+        return keys[picked - 1] if picked else None
+    if cont:
+        if len(keys) == 1:
+            return keys[0]
+        raise UsageError(f"several open threads with these people ({', '.join(keys)}): choose one with --thread")
+    echo(f"open thread{'s' * (len(keys) != 1)} with these people: {', '.join(keys)} "
+         "(pass --continue or --thread to continue one)", err=True)
+    return None
+
+
+@click.command()
+@click.argument("ref_", metavar="ID|PATH:LINE")
+@click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="The date it was done (default: today).")
+@pass_state
+def done(state: State, ref_: str, day: dt.date | None) -> None:
+    """Mark one commitment done, changing nothing else in its file.
+
+    Name it by its `id` or by PATH:LINE as `convo due` shows it. Inserts
+    `done: DATE` into that commitment only; every other byte of the file
+    stays as it was. Refused (exit 1) if the note has errors, the commitment
+    is already done or closed, or the file changes while it is edited.
+    """
+    from ..edit import find_commitment, mark_done
+
+    nb = state.notebook()  # a note with any error, across notes too, is not edited
+    conv, commitment = find_commitment(nb, ref_)
+    result = mark_done(nb, conv, commitment, day or state.today)
+    echo(f"{result.path}:{result.line}: done {result.day.isoformat()}: {result.what}")
+

@@ -1,0 +1,70 @@
+"""Writing to the terminal: colour only on a terminal (never with ``NO_COLOR``), one JSON
+document on stdout, diagnostics in the compiler form. Every line of human text a
+command prints goes through :func:`echo`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from typing import Any, Callable, Iterable
+
+import click
+
+from ..diagnostics import Diagnostic
+
+
+def use_color() -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` set."""
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def plain(text: str, **_: Any) -> str:
+    """:func:`style` when colour is off."""
+    return text
+
+
+def style(text: str, **kwargs: Any) -> str:
+    """``text`` styled like :func:`click.style` when colour is on, else as it is."""
+    return click.style(text, **kwargs) if use_color() else text
+
+
+def painter() -> Callable[..., str]:
+    """:func:`style`, with the terminal asked once (an agenda can have thousands of lines)."""
+    return click.style if use_color() else plain
+
+
+def echo(text: str = "", err: bool = False) -> None:
+    """One line (or several) of human text on stdout, or on stderr with ``err``."""
+    click.echo(text, err=err, color=use_color() if not err else None)
+
+
+def json_default(value: Any) -> Any:
+    """Dates as ISO strings, sets and tuples as lists, anything else as text."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout."""
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=json_default))
+
+
+def diagnostic_line(d: Diagnostic) -> str:
+    """``PATH:LINE:COL: error[CODE]: message``, the severity coloured on a terminal."""
+    text = d.format()
+    head, sep, rest = text.partition(f" {d.severity}[")
+    if not sep:
+        return text
+    color = "red" if d.severity == "error" else "yellow"
+    return head + " " + style(f"{d.severity}[{d.code}]", fg=color, bold=True) + rest[len(d.code) + 1:]
+
+
+def print_diagnostics(diagnostics: Iterable[Diagnostic], err: bool = True) -> None:
+    """Each diagnostic on its own line (stderr unless ``err=False``)."""
+    for d in diagnostics:
+        echo(diagnostic_line(d), err=err)

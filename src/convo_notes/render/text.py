@@ -1,0 +1,434 @@
+"""Every human-readable answer ``convo`` prints, as text: the agenda, threads, a brief,
+the referral directory, one note, and the summaries of ``validate`` and ``site build``.
+
+Each function takes query results and returns text; colour comes from
+:func:`.terminal.painter` (only on a terminal, never with ``NO_COLOR``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, group_of
+from ..model import Note, Notebook
+from ..referrals import Expert, Party, Recommendation, TopicEntry
+from .json import names, note_to_json, party_details
+from .terminal import painter, style
+
+if TYPE_CHECKING:
+    from ..brief import Brief
+    from ..diagnostics import Diagnostic
+    from ..site.build import BuildReport
+
+
+GROUPS = ("overdue", "today", "upcoming", "later", "undated")
+
+
+GROUP_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming", "later": "Later",
+                "undated": "No date"}
+
+
+KIND_LABELS = {"commitment": "commitment", "my-turn": "my turn", "waiting": "waiting",
+               "keep-in-touch": "keep in touch"}
+
+
+STATE_LABELS = {MINE: "my turn", THEIRS: "their turn", SETTLED: "settled"}
+
+
+def when(day: dt.date | None, today: dt.date) -> str:
+    """How a due date stands: ``3d late``, ``today``, ``in 2d``, or empty."""
+    if day is None:
+        return ""
+    delta = (today - day).days
+    if delta > 0:
+        return f"{delta}d late"
+    return "today" if delta == 0 else f"in {-delta}d"
+
+
+def ago(day: dt.date, today: dt.date) -> str:
+    delta = (today - day).days
+    if delta == 0:
+        return "today"
+    if delta < 0:
+        return f"in {-delta} day{'s' * (delta != -1)}"
+    return f"{delta} day{'s' * (delta != 1)} ago"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' * (count != 1)}"
+
+
+def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None) -> str:
+    """One item on one line: date, how late, kind, owner → to, what, thread, source."""
+    paint = paint or style
+    date = item.date.isoformat() if item.date else "(no date)"
+    to = names(nb, item.to) or (", ".join(nb.display(s) for s in item.people) if item.kind == "my-turn" else "")
+    who = names(nb, item.owner) + (f" → {to}" if to else "")
+    late = when(item.date, today)
+    if late.endswith("late"):
+        late = paint(late, fg="red", bold=True)
+    thread = f"  [{item.thread}]" if item.thread else ""
+    private = paint("[private] ", fg="magenta") if item.private else ""
+    return (f"  {date:<10}  {late:>8}  {KIND_LABELS[item.kind]:<13}  {private}{who}: {item.what}{thread}  "
+            + paint(item.source, dim=True))
+
+
+def window_phrase(within: int, include_all: bool) -> str:
+    if include_all:
+        return "everything open, dated or not"
+    return f"overdue, today and the next {plural(within, 'day')}"
+
+
+def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, include_all: bool,
+               owner: str | None = None) -> str:
+    """The agenda as text: a header, items grouped by when they are due, a summary line."""
+    whose = f" for {names(nb, owner)}" if owner else ""
+    head = f"Due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})"
+    if not items:
+        return f"Nothing due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})."
+    paint = painter()
+    lines = [paint(head, bold=True)]
+    grouped: dict[str, list[DueItem]] = {group: [] for group in GROUPS}
+    for item in items:
+        grouped[group_of(item, today, within)].append(item)
+    counts: dict[str, int] = {}
+    for group in GROUPS:
+        members = grouped[group]
+        if not members:
+            continue
+        counts[group] = len(members)
+        lines.append("")
+        lines.append(paint(GROUP_TITLES[group], bold=True, fg="red" if group == "overdue" else None))
+        lines.extend(due_line(nb, item, today, paint) for item in members)
+    private = sum(1 for i in items if i.private)
+    summary = f"{plural(len(items), 'item')}: " + ", ".join(f"{n} {g}" for g, n in counts.items())
+    if private:
+        summary += f" ({private} private)"
+    lines += ["", summary]
+    return "\n".join(lines)
+
+
+def thread_label(nb: Notebook, t: Thread) -> str:
+    """``my turn``, ``Dana Reyes's turn``, ``their turn`` (several people) or ``settled``."""
+    if t.state == THEIRS and t.turn and "+" not in t.turn:
+        return f"{names(nb, t.turn)}'s turn"
+    return STATE_LABELS[t.state]
+
+
+def thread_lines(nb: Notebook, found: list[Thread], today: dt.date) -> list[str]:
+    """Two lines a thread: state, due date and next move; then people, size, last date and source."""
+    style = painter()  # the terminal asked once, not once a line
+    width = max((len(thread_label(nb, t)) for t in found), default=0)
+    lines: list[str] = []
+    for t in found:
+        due_text = f"by {t.by.isoformat()} ({when(t.by, today)})" if t.by else ""
+        name = t.key if t.explicit else f"\"{t.latest.title}\""
+        about = f": {t.about}" if t.about else ""
+        private = style(" [private]", fg="magenta") if any(nb.is_private(c) for c in t.conversations) else ""
+        lines.append(f"  {thread_label(nb, t):<{width}}  {due_text:<24}  {name}{about}{private}".rstrip())
+        latest = t.latest
+        source = f"{latest.path}:{latest.next.line}" if latest.next else latest.path
+        lines.append(f"  {'':<{width}}  with {', '.join(nb.display(s) for s in t.people)}; "
+                     f"{plural(len(t.conversations), 'conversation')}, last {latest.date.isoformat()}  "
+                     + style(source, dim=True))
+    return lines
+
+
+def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
+    """A brief as text, on one screen: who, last contact, threads, promises, interests, referrals, history."""
+    from ..model import Person
+
+    style = painter()  # the terminal asked once, not once a line
+    mark = style(" [private]", fg="magenta")
+    s = b.subject
+    lines = [style(f"{s.name} ({s.slug})", bold=True) + (mark if b.private else "")]
+    if isinstance(s, Person):
+        where = f" at {b.org.name}" if b.org else ""
+        if s.role or where:
+            lines.append(f"  {s.role or 'works'}{where}" + (f": {b.org.what}" if b.org and b.org.what else ""))
+        for label, values in (("expertise", s.expertise), ("contact", (*s.emails, *s.phones)),
+                              ("also known as", s.aliases), ("tags", s.tags)):
+            if values:
+                lines.append(f"  {label}: {', '.join(values)}")
+        if s.team:
+            lines.append("  on our team")
+    else:
+        lines.append("  organization" + (f": {s.what}" if s.what else ""))
+        if s.website:
+            lines.append(f"  website: {s.website}")
+        if s.tags:
+            lines.append(f"  tags: {', '.join(s.tags)}")
+    for k in b.keep_in_touch:
+        who = f" with {k.person.name}" if b.is_org else ""
+        never = ", never contacted" if k.never else ""
+        lines.append(f"  keep in touch{who} every {k.person.cadence}: due {k.due.isoformat()} "
+                     f"({when(k.due, today)}{never})")
+    lines += [f"  {line}" for line in s.body.strip().splitlines()]
+
+    if b.is_org:
+        lines += ["", style("People", bold=True)]
+        if not b.people:
+            lines.append("  (no one in notes/people/ has this org)")
+        for p in b.people:
+            lines.append(f"  {p.name} ({p.slug})" + (f", {p.role}" if p.role else "")
+                         + (mark if nb.is_private(p) else ""))
+
+    lines.append("")
+    if b.last is None:
+        lines.append("Never spoken with (no conversations yet).")
+    else:
+        last_date = b.last.time.strftime("%Y-%m-%d %H:%M") if b.last.time else b.last.date.isoformat()
+        lines.append(f"Last spoke {last_date} ({ago(b.last.date, today)}), recorded by "
+                     f"{names(nb, b.recorders[0].slug)}: {b.last.title}")
+        for r in b.recorders[1:]:
+            lines.append(f"  {names(nb, r.slug)} last recorded one on {r.conversation.date.isoformat()}")
+    if b.last_edit is not None:
+        who = names(nb, b.last_edit.team_member) if b.last_edit.team_member else b.last_edit.author
+        lines.append(f"Notes last edited {b.last_edit.date[:10]} by {who} ({b.last_edit.path})")
+
+    def section(title: str, body: list[str]) -> None:
+        if body:
+            lines.extend(["", style(title, bold=True), *body])
+
+    section("Threads", thread_lines(nb, list(b.threads), today))
+
+    def promise_line(p: Any, fulfilled: bool = False) -> str:
+        c = p.commitment
+        if fulfilled:
+            head = f"{p.fulfilled.isoformat():<10}"
+        else:
+            head = f"{c.due.isoformat() if c.due else '(no date)':<10}  {when(c.due, today):>8}"
+        to = f" → {names(nb, nb.canon(c.to))}" if c.to else ""
+        return (f"  {head}  {mark.strip() + ' ' if p.private else ''}{names(nb, nb.canon(c.owner))}{to}: {c.what}  "
+                + style(f"{c.path}:{c.line}", dim=True))
+
+    section("They owe", [promise_line(p) for p in b.they_owe])
+    section("We owe", [promise_line(p) for p in b.we_owe])
+    section("Interests", [f"  {i.text} ({i.conversation.date.isoformat()}){mark if i.private else ''}"
+                          for i in b.interests])
+    section("Sent", [promise_line(p, fulfilled=True) for p in b.sent])
+
+    def referral_line(label: str, e: Any) -> str:
+        r = e.referral
+        target = nb.display(r.recommends) if (r.recommends in nb.people or r.recommends in nb.orgs) else r.recommends
+        note = f" ({r.note})" if r.note else ""
+        return (f"  {label:<12}{e.conversation.date.isoformat()}  {names(nb, nb.canon(r.by)) or '?'} recommended "
+                f"{target} for {', '.join(r.topics)} to {names(nb, nb.canon(r.to))}{note}"
+                + (mark if e.private else ""))
+
+    section("Referrals", [referral_line("given", e) for e in b.referrals_given]
+            + [referral_line("received", e) for e in b.referrals_received]
+            + [referral_line("about them", e) for e in b.recommended])
+
+    history: list[str] = []
+    for h in b.history:
+        c = h.conversation
+        day = c.time.strftime("%Y-%m-%d %H:%M") if c.time else c.date.isoformat()
+        with_ = f" (with {', '.join(nb.display(x) for x in c.with_)})" if b.is_org or len(c.with_) > 1 else ""
+        history.append(f"  {day:<16}  {c.channel or '':<7}  {c.title}{with_}{mark if h.private else ''}")
+        history.extend(f"  {'':<16}  {'':<7}  {line}" for line in h.excerpt)
+        history.append(f"  {'':<16}  {'':<7}  " + style(c.path, dim=True))
+    section(f"History ({len(b.history)}, newest first)", history)
+    return "\n".join(lines)
+
+
+def _or(labels: list[str]) -> str:
+    quoted = [f"'{lab}'" for lab in labels]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def render_no_referrals(nb: Notebook, by: str | None, to: str | None) -> str:
+    """What ``convo referrals`` says when there is nothing to list."""
+    if by:
+        return f"{nb.display(by)} has recommended no one."
+    if to:
+        return f"{nb.display(to)} has received no referrals."
+    return "No referrals in this notebook."
+
+
+def render_entry(nb: Notebook, entry: TopicEntry, limit: int | None = None,
+                 by: str | None = None, to: str | None = None) -> str:
+    """One topic as text: heading, ranked parties with their recommendations, then experts."""
+    others = [f for f in entry.forms if f != entry.label]
+    lines = [style(entry.label, bold=True) + (f"  (also: {', '.join(others)})" if others else "")]
+    shown = entry.parties if limit is None else entry.parties[:limit]
+    for rank, party in enumerate(shown, 1):
+        lines.extend(_party_lines(nb, rank, party))
+    if limit is not None and len(entry.parties) > limit:
+        rest = len(entry.parties) - limit
+        lines.append(f"   … {rest} more: convo referrals {_quote(entry.label)}")
+    if not entry.parties:
+        whose = f" by {nb.display(by)}" if by else f" to {nb.display(to)}" if to else ""
+        lines.append(f"   No recommendations{whose}.")
+    if entry.experts:
+        lines.append(f"Who knows about {entry.label}:")
+        lines.extend(_expert_line(nb, e) for e in entry.experts)
+    return "\n".join(lines)
+
+
+def _quote(text: str) -> str:
+    return text if all(c.isalnum() or c in "-_" for c in text) else f'"{text}"'
+
+
+def _party_lines(nb: Notebook, rank: int, party: Party) -> list[str]:
+    count = party.recommenders
+    name = f"{party.name} ({party.slug})" if party.slug else party.name
+    tag = "" if party.kind != "text" else " [no file yet]"
+    head = f"{rank:>2}. {style(name, bold=True)}{tag} — {count} recommender{'s' * (count != 1)}"
+    lines = [head + (" [private]" if party.private else "")]
+    details = _details_line(party_details(nb, party))
+    if details:
+        lines.append(f"    {details}")
+    lines.extend(f"    {_recommendation_line(nb, r)}" for r in party.recommendations)
+    return lines
+
+
+def _details_line(details: dict[str, Any]) -> str:
+    bits: list[str] = []
+    role, org = details.get("role"), details.get("org")
+    if role and org:
+        bits.append(f"{role}, {org['name']}")
+    elif role:
+        bits.append(role)
+    elif org:
+        bits.append(org["name"])
+    for key in ("what", "website"):
+        if details.get(key):
+            bits.append(details[key])
+    bits.extend(details.get("email", []))
+    bits.extend(details.get("phone", []))
+    return " · ".join(bits)
+
+
+def _recommendation_line(nb: Notebook, rec: Recommendation) -> str:
+    who = nb.display(rec.by) if rec.by else "(unknown)"
+    if rec.introduction:
+        text = f"introduction by {who} to {nb.display(rec.to)}, {rec.date.isoformat()}"
+    else:
+        text = f"by {who}, {rec.date.isoformat()}"
+    if rec.note:
+        text += f': "{rec.note}"'
+    text += f" ({rec.source})"
+    return text + (" [private]" if rec.private else "")
+
+
+def _expert_line(nb: Notebook, expert: Expert) -> str:
+    p = expert.person
+    bits = [f"   {p.name} ({p.slug})"]
+    role = p.role if not p.org else f"{p.role}, {nb.display(p.org)}" if p.role else nb.display(p.org)
+    if role:
+        bits.append(f" — {role}")
+    bits.append(f" (knows: {', '.join(expert.matched)})")
+    if expert.private:
+        bits.append(" [private]")
+    return "".join(bits)
+
+
+def fmt_date(day: dt.date | None) -> str:
+    return day.isoformat() if day else "-"
+
+
+def render_note_text(nb: Notebook, note: Note) -> str:
+    """A readable, normalized view of one note."""
+    data = note_to_json(nb, note)
+    lines = [f"{data['kind']} {note.slug}  ({note.path}){'  [private]' if data['private'] else ''}"]
+    for key, value in data.items():
+        if key in ("kind", "slug", "path", "private", "body") or value in (None, [], ""):
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            lines.append(f"  {key}:")
+            for item in value:
+                lines.append("    - " + ", ".join(f"{k}: {_flat(v)}" for k, v in item.items() if v not in (None, [])))
+        else:
+            lines.append(f"  {key}: {_flat(value)}")
+    if note.body.strip():
+        lines.append("")
+        lines.append(note.body.rstrip())
+    return "\n".join(lines)
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, dict):
+        if set(value) == {"slug", "name"}:
+            return f"{value['name']} ({value['slug']})"
+        return ", ".join(f"{k}={_flat(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return ", ".join(_flat(v) for v in value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def render_threads(nb: Notebook, found: list[Thread], today: dt.date, only: str | None = None) -> str:
+    """The threads as text: a header, two lines a thread, a count by state."""
+    if not found:
+        return "No threads" + (f" in state {only}." if only else " yet: start one with `convo new`.")
+    lines = [style(f"Threads as of {today.isoformat()}", bold=True), ""]
+    lines += thread_lines(nb, found, today)
+    counts = {s: sum(1 for t in found if t.state == s) for s in (MINE, THEIRS, SETTLED)}
+    lines += ["", f"{plural(len(found), 'thread')}: "
+              + ", ".join(f"{n} {STATE_LABELS[s]}" for s, n in counts.items() if n)]
+    return "\n".join(lines)
+
+
+def render_watch_report(nb: Notebook, items: list[DueItem], today: dt.date, within: int, owner: str | None) -> str:
+    """What ``convo watch`` prints after each change: every diagnostic, the error count, the agenda."""
+    problems = [d.format() for d in nb.diagnostics]
+    count = [f"{plural(len(nb.errors), 'error')} in the notebook", ""] if nb.errors else []
+    return "\n".join([*problems, *count, render_due(nb, items, today, within, False, owner)])
+
+
+def render_validate_summary(notes: int, problems: list[Diagnostic]) -> str:
+    """``N notes checked: E errors, W warnings``, coloured by the worst."""
+    errors = sum(1 for d in problems if d.severity == "error")
+    warnings = len(problems) - errors
+    summary = f"{plural(notes, 'note')} checked: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    return style(summary, fg="red" if errors else ("yellow" if warnings else "green"))
+
+
+def render_build_summary(report: BuildReport, today: str, shown_dir: str) -> list[str]:
+    """What ``convo site build`` says it did: pages by kind, and how many notes it left out."""
+    lines = [f"Built the site in {shown_dir} as of {today}: {report.pages} pages "
+             f"({report.people} people, {report.orgs} orgs, {report.conversations} conversations"
+             + (f", {report.attachments} attachments" if report.attachments else "") + ")."]
+    if report.private:
+        lines.append(f"Left out {plural(report.private, 'private note')}.")
+    if report.unreadable:
+        lines.append(f"Left out {plural(report.unreadable, 'note')} that could not be read "
+                     "(run `convo validate` for details).")
+    return lines
+
+
+def render_no_topic(wanted: str, suggestions: list[str]) -> str:
+    """The one line for a topic nobody was recommended for, with the closest topics."""
+    hint = f"; did you mean {_or(suggestions)}?" if suggestions else ""
+    return f"no recommendations or expertise for {wanted!r}{hint}"
+
+
+def render_import_actions(actions: list[Any], dry_run: bool) -> str:
+    """What ``convo import vcard`` did (or would do): one line a card, then the counts."""
+    lines = []
+    for action in actions:
+        detail = f"{action.name}: " if action.name else ""
+        detail += "; ".join(action.changes) if action.changes and action.verb != "unchanged" else ""
+        lines.append(f"{action.verb:<9} {action.path}" + (f"  ({detail.rstrip(': ')})" if detail else ""))
+    counts = {verb: sum(1 for a in actions if a.verb == verb) for verb in ("create", "update", "unchanged", "skip")}
+    summary = (f"{counts['create']} created, {counts['update']} updated, {counts['unchanged']} unchanged, "
+               f"{counts['skip']} skipped")
+    lines.append(summary + (" (dry run: nothing written)" if dry_run else ""))
+    return "\n".join(lines)
+
+
+def render_init(result: Any) -> str:
+    """What ``convo init`` did: the files written and kept, git's state, what to run next."""
+    lines = [style(f"New notebook in {result.root} (me: {result.me})", bold=True)]
+    lines += [f"  created {rel}" for rel in result.written]
+    lines += [f"  kept    {rel} (already there)" for rel in result.kept]
+    if result.committed:
+        lines.append("git: repository initialized, first commit made")
+    elif result.git_init:
+        lines.append(f"git: repository initialized; {result.git_message}")
+    else:
+        lines.append(f"git: {result.git_message}")
+    lines.append(f"Next: cd {result.root} && convo validate && convo due && convo site build")
+    return "\n".join(lines)
