@@ -133,6 +133,11 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         {"convo.yml": "me: nobody\n"},
         "convo.yml:1:1: error[bad-config]: `me: nobody`: no person `nobody` in notes/people/",
     ),
+    "deprecated-setting": (
+        {"convo.yml": "me: pat-lee\nsite:\n  visibility: private\n"},
+        "convo.yml:3:15: warning[deprecated-setting]: `site: visibility:` is an old spelling: write "
+        "`private_by_default: true`",
+    ),
 }
 
 

@@ -78,10 +78,10 @@ def test_schema_is_a_valid_draft_2020_12_schema(cli, kind):
     assert doc["$schema"] == "https://json-schema.org/draft/2020-12/schema"
 
 
-def test_schema_without_kind_holds_all_three(cli):
+def test_schema_without_kind_holds_every_kind_and_the_settings(cli):
     result = cli("schema")
     doc = json.loads(result.out)
-    assert list(doc) == ["conversation", "person", "org"]
+    assert list(doc) == ["conversation", "person", "org", "config"]
     assert doc["person"]["required"] == ["name"]
     assert doc["conversation"]["required"] == ["date", "with"]
 
@@ -89,7 +89,7 @@ def test_schema_without_kind_holds_all_three(cli):
 def test_schema_rejects_an_unknown_kind(cli):
     result = cli("schema", "meeting")
     assert result.code == 2
-    assert "'meeting' is not one of 'conversation', 'person', 'org'" in result.err
+    assert "'meeting' is not one of 'conversation', 'person', 'org', 'config'" in result.err
 
 
 def test_every_sample_note_passes_both():

@@ -170,7 +170,13 @@ CODES: dict[str, Code] = {
         "error",
         "`convo.yml` cannot be read or has a wrong value.",
         "`me: Sam` (not a slug) or `me: nobody` with no such person.",
-        "Fix the setting; see the configuration reference.",
+        "Fix the setting; docs/format-reference.md lists every `convo.yml` key.",
+    ),
+    "deprecated-setting": Code(
+        "warning",
+        "A `convo.yml` setting uses an old spelling that still works but will not be documented.",
+        "`site: {visibility: private}`.",
+        "Write the setting the new way the message gives (`private_by_default: true`).",
     ),
     "internal-error": Code(
         "error",

@@ -50,6 +50,9 @@ def format_markdown() -> str:
               "conversation": "Conversation (any other `.md` under `notes/`)"}
     for kind in KINDS:
         out += ["", f"## {titles[kind]}", "", markdown_table(kind)]
+    out += ["", "## Settings (`convo.yml`)", "",
+            "Every key is optional. Unknown keys are warnings; a wrong value is a `bad-config` error",
+            "at its line. `convo schema config` prints the JSON Schema.", "", markdown_table("config")]
     return "\n".join(out) + "\n"
 
 

@@ -21,7 +21,7 @@ from .diagnostics import CURRENT_FILE, Diagnostic
 from .errors import NotebookNotFound
 from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
 from .parse import FrontMatter, parse_yaml, read_note
-from .schema import SLUG_RE, coerce
+from .schema import SLUG_RE, coerce, coerce_config
 
 CONFIG_FILE = "convo.yml"
 NOTES_DIR = "notes"
@@ -126,28 +126,22 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         for diag in fm.diagnostics:
             problems.append(Diagnostic(diag.path, diag.line, diag.column, "bad-config", diag.message)
                             if diag.severity == "error" and diag.code != "duplicate-key" else diag)
-        data = fm.data or {}
-        config.raw = data
-
-        def where(*at: Any) -> tuple[int, int]:
-            return fm.locs.get(tuple(at), (1, 1))
-
-        me = data.get("me")
-        if isinstance(me, str):
-            if SLUG_RE.match(me):
-                config.me = me
-            else:
-                problems.append(Diagnostic(CONFIG_FILE, *where("me"), "bad-config", f"`me: {me}` is not a person slug"))
-        site = data.get("site")
-        if isinstance(site, dict):
-            if isinstance(site.get("title"), str):
-                config.site_title = str(site["title"])
-            vis = site.get("private_by_default", site.get("visibility"))
-            config.private_by_default = vis in ("true", "True", "private")
-        topics = data.get("topics")
-        aliases = topics.get("aliases") if isinstance(topics, dict) else None
-        if isinstance(aliases, dict):
-            config.topic_aliases = {str(k).lower(): str(v).lower() for k, v in aliases.items() if isinstance(v, str)}
+        if fm.data is not None and not isinstance(fm.data, dict):
+            problems.append(Diagnostic(CONFIG_FILE, 1, 1, "bad-config", "convo.yml must be a mapping of settings"))
+        config.raw = fm.data if isinstance(fm.data, dict) else {}
+        values, found = coerce_config(CONFIG_FILE, fm)
+        problems.extend(found)
+        config.me = values.get("me")
+        site = values.get("site", {})
+        config.site_title = site.get("title", config.site_title)
+        if site.get("visibility") is not None:
+            line, col = fm.locs.get(("site", "visibility"), (1, 1))
+            problems.append(Diagnostic(CONFIG_FILE, line, col, "deprecated-setting",
+                                       "`site: visibility:` is an old spelling: write "
+                                       f"`private_by_default: {str(site['visibility'] == 'private').lower()}`"))
+        config.private_by_default = bool(site.get("private_by_default", site.get("visibility") == "private"))
+        aliases = values.get("topics", {}).get("aliases", {})
+        config.topic_aliases = {k.lower(): v.lower() for k, v in aliases.items()}
     return config, problems
 
 

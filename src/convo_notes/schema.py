@@ -4,6 +4,7 @@
 it is required and what it means. From this one declaration come the
 front-matter checks (:func:`coerce`), the JSON Schema for editors
 (:func:`json_schema`) and the format reference table (:func:`markdown_table`).
+:data:`CONFIG` declares ``convo.yml`` the same way (:func:`coerce_config`).
 """
 
 from __future__ import annotations
@@ -124,6 +125,25 @@ KINDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 KIND_OF_SUBFIELDS = {"next": NEXT, "commitments": COMMITMENT, "referrals": REFERRAL}
+
+# `convo.yml`, declared like the notes: checked with located errors, documented and given a JSON Schema
+# from this one declaration.
+SITE = (
+    Field("title", "string", "the site's title (default `Conversations`)"),
+    Field("private_by_default", "bool",
+          "`true`: only notes that say `private: false` are published (privacy by default)"),
+    Field("visibility", "enum", "deprecated spelling: `visibility: private` is `private_by_default: true`",
+          choices=("private", "public")),
+)
+TOPICS = (
+    Field("aliases", "text-map", "other words for a topic, each mapped to the topic it means "
+          "(`plumber: plumbing`)"),
+)
+CONFIG = (
+    Field("me", "slug", "the slug of the person the notebook speaks for (env `CONVO_ME` overrides it)"),
+    Field("site", "mapping", "options of the team site", fields=SITE),
+    Field("topics", "mapping", "how `convo referrals` matches topics", fields=TOPICS),
+)
 
 
 class _Checker:
@@ -250,8 +270,8 @@ def _bool(checker: _Checker, spec: Field, raw: Value, at: Path) -> bool | None:
             return False
     shown = raw if isinstance(raw, str) else "a list or mapping"
     checker.report(at, "bad-boolean", f"`{spec.name}` must be `true` or `false`, not `{shown}`")
-    # An unreadable `private` fails closed: the note is treated as private.
-    return True if spec.name == "private" else None
+    # An unreadable `private` (or `private_by_default`) fails closed: the note is treated as private.
+    return True if spec.name in ("private", "private_by_default") else None
 
 
 def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
@@ -329,6 +349,19 @@ def _recommends(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | N
     return text.strip() if text is not None else None
 
 
+def _text_map(checker: _Checker, spec: Field, raw: Value, at: Path) -> dict[str, str] | None:
+    if not isinstance(raw, dict):
+        checker.report(at, "wrong-type", f"`{spec.name}` must be a mapping of `word: meaning` lines")
+        return None
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            checker.report(at + (key,), "wrong-type", f"`{spec.name}: {key}` must be text")
+            continue
+        out[str(key)] = str(value)
+    return out
+
+
 def _mapping(checker: _Checker, spec: Field, raw: Value, at: Path) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         checker.report(at, "wrong-type", f"`{spec.name}` must be a mapping of fields "
@@ -367,6 +400,7 @@ _HANDLERS: dict[str, Callable[[_Checker, Field, Value, Path], Any]] = {
     "duration": _duration,
     "ids": _ids,
     "recommends": _recommends,
+    "text-map": _text_map,
     "mapping": _mapping,
     "mappings": _mappings,
 }
@@ -378,6 +412,19 @@ def coerce(kind: str, path: str, fm: FrontMatter) -> tuple[dict[str, Any], list[
     assert fm.data is not None
     values = checker.mapping(KINDS[kind], fm.data, (), f"a {kind}")
     return values, checker.diagnostics
+
+
+def coerce_config(path: str, fm: FrontMatter) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Check ``convo.yml`` against :data:`CONFIG`: normalized values and located problems.
+
+    Unknown keys are warnings (a later version, or another tool, may use them); every
+    other problem is an error of code ``bad-config`` at the value's line and column.
+    """
+    checker = _Checker(path, fm)
+    values = checker.mapping(CONFIG, fm.data or {}, (), "convo.yml") if isinstance(fm.data, dict) else {}
+    problems = [d if d.severity != "error" else Diagnostic(d.path, d.line, d.column, "bad-config", d.message)
+                for d in checker.diagnostics]
+    return values, problems
 
 
 _SLUGIFY_DROP = re.compile(r"[^a-z0-9]+")
@@ -415,6 +462,7 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "ids": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
                       {"type": "array", "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
     "recommends": {"type": "string", "minLength": 1},
+    "text-map": {"type": "object", "additionalProperties": {"type": "string"}},
 }
 
 
@@ -438,12 +486,13 @@ def _json_object(fields: tuple[Field, ...]) -> dict[str, Any]:
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of one kind's front matter, for editors."""
-    body = _json_object(KINDS[kind])
+    """The JSON Schema (draft 2020-12) of one kind's front matter, or of ``convo.yml`` (``config``)."""
+    body = _json_object(CONFIG if kind == "config" else KINDS[kind])
+    title = "convo-notes convo.yml settings" if kind == "config" else f"convo-notes {kind} front matter (format v1)"
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://convo-notes.invalid/schema/v1/{kind}.json",
-        "title": f"convo-notes {kind} front matter (format v1)",
+        "title": title,
         **body,
     }
 
@@ -463,6 +512,7 @@ TYPE_LABELS = {
     "duration": "duration (`14d`, `2w`, `3m`, `1y`)",
     "ids": "list of commitment ids",
     "recommends": "person or org slug, or free text",
+    "text-map": "mapping of text to text",
     "mapping": "mapping",
     "mappings": "list of mappings",
 }
@@ -481,5 +531,5 @@ def markdown_table(kind: str) -> str:
             if spec.fields:
                 add(spec.fields, prefix + spec.name + ("[]." if spec.type == "mappings" else "."))
 
-    add(KINDS[kind], "")
+    add(CONFIG if kind == "config" else KINDS[kind], "")
     return "\n".join(rows)

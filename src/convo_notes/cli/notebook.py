@@ -11,7 +11,7 @@ from ..render.terminal import echo, emit_json, print_diagnostics
 from ..render.text import render_init, render_validate_summary
 from .common import State, pass_state
 
-KIND_NAMES = ("conversation", "person", "org")
+KIND_NAMES = ("conversation", "person", "org", "config")
 
 
 @click.command()
@@ -67,9 +67,9 @@ def init_command(state: State, directory: Path, name: str | None, email: str | N
 @click.command("schema")
 @click.argument("kind", required=False, type=click.Choice(KIND_NAMES))
 def schema_command(kind: str | None) -> None:
-    """Print the JSON Schema (draft 2020-12) of a note kind's front matter, for editors.
+    """Print the JSON Schema (draft 2020-12) of a note kind's front matter, or of convo.yml (config).
 
-    Without KIND: one document {"conversation": ..., "person": ..., "org": ...}.
+    Without KIND: one document {"conversation": ..., "person": ..., "org": ..., "config": ...}.
     """
     from ..schema import json_schema
 

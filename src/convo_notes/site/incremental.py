@@ -22,8 +22,7 @@ from typing import Callable
 from ..loader import note_kind
 from ..model import Conversation, Org, Person
 from .inert import clean_text
-from .model import SiteModel
-from .pages import INDEX_PAGES
+from .model import INDEX_PAGES, SiteModel
 
 
 def _same_places(old: SiteModel, new: SiteModel) -> bool:

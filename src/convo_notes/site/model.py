@@ -31,6 +31,17 @@ from ..schema import slugify
 from .inert import clean_text
 from .public import PublicView
 
+# The site's index pages (staging path -> template); every other page belongs to one note, thread or tag.
+INDEX_PAGES = {
+    "index.md": "home.md.j2",
+    "people/index.md": "people.md.j2",
+    "orgs/index.md": "orgs.md.j2",
+    "threads/index.md": "threads.md.j2",
+    "commitments/index.md": "commitments.md.j2",
+    "referrals/index.md": "referrals.md.j2",
+    "tags/index.md": "tags.md.j2",
+}
+
 RESERVED = frozenset({"index", "README"})  # MkDocs publishes README.md as its folder's index
 DASHBOARD_ROWS = 50  # rows per dashboard section; the indexes list everything
 
@@ -227,8 +238,6 @@ class SiteModel:
 
     def all_pages(self) -> set[str]:
         """The staging path of every page."""
-        from .pages import INDEX_PAGES
-
         return {*INDEX_PAGES, *self.person_page.values(), *self.org_page.values(), *self.conv_page.values(),
                 *self.thread_page.values(), *(t.page for t in self.tags)}
 

@@ -49,19 +49,10 @@ from .inert import (
     title_text,
     url_is_safe,
 )
-from .model import SiteModel
+from .model import INDEX_PAGES, SiteModel
 from .public import PRIVATE_LABEL
 
 TEMPLATE_DIR = "site_templates"
-INDEX_PAGES = {
-    "index.md": "home.md.j2",
-    "people/index.md": "people.md.j2",
-    "orgs/index.md": "orgs.md.j2",
-    "threads/index.md": "threads.md.j2",
-    "commitments/index.md": "commitments.md.j2",
-    "referrals/index.md": "referrals.md.j2",
-    "tags/index.md": "tags.md.j2",
-}
 BodyOf = Callable[[Note], "str | None"]
 
 
