@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping
 from .diagnostics import CURRENT_FILE, Diagnostic
 from .errors import NotebookNotFound
 from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
-from .parse import FrontMatter, parse_yaml, read_note
+from .parse import FrontMatter, decode, parse_yaml, read_note
 from .schema import SLUG_RE, coerce, coerce_config
 
 CONFIG_FILE = "convo.yml"
@@ -260,6 +260,17 @@ def _read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
         return None, [Diagnostic(rel, 1, 1, "internal-error",
                                  f"internal error while reading this note ({type(exc).__name__}: {exc}); "
                                  "please report it")]
+
+
+def read_note_text(root: Path, rel: str) -> str | None:
+    """A note's whole text as the loader decodes it (BOM dropped, CRLF as LF); None when unreadable."""
+    try:
+        with open(os.path.join(root, rel), "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    text, _problem = decode(raw, rel)
+    return text
 
 
 def _shared(text: str) -> str:

@@ -10,6 +10,7 @@ module              commands
 ``daily``           ``due``, ``threads``, ``brief``, ``watch``
 ``notes``           ``show``, ``new``, ``done``
 ``referrals``       ``referrals``
+``find``            ``search``, ``people``, ``orgs``
 ``site``            ``site build``, ``site serve``
 ``integrations``    ``ics``, ``import``, ``export``
 ==================  ================================================================
@@ -45,6 +46,9 @@ COMMANDS: dict[str, str] = {
     "new": "notes:new",
     "done": "notes:done",
     "referrals": "referrals:referrals",
+    "search": "find:search",
+    "people": "find:people",
+    "orgs": "find:orgs",
     "site": "site:site",
     "ics": "integrations:ics_command",
     "import": "integrations:import_group",

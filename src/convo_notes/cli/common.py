@@ -42,10 +42,6 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' * (count != 1)}"
-
-
 def finish(nb: Notebook, *, as_json: bool = False, show: bool = True) -> None:
     """The one policy for a notebook with errors, run after a command printed its answer.
 
@@ -58,7 +54,8 @@ def finish(nb: Notebook, *, as_json: bool = False, show: bool = True) -> None:
         return
     if show and not as_json:
         print_diagnostics(errors)
-    echo(f"convo: {plural(len(errors), 'error')} in the notebook; this answer may be incomplete "
+    count = f"{len(errors)} error{'s' * (len(errors) != 1)}"
+    echo(f"convo: {count} in the notebook; this answer may be incomplete "
          "(run `convo validate`)", err=True)
     raise NotebookHasErrors(len(errors))
 

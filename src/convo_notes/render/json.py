@@ -240,3 +240,32 @@ def entry_to_json(nb: Notebook, entry: TopicEntry, limit: int | None = None) -> 
         "more": len(entry.parties) - len(shown),
         "experts": [expert_to_json(nb, e) for e in entry.experts],
     }
+
+
+def search_hit_json(hit: Any) -> dict[str, Any]:
+    """One search result (docs/find.md): the excerpt's matches marked with ``[`` and ``]``."""
+    from ..search import HIT_END, HIT_START
+
+    return {"path": hit.path, "line": hit.line, "source": f"{hit.path}:{hit.line}", "kind": hit.kind,
+            "slug": hit.slug, "title": hit.title, "date": hit.date, "private": hit.private,
+            "score": round(hit.score, 4), "excerpt": hit.excerpt.replace(HIT_START, "[").replace(HIT_END, "]")}
+
+
+def contact_json(nb: Notebook, row: Any, today: dt.date) -> dict[str, Any]:
+    """One row of ``convo people``/``convo orgs`` (docs/find.md)."""
+    note = row.note
+    last = row.last
+    return {
+        "slug": note.slug, "name": note.name, "kind": note.kind, "path": note.path,
+        "org": person_ref(nb, note.org) if isinstance(note, Person) else None,
+        "role": note.role if isinstance(note, Person) else None,
+        "tags": list(note.tags),
+        "last_contact": None if last is None else {"date": last.date, "title": last.title, "source": last.path},
+        "days_since_contact": None if last is None else (today - last.date).days,
+        "cadence": str(note.cadence) if isinstance(note, Person) and note.cadence else None,
+        "next_contact": row.next_contact,
+        "they_owe": row.they_owe, "we_owe": row.we_owe,
+        "our_turn": row.our_turn, "their_turn": row.their_turn,
+        "conversations": row.conversations,
+        "private": nb.is_private(note),
+    }

@@ -13,7 +13,7 @@ from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, group_of
 from ..model import Note, Notebook
 from ..referrals import Expert, Party, Recommendation, TopicEntry
 from .json import names, note_to_json, party_details
-from .terminal import painter, style
+from .terminal import painter, plain, style
 
 if TYPE_CHECKING:
     from ..brief import Brief
@@ -431,4 +431,61 @@ def render_init(result: Any) -> str:
     else:
         lines.append(f"git: {result.git_message}")
     lines.append(f"Next: cd {result.root} && convo validate && convo due && convo site build")
+    return "\n".join(lines)
+
+
+def render_search(hits: list[Any], total: int, query: str) -> str:
+    """Search results, best first: PATH:LINE, kind, title and date, then the excerpt with matches bold."""
+    from ..search import HIT_END, HIT_START
+
+    if not hits:
+        return f"No notes match {query!r}."
+    paint = painter()
+    lines: list[str] = []
+    for hit in hits:
+        when_ = f"  {hit.date}" if hit.date else ""
+        private = paint(" [private]", fg="magenta") if hit.private else ""
+        lines.append(paint(f"{hit.path}:{hit.line}", dim=True) + f"  {hit.kind}  "
+                     + paint(hit.title, bold=True) + when_ + private)
+        if hit.excerpt:
+            excerpt = " ".join(hit.excerpt.split())
+            bold_on, bold_off = ("\x1b[1m", "\x1b[22m") if paint is not plain else ("[", "]")
+            lines.append("    " + excerpt.replace(HIT_START, bold_on).replace(HIT_END, bold_off))
+    shown = len(hits)
+    more = f" (showing {shown}; --all for every one)" if shown < total else ""
+    lines += ["", f"{plural(total, 'note')} matched{more}"]
+    return "\n".join(lines)
+
+
+def render_contacts(nb: Notebook, rows: list[Any], today: dt.date, kind: str) -> str:
+    """The contact list: one line a person or org, with what stands open between us."""
+    from ..model import Person
+
+    if not rows:
+        return f"No {kind} match."
+    paint = painter()
+    lines = []
+    width = min(max(len(r.note.name) for r in rows), 32)
+    for r in rows:
+        note = r.note
+        last = f"last {r.last.date.isoformat()} ({ago(r.last.date, today)})" if r.last else "never contacted"
+        bits = [last]
+        if r.next_contact is not None:
+            late = when(r.next_contact, today)
+            text = f"keep in touch {r.next_contact.isoformat()} ({late})"
+            bits.append(paint(text, fg="red") if late.endswith("late") else text)
+        if r.they_owe or r.we_owe:
+            bits.append(f"open: they owe {r.they_owe}, we owe {r.we_owe}")
+        if r.our_turn:
+            bits.append(paint(f"our move in {plural(r.our_turn, 'thread')}", bold=True))
+        if r.their_turn:
+            bits.append(f"their move in {plural(r.their_turn, 'thread')}")
+        where = ""
+        if isinstance(note, Person) and (note.role or note.org):
+            where = ", ".join(x for x in (note.role, nb.display(note.org) if note.org else None) if x)
+        name = note.name if len(note.name) <= width else note.name[: width - 1] + "…"
+        private = paint(" [private]", fg="magenta") if nb.is_private(note) else ""
+        lines.append(f"{name:<{width}}  {paint(note.slug, dim=True)}{private}" + (f"  {where}" if where else ""))
+        lines.append(f"{'':<{width}}  " + " · ".join(bits))
+    lines += ["", plural(len(rows), "person" if kind == "people" else "org").replace("persons", "people")]
     return "\n".join(lines)
