@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .diagnostics import CURRENT_FILE, Diagnostic
+from .fsutil import FileChanged, WriteFailed
 from .loader import NotebookNotFound, find_root, load_notebook
 from .model import Notebook
 from .schema import parse_date
@@ -37,6 +38,7 @@ EXIT_CODES: dict[type[BaseException], int] = {
     CommandFailed: 1,
     UsageProblem: 2,
     NotebookNotFound: 2,
+    WriteFailed: 1, FileChanged: 1,  # a write that failed or was refused; the file is as it was
 }
 
 

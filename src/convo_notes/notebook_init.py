@@ -189,7 +189,7 @@ def init_notebook(target: Path, today: dt.date, name: str | None = None, email: 
         if path.exists():
             result.kept.append(rel)
             continue
-        atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"), name=str(path))
         result.written.append(rel)
     try:
         init = _git(target, "init", "--quiet")
