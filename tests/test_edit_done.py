@@ -434,7 +434,7 @@ def test_stale_temp_files_in_the_folder_are_removed_by_the_next_write(tmp_path):
 
 
 def test_a_temp_file_in_use_is_never_removed(tmp_path):
-    """While one write holds its temp file, a second writer of the same file waits, then goes on."""
+    """A temp file locked by a live writer is never removed; once its writer is gone (lock released) it is."""
     import fcntl
 
     target = tmp_path / "n.md"
@@ -448,6 +448,16 @@ def test_a_temp_file_in_use_is_never_removed(tmp_path):
     finally:
         os.close(fd)  # the lock goes with it, as it does when a process dies
     assert fsutil.clean_stale_temps(tmp_path) == [tmp.name]
+    # A second writer of the same file waits for the first one's lock, then writes.
+    import threading
+
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    threading.Timer(0.2, os.close, (fd,)).start()
+    started = time.monotonic()
+    fsutil.atomic_write(target, b"new", b"old")
+    assert time.monotonic() - started >= 0.15
+    assert target.read_bytes() == b"new" and not tmp.exists()
 
 
 def test_insert_done_refuses_unreadable_or_hostile_notes():

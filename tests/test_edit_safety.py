@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_edit_done import NOTE, PEOPLE, TODAY, assert_one_done_inserted, generated_note
 
 from conftest import write_notebook
 from convo_notes import fsutil
 from convo_notes.edit import Ambiguous, find_commitment, insert_done, mark_done
 from convo_notes.loader import load_notebook
+from test_edit_done import NOTE, PEOPLE, TODAY, assert_one_done_inserted, generated_note
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 

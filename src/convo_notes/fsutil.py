@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - Windows: no advisory locks, temp files
 
 TEMP_SUFFIX = ".convo-tmp"
 # Files written by older versions (``tempfile.mkstemp``): removed once they are a minute old.
-_LEGACY_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+_LEGACY_TEMP = re.compile(r"^\..+\.(md|yml|json|csv|ics|vcf|db)\.[A-Za-z0-9_]{8}\.tmp$")
 _LEGACY_AGE_NS = 60 * 10**9
 # A file modified this recently may be in the middle of a save: wait until it has been quiet this long.
 SETTLE_SECONDS = 0.03
