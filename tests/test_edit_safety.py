@@ -362,6 +362,22 @@ def test_atomic_create_never_replaces_and_leaves_nothing_behind(tmp_path):
     assert sorted(p.name for p in target.parent.iterdir()) == ["n.md"]
 
 
+def test_atomic_create_without_hard_links(tmp_path, monkeypatch):
+    """File systems without hard links (FAT, some network shares; cannot be mounted here): an exclusive create."""
+    import errno
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(fsutil.os, "link", no_links)
+    target = tmp_path / "n.md"
+    fsutil.atomic_create(target, b"first")
+    with pytest.raises(FileExistsError):
+        fsutil.atomic_create(target, b"second")
+    assert target.read_bytes() == b"first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["n.md"]
+
+
 # --- a killed import -------------------------------------------------------------------------
 
 IMPORTER = """

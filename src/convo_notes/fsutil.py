@@ -393,7 +393,12 @@ def atomic_create(path: str | os.PathLike[str], data: bytes, *, name: str | None
 
 def _create_by_copy(target: Path, data: bytes, label: str) -> None:
     """Exclusive create and write; on failure the partial file is removed again."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        raise WriteFailed.from_error(label, exc) from None
     try:
         _write_all(fd, data)
         os.fsync(fd)
