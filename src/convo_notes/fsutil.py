@@ -256,8 +256,8 @@ def temp_file(target: Path, name: str) -> Iterator[tuple[int, Path]]:
             raise WriteFailed(name, "another convo command is writing it right now; try again")
         st = os.fstat(fd)
         try:
-            now = os.stat(tmp, follow_symlinks=False)
-        except FileNotFoundError:
+            now: os.stat_result | None = os.stat(tmp, follow_symlinks=False)
+        except OSError:
             now = None
         if now is not None and (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev) \
                 and stat_mod.S_ISREG(st.st_mode) and st.st_nlink == 1:

@@ -31,6 +31,8 @@ site/
 .convo/
 .cache/
 __pycache__/
+# a write in progress (one left by a killed command is removed by the next write)
+.*.convo-tmp
 """
 
 PRE_COMMIT_CONFIG = """\
