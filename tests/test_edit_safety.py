@@ -163,9 +163,24 @@ def run_convo(*args: str, fsize: int | None = None, cwd: Path | None = None) -> 
                           timeout=60, preexec_fn=limit, env=env, cwd=cwd)
 
 
-@pytest.fixture(params=["enospc", "efbig"])
+@pytest.fixture(params=["enospc", "efbig", "eperm"])
 def failing_disk(request: pytest.FixtureRequest, tmp_path: Path):
-    """``(root, run, reason)``: a notebook, a runner whose writes fail, and the reason they give."""
+    """``(setup, run, reason)``: makes a notebook, a runner whose writes in it fail, and the reason they give.
+
+    ``enospc``: a full tmpfs; ``efbig``: ``RLIMIT_FSIZE``; ``eperm``: the notebook made immutable
+    (``chattr +i``, which stops even root).
+    """
+    if request.param == "eperm":
+        def setup_frozen(files: dict[str, str | bytes]) -> Path:
+            root = write_notebook(tmp_path / "nb", files)
+            request.addfinalizer(lambda: subprocess.run(["chattr", "-R", "-i", str(root)], capture_output=True))
+            frozen = subprocess.run(["chattr", "-R", "+i", str(root)], capture_output=True, text=True) \
+                if shutil.which("chattr") else None
+            if frozen is None or frozen.returncode != 0 or _can_write(root / "notes"):
+                pytest.skip("cannot make files immutable here (chattr +i)")
+            return root
+
+        return setup_frozen, (lambda *a: run_convo(*a)), "Operation not permitted"
     if request.param == "enospc":
         disk = request.getfixturevalue("small_disk")
 
@@ -249,13 +264,17 @@ def test_a_read_only_file_system_leaves_the_note_as_it_was(tmp_path, cli, make_n
         subprocess.run(["umount", "-l", str(frozen)], capture_output=True)
 
 
-def _really_read_only(folder: Path) -> bool:
+def _can_write(folder: Path) -> bool:
     try:
         (folder / ".probe").write_bytes(b"")
     except OSError:
-        return True
+        return False
     (folder / ".probe").unlink()
-    return False
+    return True
+
+
+def _really_read_only(folder: Path) -> bool:
+    return not _can_write(folder)
 
 
 # --- an editor saving in place while `done` runs --------------------------------------------
