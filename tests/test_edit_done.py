@@ -222,8 +222,21 @@ def generated_note(draw: st.DrawFn) -> tuple[bytes, int]:
     if draw(st.booleans()):
         lines.append(draw(st.sampled_from(["# a comment line", "title: \"Call: one\"", "tags: [a, b]"])))
     dash_col = draw(st.sampled_from([0, 2, 4]))
-    lines.append("commitments:" + draw(comment))
     count = draw(st.integers(1, 4))
+    if draw(st.integers(0, 4)) == 0:  # the whole list in flow style, several entries on a line or not
+        entries = []
+        for i in range(count):
+            fields = [f"what: {draw(_WORDS)}"] + draw(st.sampled_from([[], ["due: 2026-04-01"], ["to: ana"]]))
+            if draw(st.booleans()):
+                fields.append(f"id: c{i}")
+            entries.append(("\n" + " " * (dash_col + 2) if draw(st.booleans()) else "")
+                           + "{" + ", ".join(draw(st.permutations(fields))) + "}")
+        lines.append("commitments: [" + ", ".join(entries) + "]" + draw(comment))
+        count_flow = count
+        count = 0
+    else:
+        lines.append("commitments:" + draw(comment))
+        count_flow = 0
     for _ in range(count):
         if draw(st.integers(0, 4)) == 0:  # a flow entry
             fields = [f"what: {draw(_WORDS)}"] + draw(st.sampled_from([[], ["due: 2026-04-01"], ["to: ana", "id: x"]]))
@@ -266,7 +279,7 @@ def generated_note(draw: st.DrawFn) -> tuple[bytes, int]:
         text = text.rstrip("\n") if body else text
     text = text.replace("\n", eol)
     bom = "\ufeff" if draw(st.booleans()) else ""
-    return (bom + text).encode("utf-8"), count
+    return (bom + text).encode("utf-8"), count or count_flow
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -307,9 +320,30 @@ def test_refused_when_the_file_changes_while_being_written(cli, make_notebook, m
 
     monkeypatch.setattr(fsutil, "_write_all", meddling)
     result = cli("-C", str(root), "--today", TODAY, "done", "deck")
-    assert (result.code, result.err) == (1, "convo: the file changed on disk while it was being edited; "
-                                            "nothing was written, run the command again\n")
+    assert (result.code, result.err) == (1, "convo: notes/c/call.md changed while convo was editing it; "
+                                            "nothing was written\n")
     assert path.read_text(encoding="utf-8") == NOTE + "Added in the editor.\n"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["call.md"]
+
+
+def test_a_same_size_change_with_the_old_mtime_is_still_seen(cli, make_notebook, monkeypatch):
+    """The whole file is compared before the rename, not only its size and mtime."""
+    root = make_notebook({**PEOPLE, "notes/c/call.md": NOTE})
+    path = root / "notes/c/call.md"
+    real = fsutil._write_all
+
+    def meddling(fd: int, data: bytes) -> None:
+        real(fd, data)
+        before = os.stat(path)
+        with open(path, "r+b") as fh:  # saved in place: same size, one letter changed
+            fh.write(NOTE.replace("Body stays.", "Body STAYS.").encode())
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    monkeypatch.setattr(fsutil, "_write_all", meddling)
+    result = cli("-C", str(root), "--today", TODAY, "done", "deck")
+    assert (result.code, result.err) == (1, "convo: notes/c/call.md changed while convo was editing it; "
+                                            "nothing was written\n")
+    assert path.read_text(encoding="utf-8") == NOTE.replace("Body stays.", "Body STAYS.")
     assert sorted(p.name for p in path.parent.iterdir()) == ["call.md"]
 
 
@@ -333,6 +367,7 @@ print("written", flush=True)
 
 
 def test_a_process_killed_mid_write_leaves_the_old_or_the_new_file(tmp_path):
+    """SIGKILL mid-write: the note is old or new, never torn; running again finishes and leaves no temp file."""
     import datetime as dt
 
     folder = tmp_path / "notes"
@@ -343,29 +378,86 @@ def test_a_process_killed_mid_write_leaves_the_old_or_the_new_file(tmp_path):
     assert len(new) > 64 * 100  # over a hundred slow writes: about 0.2 s at least
     script = tmp_path / "child.py"
     script.write_text(CHILD, encoding="utf-8")
-    outcomes = []
-    for delay in (0.0, 0.05, 0.12, None):  # None: let it finish
-        path.write_bytes(old)
-        for leftover in folder.glob(".big.md.*"):
-            leftover.unlink()
+
+    def run(kill_after: float | None) -> None:
         child = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True)
         assert child.stdout is not None
         assert child.stdout.readline() == "writing\n"
-        if delay is None:
+        if kill_after is None:
             assert child.wait(timeout=30) == 0
         else:
-            time.sleep(delay)
+            time.sleep(kill_after)
             os.kill(child.pid, signal.SIGKILL)
             child.wait(timeout=10)
+        child.stdout.close()
+
+    outcomes = []
+    for delay in (0.0, 0.05, 0.12, None):  # None: let it finish
+        path.write_bytes(old)
+        time.sleep(fsutil.SETTLE_SECONDS)
+        run(delay)
         content = path.read_bytes()
         assert content in (old, new), "torn file"
         outcomes.append(content == new)
-        temps = list(folder.glob(".big.md.*.tmp"))
-        # At most a hidden temp file is all a crash leaves (none if it struck before the file was made).
-        assert len(temps) <= (1 if delay is not None else 0)
+        temps = [p.name for p in folder.iterdir() if p.name != "big.md"]
+        # At most our one hidden temp file is all a crash leaves (none if it struck before the file was made).
+        assert temps in ([], [".big.md.convo-tmp"]) if delay is not None else temps == []
+        if delay is not None:
+            # The leftover hidden temp file is not a note: the notebook still reads as one note.
+            assert load_notebook(tmp_path).files == ["notes/big.md"]
+            run(None)  # the same edit again: it reuses or removes the stale temp file and completes
+            assert path.read_bytes() == new
+            assert [p.name for p in folder.iterdir()] == ["big.md"]
     assert outcomes == [False, False, False, True]
-    # The leftover hidden temp file is not a note: the notebook still reads as one note.
-    assert load_notebook(tmp_path).files == ["notes/big.md"]
+
+
+def test_stale_temp_files_in_the_folder_are_removed_by_the_next_write(tmp_path):
+    """Temp files of ours left by killed runs go on the next write in their folder; nothing else is touched."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    keep = {"a.md": b"a", ".hidden.md": b"h", "x.convo-tmp": b"not hidden: not ours", ".draft.md.tmp": b"user"}
+    for name, data in keep.items():
+        (folder / name).write_bytes(data)
+    (folder / ".b.md.convo-tmp").write_bytes(b"half of b")  # a stale temp file of another note
+    old = folder / ".c.md.abcd1234.tmp"  # one left by an older version, an hour ago
+    old.write_bytes(b"half of c")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    young = folder / ".d.md.abcd1234.tmp"  # an older version may still be writing this one
+    young.write_bytes(b"d")
+    (folder / ".e.md.convo-tmp").symlink_to(tmp_path / "elsewhere")  # planted by a clone
+    (folder / ".a.md.convo-tmp").symlink_to(tmp_path / "victim")  # our own name, planted: never written through
+    (tmp_path / "victim").write_bytes(b"victim")
+    fsutil.atomic_write(folder / "a.md", b"new a", name="notes/a.md")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*keep, young.name])
+    assert (folder / "a.md").read_bytes() == b"new a"
+    assert (tmp_path / "victim").read_bytes() == b"victim"
+
+
+def test_a_temp_file_in_use_is_never_removed(tmp_path):
+    """A temp file locked by a live writer is never removed; once its writer is gone (lock released) it is."""
+    import fcntl
+
+    target = tmp_path / "n.md"
+    target.write_bytes(b"old")
+    tmp = fsutil.temp_path(target)
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert fsutil.clean_stale_temps(tmp_path) == []
+        assert tmp.exists()
+    finally:
+        os.close(fd)  # the lock goes with it, as it does when a process dies
+    assert fsutil.clean_stale_temps(tmp_path) == [tmp.name]
+    # A second writer of the same file waits for the first one's lock, then writes.
+    import threading
+
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    threading.Timer(0.2, os.close, (fd,)).start()
+    started = time.monotonic()
+    fsutil.atomic_write(target, b"new", b"old")
+    assert time.monotonic() - started >= 0.15
+    assert target.read_bytes() == b"new" and not tmp.exists()
 
 
 def test_insert_done_refuses_unreadable_or_hostile_notes():

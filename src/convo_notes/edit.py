@@ -34,7 +34,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .agenda import SETTLED, Thread, closed_ids, commitment_state, threads
 from .diagnostics import did_you_mean
 from .errors import EditRefused, NotFound
-from .fsutil import FileChanged, atomic_write
+from .fsutil import FileChanged, WriteFailed, atomic_create, atomic_write, read_snapshot
 from .loader import build_record
 from .model import Commitment, Conversation, Notebook
 from .parse import read_note
@@ -50,6 +50,10 @@ PEOPLE_DIR = "notes/people"
 __all__ = ["EditRefused", "NotFound"]
 
 
+class Ambiguous(NotFound):
+    """``PATH:LINE`` names a line where several commitments start (exit code 2); the message lists them."""
+
+
 # --- finding a commitment ------------------------------------------------------------
 
 _PATH_LINE = re.compile(r"^(?P<path>.+\.md):(?P<line>\d+)$")
@@ -61,6 +65,8 @@ def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Co
     Only the exact first line counts: every ``done`` inserts a line, so a line
     number printed before an earlier edit may now fall inside the commitment
     above; such a stale reference is refused rather than marking the wrong one.
+    A line where several commitments start (a one-line flow list) is refused
+    with :class:`Ambiguous`, naming their ids (or asking for ``id:``s).
 
     PATH may be relative to the notebook, to ``cwd``, or absolute.
     Raises :class:`NotFound` with a helpful message.
@@ -81,12 +87,25 @@ def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Co
         known = rel in nb.files
         why = "cannot be read as a conversation (run `convo validate`)" if known else "no such note"
         raise NotFound(f"{rel}: {why}")
-    for c in found.commitments:
-        if c.line == line:
-            return found, c
+    on_line = [c for c in found.commitments if c.line == line]
+    if len(on_line) == 1:
+        return found, on_line[0]
+    if on_line:
+        raise Ambiguous(ambiguous_line_message(f"{rel}:{line}", on_line))
     where = ", ".join(f"{c.line} ({c.what})" for c in found.commitments) or "none"
     raise NotFound(f"{rel}:{line}: no commitment starts on that line (it may have moved: run `convo due` "
                    f"again); this note's commitments start on lines: {where}")
+
+
+def ambiguous_line_message(where: str, commitments: list[Commitment]) -> str:
+    """Why ``WHERE`` (a PATH:LINE) cannot name one of ``commitments``, and what to give instead."""
+    listed = ", ".join(f"{json.dumps(c.what, ensure_ascii=False)} (id: {c.id})" if c.id
+                       else json.dumps(c.what, ensure_ascii=False) for c in commitments)
+    head = f"{where}: {len(commitments)} commitments start on that line: {listed}"
+    if all(c.id for c in commitments):
+        return f"{head}; name one by its id, e.g. `convo done {commitments[0].id}`"
+    return (f"{head}; give {'each' if not any(c.id for c in commitments) else 'the one you mean'} an `id:` "
+            "in the note and name it by that id (`convo done ID`)")
 
 
 def notebook_relative(root: Path, path: str, cwd: Path | None = None) -> str:
@@ -222,7 +241,9 @@ def mark_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> 
 
     Refused (:class:`EditRefused`) when the note has errors, the commitment is
     already done or closed, the file no longer holds that commitment, or the
-    file changes on disk before the write.
+    file changes on disk while it is read or before the write (the whole file
+    is compared right before the rename). A failed write is
+    :class:`~convo_notes.fsutil.WriteFailed`; the file is then left as it was.
     """
     errors = [d for d in nb.diagnostics if d.path == conv.path and d.severity == "error"]
     if errors:
@@ -237,10 +258,12 @@ def mark_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> 
         raise EditRefused(f"{conv.path}:{c.line}: already closed by {closer.path} ({closer.date.isoformat()})")
     target = nb.root / conv.path
     try:
-        stat = os.stat(target)
-        raw = target.read_bytes()
+        snapshot = read_snapshot(target, conv.path)
+    except FileChanged as exc:
+        raise EditRefused(str(exc)) from None
     except OSError as exc:
         raise EditRefused(f"{conv.path}: cannot read the file ({exc.strerror or exc})") from None
+    raw = snapshot.data
     record, problems = build_record(conv.path, read_note(raw, conv.path))
     fresh = record.commitments if isinstance(record, Conversation) else ()
     if any(d.severity == "error" for d in problems) or len(fresh) <= c.index \
@@ -250,7 +273,7 @@ def mark_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> 
         raise EditRefused(f"{conv.path}:{c.line}: already done on {fresh[c.index].done}")
     new = insert_done(raw, c.index, day)
     try:
-        atomic_write(target, new, raw, stat)
+        atomic_write(target, new, raw, snapshot.stat, name=conv.path)
     except FileChanged as exc:
         raise EditRefused(str(exc)) from None
     changed = next(i for i, (a, b) in enumerate(zip(raw.split(b"\n"), new.split(b"\n"), strict=False)) if a != b)
@@ -368,15 +391,21 @@ def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], da
 
 
 def create_new_note(root: Path, note: NewNote) -> list[str]:
-    """Write the stubs and the note, never overwriting a file; the paths written, in order."""
+    """Write the stubs and the note, never overwriting a file; the paths written, in order.
+
+    Each file appears complete or not at all (:func:`~convo_notes.fsutil.atomic_create`);
+    a failed write is :class:`~convo_notes.fsutil.WriteFailed`, naming the files already written.
+    """
     written: list[str] = []
     for rel, text in [*note.stubs.items(), (note.path, note.text)]:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(target, "x", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            atomic_create(root / rel, text.encode("utf-8"), name=rel)
         except FileExistsError:
             raise EditRefused(f"{rel} already exists; nothing more was written") from None
+        except WriteFailed as exc:
+            if written:
+                raise WriteFailed(exc.name, exc.reason, exc.errno,
+                                  f" (already written: {', '.join(written)})") from None
+            raise
         written.append(rel)
     return written

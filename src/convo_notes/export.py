@@ -15,13 +15,12 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import sqlite3
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .agenda import closed_ids, commitment_state
+from .fsutil import WriteFailed, write_with_temp
 from .model import Conversation, Notebook
 
 TABLES = ("conversations", "commitments", "referrals", "people", "orgs", "participants")
@@ -167,15 +166,26 @@ def _create_sql(table: str) -> str:
     return f'CREATE TABLE "{table}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 
+# SQLite's primary result codes for a write that failed: PERM, READONLY, IOERR, FULL, CANTOPEN.
+_WRITE_ERRORS = frozenset({3, 8, 10, 13, 14})
+
+
 def write_sqlite(nb: Notebook, today: dt.date, target: Path, include_private: bool = False) -> None:
-    """Write the SQLite database to ``target``, replacing it atomically if it exists."""
+    """Write the SQLite database to ``target``, replacing it atomically if it exists.
+
+    The database is built in the locked temporary file of :mod:`~convo_notes.fsutil`
+    (removed on failure, reused after a crash); a failure to write, SQLite's
+    "database or disk is full" included, is :class:`~convo_notes.fsutil.WriteFailed`.
+    """
     data = tables(nb, today, include_private)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        db = sqlite3.connect(tmp)
+
+    def build(tmp: Path) -> None:
         try:
+            db = sqlite3.connect(tmp)
+        except sqlite3.Error as exc:
+            raise WriteFailed.from_error(str(target), exc) from None
+        try:
+            db.execute("PRAGMA journal_mode = MEMORY")  # no -journal file beside the temporary one
             db.execute("PRAGMA foreign_keys = ON")
             for table in ("orgs", "people", "conversations", "participants", "commitments", "referrals"):
                 db.execute(_create_sql(table))
@@ -187,10 +197,11 @@ def write_sqlite(nb: Notebook, today: dt.date, target: Path, include_private: bo
                                   ("referrals", "recommends")):
                 db.execute(f'CREATE INDEX "idx_{table}_{column}" ON "{table}" ("{column}")')
             db.commit()
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF not in _WRITE_ERRORS:
+                raise
+            raise WriteFailed.from_error(str(target), exc) from None
         finally:
             db.close()
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    write_with_temp(target, build, name=str(target))

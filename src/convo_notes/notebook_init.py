@@ -32,6 +32,8 @@ site/
 .convo/
 .cache/
 __pycache__/
+# a write in progress (one left by a killed command is removed by the next write)
+.*.convo-tmp
 """
 
 PRE_COMMIT_CONFIG = """\
@@ -190,7 +192,7 @@ def init_notebook(target: Path, today: dt.date, name: str | None = None, email: 
         if path.exists():
             result.kept.append(rel)
             continue
-        atomic_write(path, text.encode("utf-8"))
+        atomic_write(path, text.encode("utf-8"), name=str(path))
         result.written.append(rel)
     try:
         init = _git(target, "init", "--quiet")

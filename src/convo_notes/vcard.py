@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CommandFailed
-from .fsutil import FileChanged, atomic_write
+from .fsutil import FileChanged, WriteFailed, atomic_create, atomic_write, read_snapshot
 from .ics import escape_text, fold
 from .loader import build_record
 from .model import Notebook, Person
@@ -506,10 +506,13 @@ def render_actions(root: Path, actions: list[Action]) -> dict[str, Rendered]:
                 raise CannotEdit(f"{action.path} already exists")
             rendered = Rendered(new_note_text(action.fields, action.body).encode("utf-8"), None, None)
         elif action.verb == "update":
-            before_stat = path.stat()
-            raw = path.read_bytes()
+            try:
+                snapshot = read_snapshot(path, action.path)
+            except FileChanged as exc:
+                raise CannotEdit(str(exc)) from None
+            raw = snapshot.data
             data = edit_note_text(raw, action.path, action.fields, action.body if action.set_body else None)
-            rendered = Rendered(data, raw, before_stat)
+            rendered = Rendered(data, raw, snapshot.stat)
         else:
             continue
         _, problems = build_record(action.path, read_note(rendered.data, action.path))
@@ -526,20 +529,24 @@ def apply_plan(root: Path, actions: list[Action]) -> list[str]:
     Every file's new text is rendered and checked before the first one is written.
     An existing note is replaced only if it still holds what was read (else
     :class:`CannotEdit`); a new note never replaces a file that appeared meanwhile.
+    A failed write is :class:`~convo_notes.fsutil.WriteFailed` naming the files
+    already written; the file it was writing is left as it was.
     """
     files = render_actions(root, actions)
     written: list[str] = []
     for rel, rendered in files.items():
         path = root / rel
+        done = f" (already written: {', '.join(written)})" if written else ""
         try:
             if rendered.before is None or rendered.before_stat is None:
-                if path.exists():
-                    raise CannotEdit(f"{rel} appeared while importing; it was left as it is")
-                atomic_write(path, rendered.data)
+                atomic_create(path, rendered.data, name=rel)
             else:
-                atomic_write(path, rendered.data, rendered.before, rendered.before_stat)
+                atomic_write(path, rendered.data, rendered.before, rendered.before_stat, name=rel)
+        except FileExistsError:
+            raise CannotEdit(f"{rel} appeared while importing; it was left as it is{done}") from None
         except FileChanged as exc:
-            done = f" (already written: {', '.join(written)})" if written else ""
-            raise CannotEdit(f"{rel}: {exc}{done}") from exc
+            raise CannotEdit(f"{exc}{done}") from exc
+        except WriteFailed as exc:
+            raise WriteFailed(exc.name, exc.reason, exc.errno, done) from None
         written.append(rel)
     return written
