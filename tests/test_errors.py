@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from convo_notes.diagnostics import CODES
+from convo_notes.lints import LINTS
 
 PEOPLE = {
     "notes/people/sam.md": "---\nname: Sam\nteam: true\n---\n",
     "notes/people/pat-lee.md": "---\nname: Pat Lee\norg: acme\n---\n",
-    "notes/orgs/acme.md": "---\nname: Acme\n---\n",
+    "notes/orgs/acme.md": "---\nname: Acme\nwhat: Anvils\n---\n",
 }
 
 # code -> (files, the one expected line of output)
@@ -138,6 +139,31 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         "convo.yml:3:15: warning[deprecated-setting]: `site: visibility:` is an old spelling: write "
         "`private_by_default: true`",
     ),
+    # lints (validate runs them by default; each has its own test in test_lints.py)
+    "future-conversation": (
+        {"notes/c.md": "---\ndate: 2027-01-05\nwith: pat-lee\n---\n"},
+        "notes/c.md:2:7: warning[future-conversation]: dated 2027-01-05, after today (2026-11-22): a "
+        "conversation records what happened (plan ahead with `next` or a commitment)",
+    ),
+    "with-me": (
+        {"notes/c.md": "---\ndate: 2026-11-18\nwith: [pat-lee, me]\n---\n"},
+        "notes/c.md:3:17: warning[with-me]: `with` names `me`, the notebook's own person: list the others you "
+        "talked with",
+    ),
+    "org-without-what": (
+        {"notes/orgs/acme.md": "---\nname: Acme\n---\n"},
+        "notes/orgs/acme.md:2:7: warning[org-without-what]: `acme` does not say what it does: add `what:` (one "
+        "line for the next caller)",
+    ),
+    "client-without-org": (
+        {"notes/people/ana.md": "---\nname: Ana\ntags: [client]\n---\n"},
+        "notes/people/ana.md:3:7: warning[client-without-org]: Ana is tagged as a client but has no `org:`",
+    ),
+    "long-wait": (
+        {"notes/c.md": "---\ndate: 2026-09-01\nwith: pat-lee\nnext: {turn: them}\n---\n"},
+        "notes/c.md:4:7: warning[long-wait]: thread `pat-lee` has waited on them for 82 days (since "
+        "2026-09-01): nudge them, or settle it by removing `next`",
+    ),
 }
 
 
@@ -145,7 +171,8 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
 def test_each_code(code, make_notebook, cli):
     files, expected = CASES[code]
     root = make_notebook({**PEOPLE, **files})
-    result = cli("-C", str(root), "validate")
+    lint = "--lint" if code in LINTS else "--no-lint"
+    result = cli("-C", str(root), "--today", "2026-11-22", "validate", lint)
     lines = result.out.splitlines()
     assert lines[:-1] == [expected], result.out
     severity = CODES[code].severity

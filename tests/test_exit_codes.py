@@ -21,7 +21,7 @@ from convo_notes import errors
 NOTES = {
     "notes/people/sam.md": "---\nname: Sam\n---\n",
     "notes/people/dana.md": "---\nname: Dana Reyes\ncadence: 2w\n---\n",
-    "notes/orgs/harbor.md": "---\nname: Harbor\n---\n",
+    "notes/orgs/harbor.md": "---\nname: Harbor\nwhat: Port logistics\n---\n",
     "notes/c1.md": ("---\ndate: 2026-11-10\nwith: dana\ncommitments:\n  - {id: send-plan, what: Send the plan, "
                     "due: 2026-11-20, to: dana}\nreferrals:\n  - {recommends: harbor, for: plumbing}\n"
                     "next: {turn: me, by: 2026-11-21}\n---\nBody.\n"),
@@ -126,7 +126,7 @@ def test_an_os_error_is_one_line_naming_the_file(make_notebook, cli, tmp_path):
     result = cli("-C", str(root), "--today", "2026-11-22", "ics", "-o", str(blocked))
     assert result.code == 1
     assert result.err.count("\n") == 1, result.err
-    assert result.err.startswith("convo: ") and "a-file: " in result.err
+    assert result.err.startswith("convo: ") and "feed.ics: not written: " in result.err
     assert "This is a bug" not in result.err
 
 

@@ -7,7 +7,7 @@ import json
 FILES = {
     "notes/people/sam.md": "---\nname: Sam\n---\nWorks at [[acme]].\n",
     "notes/people/dana.md": "---\nname: Dana Reyes\n---\n## Background\nMet at [[2026-11-02-call]].\n",
-    "notes/orgs/acme.md": "---\nname: Acme\n---\nDana: [[dana|our buyer]], see [[dana#Background]].\n",
+    "notes/orgs/acme.md": "---\nname: Acme\nwhat: Anvils\n---\nDana: [[dana|our buyer]], see [[dana#Background]].\n",
     "notes/2026-11-02-call.md": (
         "---\ndate: 2026-11-02\nwith: dana\n---\n"
         "Talked with [[dana]] and [[ dana ]] about [[acme]].\n"

@@ -172,6 +172,36 @@ CODES: dict[str, Code] = {
         "`me: Sam` (not a slug) or `me: nobody` with no such person.",
         "Fix the setting; docs/format-reference.md lists every `convo.yml` key.",
     ),
+    "future-conversation": Code(
+        "warning",
+        "Lint: a conversation is dated after today.",
+        "`date: 2027-11-18` in a note written on 2026-11-18.",
+        "Fix the date; plan what comes next with `next:` or a commitment's `due:` instead.",
+    ),
+    "with-me": Code(
+        "warning",
+        "Lint: a conversation lists the notebook's own person in `with`.",
+        "`with: [sam-okafor, dana-reyes]` in Sam's notebook.",
+        "List only the people you talked with; who wrote it is `recorded_by`.",
+    ),
+    "org-without-what": Code(
+        "warning",
+        "Lint: an organization does not say what it does.",
+        "`notes/orgs/harbor-logistics.md` with `name:` only.",
+        "Add `what:` with one line about what they do, for whoever calls them next.",
+    ),
+    "client-without-org": Code(
+        "warning",
+        "Lint: a person tagged `client` or `customer` has no `org`.",
+        "`tags: [client]` and no `org:`.",
+        "Add `org:` with their organization's slug (create it with a note in notes/orgs/).",
+    ),
+    "long-wait": Code(
+        "warning",
+        "Lint: a thread has waited on someone else for more than 60 days.",
+        "`next: {turn: them}` in a conversation of August, in November.",
+        "Nudge them (and record it), or settle the thread by writing the latest conversation without `next`.",
+    ),
     "deprecated-setting": Code(
         "warning",
         "A `convo.yml` setting uses an old spelling that still works but will not be documented.",

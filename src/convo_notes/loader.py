@@ -142,6 +142,7 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         config.private_by_default = bool(site.get("private_by_default", site.get("visibility") == "private"))
         aliases = values.get("topics", {}).get("aliases", {})
         config.topic_aliases = {k.lower(): v.lower() for k, v in aliases.items()}
+        config.lint_off = tuple(values.get("lint", {}).get("off", ()))
     return config, problems
 
 

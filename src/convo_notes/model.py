@@ -221,6 +221,7 @@ class Config:
     site_title: str = "Conversations"
     private_by_default: bool = False
     topic_aliases: dict[str, str] = field(default_factory=dict)
+    lint_off: tuple[str, ...] = ()  # lint codes `convo validate` does not run
     raw: dict[str, Any] = field(default_factory=dict)
 
 

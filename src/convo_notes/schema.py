@@ -139,8 +139,12 @@ TOPICS = (
     Field("aliases", "text-map", "other words for a topic, each mapped to the topic it means "
           "(`plumber: plumbing`)"),
 )
+LINT = (
+    Field("off", "list", "lint codes `convo validate` does not run (`long-wait`, `org-without-what`, ...)"),
+)
 CONFIG = (
     Field("me", "slug", "the slug of the person the notebook speaks for (env `CONVO_ME` overrides it)"),
+    Field("lint", "mapping", "which lints `convo validate` runs (see docs/validate.md)", fields=LINT),
     Field("site", "mapping", "options of the team site", fields=SITE),
     Field("topics", "mapping", "how `convo referrals` matches topics", fields=TOPICS),
 )

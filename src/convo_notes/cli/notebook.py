@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..diagnostics import Diagnostic
 from ..errors import NotebookHasErrors
 from ..render.terminal import echo, emit_json, print_diagnostics
 from ..render.text import render_init, render_validate_summary
@@ -19,15 +20,23 @@ KIND_NAMES = ("conversation", "person", "org", "config")
               help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--lint/--no-lint", default=True, show_default=True,
+              help="Also run the lints (warnings such as an org without `what`; see docs/validate.md).")
+@click.option("--skip", "skip", multiple=True, metavar="CODE", help="Do not run this lint (repeatable).")
 @pass_state
-def validate(state: State, fmt: str, as_json: bool, strict: bool) -> None:
+def validate(state: State, fmt: str, as_json: bool, strict: bool, lint: bool, skip: tuple[str, ...]) -> None:
     """Check every note and report every problem, like a compiler.
 
     Each problem reads PATH:LINE:COL: error[CODE]: message. Exit 1 when
-    there are errors (with --strict, warnings too).
+    there are errors (with --strict, warnings too). Lints are warnings about
+    what is valid but probably wrong (--no-lint turns them off).
     """
+    from ..lints import run_lints
+
     nb = state.notebook()
     problems = nb.diagnostics
+    if lint:
+        problems = sorted([*problems, *run_lints(nb, state.today, skip)], key=Diagnostic.sort_key)
     if fmt == "json" or as_json:
         emit_json({"errors": [d.to_json() for d in problems]})
     else:
