@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import ics
-from ..model import Note, Notebook
+from .. import fsutil, ics
+from ..model import Note, Notebook, read_note_bytes
 from ..parse import Quoted, read_note
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
@@ -46,8 +46,8 @@ def body_reader(nb_private_default: bool) -> Callable[[Note], str | None]:
     """
     def body_of(note: Note) -> str | None:
         try:
-            raw = open(note.src, "rb").read()
-        except OSError:
+            raw = read_note_bytes(note.src, note.root)
+        except fsutil.Refused:
             return None
         fm = read_note(raw, note.path)
         if fm.data is None:
@@ -137,10 +137,15 @@ def git_changes(root: Path) -> dict[str, object]:
 
 def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[str, str]) -> dict[str, bytes]:
     """The staging tree's files that are not pages: attachments, ``calendar.ics``, site assets."""
-    files = {staged: (root / source).read_bytes() for staged, source in attachments.items()}
+    files: dict[str, bytes] = {}
+    root_real = fsutil.real_root(str(root))
+    for staged, rel in attachments.items():
+        with contextlib.suppress(fsutil.Refused):  # changed since its link was checked: left out
+            files[staged] = fsutil.read_notebook_file(root_real, str(root / rel), fsutil.ATTACHMENT_LIMIT)
     files["calendar.ics"] = ics.build_calendar(view.nb, today, include_private=False).encode("utf-8")
     for rel, source in site_assets(root, notebook_config(root)).items():
-        files.setdefault(rel, source.read_bytes())
+        with contextlib.suppress(fsutil.Refused):
+            files.setdefault(rel, fsutil.read_notebook_file(root_real, str(source), fsutil.ATTACHMENT_LIMIT))
     return files
 
 

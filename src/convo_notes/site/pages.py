@@ -25,6 +25,7 @@ the same tables written as Markdown full of links.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -33,6 +34,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from .. import fsutil
 from ..agenda import MINE, SETTLED, DueItem, Thread
 from ..model import Conversation, Note
 from .inert import (
@@ -361,13 +363,17 @@ class PageSet:
                 staged = site.page_of_path.get(rel)
                 return links.to(staged) if staged else None
             source = site.nb.root / rel
-            if Path(target).suffix.lower() in ACTIVE_SUFFIXES or not source.is_file():
-                self.problems.append(f"{note.path}: link to `{target}` is not published "
-                                     f"({'a file type browsers run' if source.is_file() else 'no such file'})")
+            root_real = fsutil.real_root(str(site.nb.root))
+            try:  # the notebook's one read policy: a regular file whose real path is inside the notebook
+                real, _ = fsutil.check_notebook_file(root_real, str(source))
+            except fsutil.Refused as refused:
+                self.problems.append(f"{note.path}: link to `{target}` is not published ({refused.message})")
                 return None
-            try:
-                source.resolve().relative_to((site.nb.root / "notes").resolve())
-            except ValueError:
+            if Path(target).suffix.lower() in ACTIVE_SUFFIXES:
+                self.problems.append(f"{note.path}: link to `{target}` is not published (a file type browsers run)")
+                return None
+            if not fsutil.is_inside(real, os.path.join(root_real, "notes")):
+                self.problems.append(f"{note.path}: link to `{target}` is not published (it lies outside notes/)")
                 return None
             staged = f"attachments/{target}"
             self.attachments[staged] = rel
