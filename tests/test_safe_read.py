@@ -337,3 +337,24 @@ def test_mkdocs_other_python_names_are_refused(make_notebook, cli, tmp_path: Pat
     assert result.code == 1
     assert result.err.startswith("convo: mkdocs.yml:3:6: error[mkdocs-config]: YAML tag `!!python/name:os.system` "
                                  "is refused")
+
+
+def test_site_assets_are_never_taken_from_outside_the_notebook(make_notebook, cli, tmp_path: Path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "theft.css").write_text(f"/* {MARKER} */\n", encoding="utf-8")
+    root = make_notebook({**SITE_PEOPLE, "mkdocs.yml": (
+        "site_name: Team\ndocs_dir: ../elsewhere\ntheme:\n  name: material\nextra_css:\n  - theft.css\n")})
+    out = tmp_path / "out"
+    result = cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
+    assert result.code == 0, result.err
+    assert not [p for p in out.rglob("*") if p.is_file() and MARKER.encode() in p.read_bytes()]
+    (root / "docs").mkdir()
+    (root / "docs" / "ok.css").write_text("/* fine */\n", encoding="utf-8")
+    os.symlink(outside / "theft.css", root / "docs" / "theft.css")
+    (root / "mkdocs.yml").write_text("site_name: Team\ntheme:\n  name: material\nextra_css:\n  - ok.css\n"
+                                     "  - theft.css\n", encoding="utf-8")
+    result = cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
+    assert result.code == 0, result.err
+    assert (out / "ok.css").read_text(encoding="utf-8") == "/* fine */\n"
+    assert not [p for p in out.rglob("*") if p.is_file() and MARKER.encode() in p.read_bytes()]
