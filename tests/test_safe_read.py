@@ -358,3 +358,12 @@ def test_site_assets_are_never_taken_from_outside_the_notebook(make_notebook, cl
     assert result.code == 0, result.err
     assert (out / "ok.css").read_text(encoding="utf-8") == "/* fine */\n"
     assert not [p for p in out.rglob("*") if p.is_file() and MARKER.encode() in p.read_bytes()]
+
+
+def test_a_warm_answer_reports_an_entry_skipped_since_it_was_cached(make_notebook, cli):
+    root = make_notebook(dict(PEOPLE))
+    for _ in range(2):
+        assert cli("-C", str(root), "--today", "2026-01-08", "due").err == ""
+    os.symlink("nothing-here.md", root / "notes" / "dangling.md")
+    result = cli("-C", str(root), "--today", "2026-01-08", "due")
+    assert result.err.splitlines()[0] == FS_CASES["dangling-symlink"][2]
