@@ -367,3 +367,32 @@ def test_a_warm_answer_reports_an_entry_skipped_since_it_was_cached(make_noteboo
     os.symlink("nothing-here.md", root / "notes" / "dangling.md")
     result = cli("-C", str(root), "--today", "2026-01-08", "due")
     assert result.err.splitlines()[0] == FS_CASES["dangling-symlink"][2]
+
+
+HOSTILE_JINJA = "{{ lipsum.__globals__['os'].system('touch %s') }}"
+
+
+def test_notebook_templates_cannot_reach_python(make_notebook, cli, tmp_path: Path):
+    """`theme.custom_dir` and `site_templates/` come with the clone: they are rendered sandboxed."""
+    pwned = tmp_path / "pwned"
+    root = make_notebook({**SITE_PEOPLE,
+                          "mkdocs.yml": "site_name: Team\ntheme:\n  name: material\n  custom_dir: overrides\n",
+                          "overrides/main.html": ('{% extends "base.html" %}\n{% block content %}<p>zqxcustom</p>'
+                                                  '{{ super() }}{% endblock %}\n')})
+    out = tmp_path / "out"
+    result = cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
+    assert result.code == 0, result.err
+    assert "<p>zqxcustom</p>" in (out / "index.html").read_text(encoding="utf-8")  # overrides still work
+    (root / "overrides/main.html").write_text('{% extends "base.html" %}\n{% block content %}'
+                                              + HOSTILE_JINJA % pwned + "{% endblock %}\n", encoding="utf-8")
+    result = cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
+    assert result.code == 1
+    assert "access to attribute '__globals__' of 'function' object is unsafe" in result.err
+    assert not pwned.exists()
+    (root / "overrides/main.html").unlink()
+    (root / "site_templates").mkdir()
+    (root / "site_templates" / "home_intro.md.j2").write_text(HOSTILE_JINJA % pwned + "\n", encoding="utf-8")
+    result = cli("-C", str(root), "--today", "2026-01-08", "site", "build", "-d", str(out))
+    assert (result.code, result.err) == (1, "convo: site_templates/home_intro.md.j2:1: template error: access to "
+                                            "attribute '__globals__' of 'function' object is unsafe.\n")
+    assert not pwned.exists()

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import jinja2
+
 from .. import fsutil, ics
 from ..model import Note, Notebook, read_note_bytes
 from ..parse import Quoted, read_note
@@ -149,6 +151,20 @@ def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[
     return files
 
 
+def template_problem(root: Path, exc: BaseException) -> str:
+    """``site_templates/NAME:LINE: template error: ...`` for a failing template, located by the traceback
+    (Jinja maps template frames to the template's file and line)."""
+    where = "site_templates"
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            with contextlib.suppress(ValueError):
+                where = f"{Path(name).resolve().relative_to(root.resolve()).as_posix()}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return f"{where}: template error: {exc}"
+
+
 def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
              progress: bool = False, urls: Urls | None = None) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
     """The staging tree's files other than pages (as bytes), the Markdown pages, and problems worth telling.
@@ -159,9 +175,12 @@ def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[No
     pageset = PageSet(site, make_env(root / "site_templates"), body_of, urls)
     pages: dict[str, str] = {}
     with progress_bar(pageset.count(), "Writing pages", progress) as bar:
-        for rel, text in pageset.pages():
-            pages[rel] = text
-            bar.update(1)
+        try:
+            for rel, text in pageset.pages():
+                pages[rel] = text
+                bar.update(1)
+        except jinja2.TemplateError as exc:  # a notebook's own template (site_templates/) that fails
+            raise SiteError(template_problem(root, exc)) from None
     return extra_files(view, today, root, pageset.attachments), pages, pageset.problems
 
 

@@ -332,6 +332,29 @@ def mkdocs_logging() -> Iterator[_LogToStderr]:
         logger.handlers = old[2]
 
 
+def sandbox_theme(theme: Any) -> None:
+    """Render the theme with a sandboxed Jinja environment when the notebook brings templates
+    (``theme.custom_dir``): a template from a cloned notebook must not reach Python objects
+    (``{{ lipsum.__globals__.os.system(...) }}`` runs under plain Jinja). The theme's own
+    templates keep MkDocs' ordinary environment."""
+    if not getattr(theme, "custom_dir", None):
+        return
+    import types
+
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+    from mkdocs import localization, utils
+
+    def get_env(self: Any) -> jinja2.Environment:
+        env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(self.dirs), auto_reload=False)
+        env.filters["url"] = utils.templates.url_filter
+        env.filters["script_tag"] = utils.templates.script_tag_filter
+        localization.install_translations(env, self.locale, self.dirs)
+        return env
+
+    theme.get_env = types.MethodType(get_env, theme)
+
+
 def _load_config(base: Path, config_path: Path, overrides: dict[str, Any]) -> Any:
     """``mkdocs.config.load_config`` with the YAML read by :func:`load_mkdocs_yml` (MkDocs' own
     loader is PyYAML's unsafe one: a tag in a cloned notebook's ``mkdocs.yml`` would run code)."""
@@ -385,6 +408,7 @@ class MkDocsRun:
                 raise SiteError(f"{config_path.name}: {exc}") from exc
         if log.count and self.config.strict:
             raise SiteError(f"{config_path.name}: configuration warnings in strict mode")
+        sandbox_theme(self.config.theme)
         extensions = [e for e in self.config.markdown_extensions if e != INERT_EXTENSION]
         self.config.markdown_extensions = [*extensions, INERT_EXTENSION]
         self.urls = Urls(bool(self.config.use_directory_urls))

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .. import fsutil
@@ -86,7 +87,10 @@ def make_env(overrides: Path | None = None) -> jinja2.Environment:
     if overrides is not None and overrides.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(overrides)))
     loaders.append(jinja2.PackageLoader("convo_notes", TEMPLATE_DIR))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=True,
+    # the notebook's own templates are rendered sandboxed: a cloned notebook's template must not
+    # reach Python objects (plain Jinja lets `lipsum.__globals__` run anything)
+    kind = jinja2.Environment if len(loaders) == 1 else SandboxedEnvironment
+    env = kind(loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, auto_reload=False)
     env.filters["join"] = _join
