@@ -396,3 +396,19 @@ def test_notebook_templates_cannot_reach_python(make_notebook, cli, tmp_path: Pa
     assert (result.code, result.err) == (1, "convo: site_templates/home_intro.md.j2:1: template error: access to "
                                             "attribute '__globals__' of 'function' object is unsafe.\n")
     assert not pwned.exists()
+
+
+def test_a_python_file_in_the_notebook_is_never_imported_by_name(make_notebook, tmp_path: Path):
+    """Under ``python -m convo_notes`` from the notebook folder, the folder is first on ``sys.path``."""
+    pwned = tmp_path / "pwned"
+    root = make_notebook({**SITE_PEOPLE, "evilext.py": f"open({str(pwned)!r}, 'w').close()\n",
+                          "material/__init__.py": f"open({str(pwned)!r}, 'w').close()\n",
+                          "mkdocs.yml": ("site_name: Team\ntheme:\n  name: material\nmarkdown_extensions:\n"
+                                         "  - evilext\n")})
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-m", "convo_notes", "--today", "2026-01-08", "site", "build",
+                             "-d", str(tmp_path / "out")], cwd=root, capture_output=True, text=True,
+                            timeout=120, env=environ, check=False)
+    assert not pwned.exists()
+    assert result.returncode == 1
+    assert "No module named 'evilext'" in result.stderr

@@ -216,6 +216,7 @@ def load_mkdocs_yml(root: Path, path: Path, config: Any = None, base: Path | Non
 
 
 def _raw_config(root: Path, path: Path) -> dict[str, Any]:
+    unshadow_imports(root)  # `!!python/name:` imports
     return load_mkdocs_yml(root, path)
 
 
@@ -355,6 +356,21 @@ def sandbox_theme(theme: Any) -> None:
     theme.get_env = types.MethodType(get_env, theme)
 
 
+def unshadow_imports(root: Path) -> None:
+    """Take the notebook folder (and ``''``, the current folder, when it is in the notebook) off
+    ``sys.path``, so a module name in ``mkdocs.yml`` (a Markdown extension, a theme, a
+    ``!!python/name:``) can never import a Python file that came with the notebook (as it would
+    under ``python -m convo_notes`` run from the notebook)."""
+    root_real = fsutil.real_root(str(root))
+    here = os.path.realpath(os.getcwd())
+
+    def notebook_top(entry: str) -> bool:
+        real = os.path.realpath(entry) if entry else here
+        return real == root_real or (fsutil.is_inside(real, root_real) and real == here)
+
+    sys.path[:] = [entry for entry in sys.path if not notebook_top(entry)]
+
+
 def _load_config(base: Path, config_path: Path, overrides: dict[str, Any]) -> Any:
     """``mkdocs.config.load_config`` with the YAML read by :func:`load_mkdocs_yml` (MkDocs' own
     loader is PyYAML's unsafe one: a tag in a cloned notebook's ``mkdocs.yml`` would run code)."""
@@ -388,6 +404,7 @@ class MkDocsRun:
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         self.site_dir = site_dir
         config_path = notebook_config(root)
+        unshadow_imports(root)
         overrides: dict[str, Any] = {
             "docs_dir": str(self.docs_dir), "site_dir": str(site_dir), "nav": NAV, "edit_uri": "",
             "not_in_nav": "/*/*.md\n", "strict": strict,
