@@ -208,6 +208,60 @@ CODES: dict[str, Code] = {
         "`site: {visibility: private}`.",
         "Write the setting the new way the message gives (`private_by_default: true`).",
     ),
+    "note-too-large": Code(
+        "error",
+        "The note file is larger than 8 MiB; it is not read (at most the limit is ever read) and not published.",
+        "A 200 MB log pasted into a note, or a note that is a symlink to a huge file.",
+        "Move the bulk out of the note (link to an attachment) so the note stays under 8 MiB.",
+    ),
+    "not-a-file": Code(
+        "error",
+        "A `*.md` entry under `notes/` is a FIFO, device or socket (or a symlink to one); it is never opened.",
+        "`notes/x.md` a symlink to `/dev/zero`, or a named pipe `notes/y.md` (`mkfifo`).",
+        "Delete the entry, or replace it with a regular Markdown file.",
+    ),
+    "dangling-symlink": Code(
+        "error",
+        "A `*.md` entry or folder under `notes/` is a symlink whose target does not exist; it is skipped.",
+        "`notes/people/dana.md -> ../../old/dana.md` after `old/` was deleted.",
+        "Point the symlink at an existing note inside the notebook, or delete it.",
+    ),
+    "symlink-outside": Code(
+        "error",
+        "A note or folder under `notes/` is a symlink to a place outside the notebook; it is not read "
+        "and never published.",
+        "`notes/people/secret.md -> /home/me/secret.md`, or a folder `notes/shared -> /mnt/share`.",
+        "Copy the file into the notebook instead of linking to it, or delete the symlink.",
+    ),
+    "symlink-loop": Code(
+        "error",
+        "A symlinked folder under `notes/` leads back to a folder already read (a loop, or a second way "
+        "into the same folder); it is not followed.",
+        "`notes/conversations/again -> ..` (the folder contains itself).",
+        "Delete the symlink; each folder of notes should be reachable one way only.",
+    ),
+    "unreadable": Code(
+        "error",
+        "A note or folder under `notes/` cannot be read (permission denied, or it vanished); it is skipped "
+        "and never published.",
+        "A folder `notes/hr/` with mode `000`.",
+        "Fix the permissions (`chmod u+rX`) or move the file out of `notes/`.",
+    ),
+    "bad-file-name": Code(
+        "error",
+        "A note or folder name under `notes/` is not valid UTF-8; it is skipped (shown with `\ufffd` for the "
+        "bytes that do not decode) and never published.",
+        "`notes/caf\xe9.md`, a Latin-1 name copied from an old system.",
+        "Rename the file with a UTF-8 name (slugs are lowercase ASCII letters, digits and hyphens).",
+    ),
+    "mkdocs-config": Code(
+        "error",
+        "The notebook's `mkdocs.yml` uses a YAML tag that would construct a Python object or run code "
+        "(only MkDocs' `!ENV` and `!relative`, and `!!python/name:` of `material.`, `pymdownx.` or `markdown.` "
+        "objects are allowed), declares `hooks`, or cannot be read; the site is not built.",
+        "`site_name: !!python/object/apply:os.system [touch /tmp/pwned]`",
+        "Remove the tag or the `hooks:` setting; write the value as plain text.",
+    ),
     "internal-error": Code(
         "error",
         "convo-notes itself failed while checking this file. This is a bug: please report it.",

@@ -30,11 +30,12 @@ import errno
 import hashlib
 import os
 import re
-import stat as stat_mod
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import CommandFailed, EditRefused
@@ -129,7 +130,7 @@ def read_snapshot(path: str | os.PathLike[str], name: str | None = None) -> Snap
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
             before = os.fstat(fd)
-            if not stat_mod.S_ISREG(before.st_mode):
+            if not stat.S_ISREG(before.st_mode):
                 raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
             data = _read_all(fd, before.st_size + _READ_CHUNK)
             after = os.fstat(fd)
@@ -197,9 +198,9 @@ def clean_stale_temps(folder: Path) -> list[str]:
             continue
         try:
             st = entry.stat(follow_symlinks=False)
-            if legacy and (not stat_mod.S_ISREG(st.st_mode) or now - st.st_mtime_ns < _LEGACY_AGE_NS):
+            if legacy and (not stat.S_ISREG(st.st_mode) or now - st.st_mtime_ns < _LEGACY_AGE_NS):
                 continue
-            if stat_mod.S_ISREG(st.st_mode):
+            if stat.S_ISREG(st.st_mode):
                 fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
                 try:
                     if not _try_lock(fd):
@@ -210,7 +211,7 @@ def clean_stale_temps(folder: Path) -> list[str]:
                     os.unlink(entry.path)
                 finally:
                     os.close(fd)
-            elif not stat_mod.S_ISDIR(st.st_mode):
+            elif not stat.S_ISDIR(st.st_mode):
                 os.unlink(entry.path)
             else:
                 continue
@@ -262,7 +263,7 @@ def temp_file(target: Path, name: str) -> Iterator[tuple[int, Path]]:
         except OSError:
             now = None
         if now is not None and (now.st_ino, now.st_dev) == (st.st_ino, st.st_dev) \
-                and stat_mod.S_ISREG(st.st_mode) and st.st_nlink == 1:
+                and stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
             break
         os.close(fd)  # renamed into place by the previous holder, or not a plain file of ours
         fd = -1
@@ -316,7 +317,7 @@ def _check_unchanged(target: Path, expected: bytes, expected_stat: os.stat_resul
                           "nothing was written") from None
     try:
         before = os.fstat(fd)
-        if not stat_mod.S_ISREG(before.st_mode) or before.st_size != len(expected):
+        if not stat.S_ISREG(before.st_mode) or before.st_size != len(expected):
             raise changed
         current = _read_all(fd, len(expected))
         after = os.fstat(fd)
@@ -450,3 +451,153 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# --------------------------------------------------------------------------- reading a notebook safely
+#
+# One policy for every file convo-notes reads from a notebook (notes, attachments, convo.yml,
+# mkdocs.yml): only a regular file, whose real path lies inside the notebook root, read at most
+# ``limit + 1`` bytes. A FIFO, device or socket is never read (its type is checked on the open
+# descriptor, and the open itself is non-blocking so a FIFO cannot hang it), a symlink leading
+# out of the notebook is never followed.
+
+NOTE_LIMIT = 8 * 1024 * 1024  # bytes in one note file
+CONFIG_LIMIT = 1024 * 1024  # bytes in convo.yml or mkdocs.yml
+ATTACHMENT_LIMIT = 64 * 1024 * 1024  # bytes in one attachment copied to the site
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+class Refused(Exception):
+    """A notebook file that is not read, with the diagnostic code and message that say why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@lru_cache(maxsize=64)
+def real_root(root: str) -> str:
+    """The notebook root's real path (symlinks resolved), as the containment checks compare it."""
+    return os.path.realpath(root)
+
+
+def is_inside(real: str, root_real: str) -> bool:
+    """True when the real path ``real`` is ``root_real`` or lies under it."""
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def kind_of(mode: int) -> str:
+    """A file type in words, for a message (``a FIFO``, ``a device``, ...)."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "not a regular file"
+
+
+def symlink_verdict(path: str, root_real: str) -> tuple[str, os.stat_result]:
+    """Follow the symlink ``path``: its real path and the target's stat, or :class:`Refused`
+    (``dangling-symlink``, ``symlink-loop``, ``symlink-outside``, ``unreadable``)."""
+    real = os.path.realpath(path)
+    if not is_inside(real, root_real):
+        raise Refused("symlink-outside", "symlink to a place outside the notebook; not read")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise Refused("dangling-symlink", "symlink to nothing (its target does not exist); not read") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Refused("symlink-loop", "symlink loop (it leads back to itself); not followed") from None
+        raise Refused("unreadable", f"cannot read: {exc.strerror or exc}") from None
+    return real, st
+
+
+def read_notebook_file(root_real: str, path: str, limit: int, what: str = "file") -> bytes:
+    """The bytes of the notebook file ``path``, reading at most ``limit + 1`` bytes.
+
+    Raises :class:`Refused` for anything the policy above refuses, for a file
+    larger than ``limit`` (code ``note-too-large`` when ``what`` is ``note``,
+    ``file-too-large`` otherwise) and for a file that cannot be opened.
+    ``root_real`` is :func:`real_root` of the notebook.
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS | _NOFOLLOW)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.EMLINK) or not _NOFOLLOW:
+            raise Refused("unreadable", f"cannot read: {exc.strerror or exc}") from None
+        real, _ = symlink_verdict(path, root_real)  # the last component is a symlink
+        try:
+            fd = os.open(real, _OPEN_FLAGS | _NOFOLLOW)
+        except OSError as again:
+            raise Refused("unreadable", f"cannot read: {again.strerror or again}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Refused("not-a-file", f"{kind_of(st.st_mode)}, not a regular file; never opened for reading")
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            try:
+                chunk = os.read(fd, min(left, 1 << 20))
+            except BlockingIOError:  # only a non-regular file can block, and those were refused
+                raise Refused("not-a-file", "not a regular file; never read") from None
+            except OSError as exc:
+                raise Refused("unreadable", f"cannot read: {exc.strerror or exc}") from None
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        code = "note-too-large" if what == "note" else "file-too-large"
+        raise Refused(code, f"{what} is larger than the limit of {_size(limit)}; not read")
+    return data
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n} bytes"
+
+
+def display_name(name: str) -> str:
+    """A file name as text that can always be printed: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def is_clean_name(name: str) -> bool:
+    """True when ``name`` came from valid UTF-8 bytes (``os.scandir`` keeps others as surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_notebook_file(root_real: str, path: str) -> tuple[str, os.stat_result]:
+    """The real path and stat of ``path`` if the policy lets it be read (a regular file whose
+    real path lies inside ``root_real``), else :class:`Refused` (code ``missing`` when there is
+    no such file at all). Nothing is opened; :func:`read_notebook_file` checks again as it reads."""
+    real = os.path.realpath(path)
+    if not is_inside(real, root_real):
+        raise Refused("symlink-outside", "its real path lies outside the notebook")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        if os.path.lexists(path):
+            raise Refused("dangling-symlink", "symlink to nothing") from None
+        raise Refused("missing", "no such file") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise Refused("symlink-loop", "symlink loop") from None
+        raise Refused("unreadable", f"cannot read: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Refused("not-a-file", f"{kind_of(st.st_mode)}, not a regular file")
+    return real, st

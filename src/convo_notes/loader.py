@@ -12,11 +12,13 @@ import gc
 import operator
 import os
 import re
+import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from . import fsutil
 from .diagnostics import CURRENT_FILE, Diagnostic
 from .errors import NotebookNotFound
 from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
@@ -63,36 +65,112 @@ _FIRST = operator.itemgetter(0)
 
 
 def scan_note_files(root: Path) -> dict[str, FileKey]:
+    """Every note file under ``notes/`` (see :func:`scan_notes`), without the skipped entries."""
+    return scan_notes(root)[0]
+
+
+SKIP_CODES = frozenset({"dangling-symlink", "symlink-loop", "symlink-outside", "not-a-file", "unreadable",
+                        "bad-file-name"})  # the codes of entries the walk leaves out
+
+
+def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
-    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``.
+    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``;
+    and a diagnostic for every entry left out.
+
+    Only regular files whose real path lies inside the notebook root are kept: a
+    dangling symlink, a symlink leading out of the notebook, a FIFO, device or socket
+    named ``*.md``, a folder that cannot be listed, a symlinked folder already walked
+    (a loop) and a name that is not UTF-8 are each reported (``PATH:1:1``) and skipped.
+    Symlinked folders are walked after every plain folder, so a link to a folder
+    that is also reachable directly is the one reported.
 
     This runs on every command, warm or not, so it is kept lean: one ``scandir`` per
-    folder and one ``stat`` per note (the physical floor of checking that nothing changed).
+    folder and one ``stat`` per note; only symlinks cost a ``realpath``.
     """
     found: list[tuple[str, FileKey]] = []
+    skipped: list[Diagnostic] = []
     add = found.append
-    stack = [(os.path.join(root, NOTES_DIR), NOTES_DIR + "/")]
-    while stack:
-        folder, prefix = stack.pop()
+    root_real = fsutil.real_root(str(root))
+
+    def skip(rel: str, refused: fsutil.Refused) -> None:
+        skipped.append(Diagnostic(rel, 1, 1, refused.code, refused.message))
+
+    top = os.path.join(root, NOTES_DIR)
+    try:
+        top_real = os.path.realpath(top) if os.path.islink(top) else os.path.join(root_real, NOTES_DIR)
+    except OSError:  # pragma: no cover - islink does not raise
+        top_real = top
+    if not fsutil.is_inside(top_real, root_real):
+        skip(NOTES_DIR + "/", fsutil.Refused("symlink-outside", "symlink to a place outside the notebook; not read"))
+        return {}, skipped
+    visited = {top_real}
+    stack = [(top, NOTES_DIR + "/", top_real)]
+    linked: list[tuple[str, str, str]] = []  # symlinked folders, walked once the plain ones are
+    while stack or linked:
+        if not stack:
+            path, rel, real = linked.pop(0)
+            if real in visited or fsutil.is_inside(top_real, real):
+                skip(rel.rstrip("/"), fsutil.Refused(
+                    "symlink-loop", "symlink to a folder that is already read (a loop or a second way in); "
+                    "not followed"))
+                continue
+            visited.add(real)
+            stack.append((path, rel, real))
+        folder, prefix, folder_real = stack.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
-        except OSError:
+        except FileNotFoundError:
+            if folder != top:
+                skip(prefix.rstrip("/"), fsutil.Refused("unreadable", "folder vanished while it was read"))
+            continue
+        except OSError as exc:
+            skip(prefix.rstrip("/"), fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
             continue
         for entry in entries:
             name = entry.name
             if name[0] == ".":
                 continue
             try:
-                if entry.is_dir():
-                    stack.append((entry.path, prefix + name + "/"))
+                if not fsutil.is_clean_name(name):
+                    if name.endswith(".md") or entry.is_dir():
+                        skipped.append(Diagnostic(prefix + fsutil.display_name(name), 1, 1, "bad-file-name",
+                                                  "file name is not valid UTF-8; not read"))
+                    continue
+                if entry.is_symlink():
+                    if not name.endswith(".md") and not os.path.isdir(entry.path):
+                        continue  # not a note; an attachment is checked when a note links to it
+                    try:
+                        real, st = fsutil.symlink_verdict(entry.path, root_real)
+                    except fsutil.Refused as refused:
+                        skip(prefix + name, refused)
+                        continue
+                    if stat.S_ISDIR(st.st_mode):
+                        linked.append((entry.path, prefix + name + "/", real))
+                    elif not name.endswith(".md"):
+                        continue
+                    elif stat.S_ISREG(st.st_mode):
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ino)))
+                    else:
+                        skip(prefix + name, fsutil.Refused(
+                            "not-a-file", f"symlink to {fsutil.kind_of(st.st_mode)}; never opened"))
+                elif entry.is_dir(follow_symlinks=False):
+                    real = folder_real + os.sep + name
+                    visited.add(real)
+                    stack.append((entry.path, prefix + name + "/", real))
                 elif name.endswith(".md"):
-                    st = entry.stat()
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, entry.inode())))
-            except OSError:
-                continue
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode):
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, entry.inode())))
+                    else:
+                        skip(prefix + name, fsutil.Refused(
+                            "not-a-file", f"{fsutil.kind_of(st.st_mode)}, not a regular file; never opened"))
+            except OSError as exc:
+                skip(prefix + name, fsutil.Refused("unreadable", f"cannot read: {exc.strerror or exc}"))
     found.sort(key=_FIRST)  # paths are unique: comparing them alone is faster than comparing tuples
-    return dict(found)
+    skipped.sort(key=Diagnostic.sort_key)
+    return dict(found), skipped
 
 
 def list_note_files(root: Path) -> list[str]:
@@ -116,10 +194,14 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
     config = Config()
     problems: list[Diagnostic] = []
     path = root / CONFIG_FILE
-    if path.is_file():
+    if os.path.lexists(path):
         try:
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
+            raw = fsutil.read_notebook_file(fsutil.real_root(str(root)), str(path), fsutil.CONFIG_LIMIT, "convo.yml")
+            text = raw.decode("utf-8-sig")
+        except fsutil.Refused as refused:
+            problems.append(Diagnostic(CONFIG_FILE, 1, 1, "bad-config", f"cannot read convo.yml: {refused.message}"))
+            text = ""
+        except UnicodeDecodeError as exc:
             problems.append(Diagnostic(CONFIG_FILE, 1, 1, "bad-config", f"cannot read convo.yml: {exc}"))
             text = ""
         fm = parse_yaml(text.replace("\r\n", "\n"), CONFIG_FILE, 1)
@@ -239,8 +321,10 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
 def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
     """Read and check one note file; an unexpected failure becomes one ``internal-error``.
 
-    While it runs, :data:`.diagnostics.CURRENT_FILE` names the file, so a crash that
-    escapes anyway is reported against it; afterwards nothing is named.
+    The file is read under :func:`.fsutil.read_notebook_file`'s policy (a regular file
+    inside the notebook, at most :data:`.fsutil.NOTE_LIMIT` bytes); a refusal is one
+    diagnostic at ``PATH:1:1``. While it runs, :data:`.diagnostics.CURRENT_FILE` names
+    the file, so a crash that escapes anyway is reported against it; afterwards nothing is.
     """
     CURRENT_FILE["path"] = rel
     try:
@@ -251,10 +335,9 @@ def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
 
 def _read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
     try:
-        raw = open(os.path.join(root, rel), "rb").read()
-    except OSError as exc:
-        return None, [Diagnostic(rel, 1, 1, "not-utf8" if isinstance(exc, UnicodeError) else "internal-error",
-                                 f"cannot read file: {exc.strerror or exc}")]
+        raw = fsutil.read_notebook_file(fsutil.real_root(str(root)), os.path.join(root, rel), fsutil.NOTE_LIMIT, "note")
+    except fsutil.Refused as refused:
+        return None, [Diagnostic(rel, 1, 1, refused.code, refused.message)]
     try:
         return build_record(rel, read_note(raw, rel), _shared(str(root)))
     except Exception as exc:  # a bug in a check must not hide the rest of the notebook
@@ -266,9 +349,8 @@ def _read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
 def read_note_text(root: Path, rel: str) -> str | None:
     """A note's whole text as the loader decodes it (BOM dropped, CRLF as LF); None when unreadable."""
     try:
-        with open(os.path.join(root, rel), "rb") as fh:
-            raw = fh.read()
-    except OSError:
+        raw = fsutil.read_notebook_file(fsutil.real_root(str(root)), os.path.join(root, rel), fsutil.NOTE_LIMIT, "note")
+    except fsutil.Refused:
         return None
     text, _problem = decode(raw, rel)
     return text
@@ -374,7 +456,8 @@ def load_notebook(
     """
     root = Path(root)
     config, diagnostics = load_config(root, env)
-    return load_scanned(root, scan_note_files(root), config, diagnostics,
+    files, skipped = scan_notes(root)
+    return load_scanned(root, files, config, diagnostics + skipped,
                         use_cache=use_cache, check=check, progress=progress)
 
 
@@ -390,8 +473,9 @@ def load_scanned(
 ) -> Notebook:
     """:func:`load_notebook` from a configuration and a scan already made (see :mod:`.snapshot`).
 
-    ``keyed`` is :func:`scan_note_files`'s result and ``config, config_problems``
-    :func:`load_config`'s; the notebook is exactly the one :func:`load_notebook` returns.
+    ``keyed`` is :func:`scan_notes`'s files and ``config, config_problems``
+    :func:`load_config`'s problems followed by the scan's skipped entries; the notebook is
+    exactly the one :func:`load_notebook` returns.
     """
     with paused_gc():  # records are acyclic: collecting while tens of thousands pile up only costs time
         return _assemble(root, keyed, config, config_problems, use_cache, check, progress)
@@ -406,7 +490,8 @@ def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_prob
     orgs: dict[str, Org] = {}
     conversations: list[Conversation] = []
     incomplete: list[Conversation] = []
-    unreadable: set[str] = set()
+    # a note the scan left out (a symlink out of the notebook, a FIFO...) is unreadable: never published
+    unreadable: set[str] = {d.path for d in config_problems if d.code in SKIP_CODES and d.path.endswith(".md")}
     for rel in files:
         note, problems = results[rel]
         diagnostics.extend(problems)

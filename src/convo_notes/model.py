@@ -16,6 +16,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from .diagnostics import Diagnostic
+from .fsutil import NOTE_LIMIT, Refused, read_notebook_file, real_root
 from .parse import FrontMatter, Path, decode, read_note, split
 from .schema import Duration
 
@@ -80,35 +81,40 @@ class _Source:
     @property
     def body(self) -> str:
         """The note's Markdown body, as the file holds it now."""
-        return body_of(self.src)
+        return body_of(self.src, self.root)
 
     @property
     def locs(self) -> Locs:
         """``{field path: (line, column)}`` of every value in the front matter."""
-        return source_of(self.src).locs
+        return source_of(self.src, self.root).locs
 
 
 @lru_cache(maxsize=2048)
-def _source_cached(src: str, size: int, mtime_ns: int) -> FrontMatter:  # noqa: ARG001 - cache key
+def _source_cached(src: str, size: int, mtime_ns: int, root: str = "") -> FrontMatter:  # noqa: ARG001 - cache key
     try:
-        raw = open(src, "rb").read()
-    except OSError:
+        raw = read_note_bytes(src, root)
+    except Refused:
         return FrontMatter(None)
     return read_note(raw, src)
 
 
 @lru_cache(maxsize=2048)
-def _body_cached(src: str, size: int, mtime_ns: int) -> str:  # noqa: ARG001 - cache key
+def _body_cached(src: str, size: int, mtime_ns: int, root: str = "") -> str:  # noqa: ARG001 - cache key
     try:
-        with open(src, "rb") as fh:
-            raw = fh.read()
-    except OSError:
+        raw = read_note_bytes(src, root)
+    except Refused:
         return ""
     text, _ = decode(raw, src)
     return "" if text is None else split(text, src)[1]
 
 
-def body_of(src: str) -> str:
+def read_note_bytes(src: str, root: str = "") -> bytes:
+    """A note file's bytes under the notebook's read policy (:func:`.fsutil.read_notebook_file`):
+    a regular file inside ``root`` (its folder when not given), at most the note size limit."""
+    return read_notebook_file(real_root(root or os.path.dirname(src)), src, NOTE_LIMIT, "note")
+
+
+def body_of(src: str, root: str = "") -> str:
     """A note's body, as :func:`source_of` gives it, without parsing the front matter's YAML.
 
     (``read_note`` takes the body from the same decode and split; a brief reads hundreds.)
@@ -117,16 +123,16 @@ def body_of(src: str) -> str:
         st = os.stat(src)
     except OSError:
         return ""
-    return _body_cached(src, st.st_size, st.st_mtime_ns)
+    return _body_cached(src, st.st_size, st.st_mtime_ns, root)
 
 
-def source_of(src: str) -> FrontMatter:
+def source_of(src: str, root: str = "") -> FrontMatter:
     """The parsed file behind a record (memoized by size and modification time)."""
     try:
         st = os.stat(src)
     except OSError:
         return FrontMatter(None)
-    return _source_cached(src, st.st_size, st.st_mtime_ns)
+    return _source_cached(src, st.st_size, st.st_mtime_ns, root)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 from .agenda import DueItem, agenda_entries
 from .cache import RACY_NS, blake2b, cache_file, code_stamp, write_atomic
 from .diagnostics import Diagnostic
-from .loader import FileKey, Progress, load_config, load_scanned, scan_note_files
+from .loader import FileKey, Progress, load_config, load_scanned, scan_notes
 from .model import Config, Conversation, Notebook, Org, Person
 
 MAGIC = b"convo-snapshot 3\n"
@@ -104,7 +104,8 @@ def scan(root: Path | str, env: dict[str, str] | None = None) -> Scan:
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    return Scan(root, config, problems, scan_note_files(root), started)
+    files, skipped = scan_notes(root)  # the entries it left out are reported with the configuration's problems
+    return Scan(root, config, problems + skipped, files, started)
 
 
 class AgendaView:

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .. import ics
-from ..model import Note, Notebook
+import jinja2
+
+from .. import fsutil, ics
+from ..model import Note, Notebook, read_note_bytes
 from ..parse import Quoted, read_note
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
@@ -46,8 +48,8 @@ def body_reader(nb_private_default: bool) -> Callable[[Note], str | None]:
     """
     def body_of(note: Note) -> str | None:
         try:
-            raw = open(note.src, "rb").read()
-        except OSError:
+            raw = read_note_bytes(note.src, note.root)
+        except fsutil.Refused:
             return None
         fm = read_note(raw, note.path)
         if fm.data is None:
@@ -137,11 +139,30 @@ def git_changes(root: Path) -> dict[str, object]:
 
 def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[str, str]) -> dict[str, bytes]:
     """The staging tree's files that are not pages: attachments, ``calendar.ics``, site assets."""
-    files = {staged: (root / source).read_bytes() for staged, source in attachments.items()}
+    files: dict[str, bytes] = {}
+    root_real = fsutil.real_root(str(root))
+    for staged, rel in attachments.items():
+        with contextlib.suppress(fsutil.Refused):  # changed since its link was checked: left out
+            files[staged] = fsutil.read_notebook_file(root_real, str(root / rel), fsutil.ATTACHMENT_LIMIT)
     files["calendar.ics"] = ics.build_calendar(view.nb, today, include_private=False).encode("utf-8")
     for rel, source in site_assets(root, notebook_config(root)).items():
-        files.setdefault(rel, source.read_bytes())
+        with contextlib.suppress(fsutil.Refused):
+            files.setdefault(rel, fsutil.read_notebook_file(root_real, str(source), fsutil.ATTACHMENT_LIMIT))
     return files
+
+
+def template_problem(root: Path, exc: BaseException) -> str:
+    """``site_templates/NAME:LINE: template error: ...`` for a failing template, located by the traceback
+    (Jinja maps template frames to the template's file and line)."""
+    where = "site_templates"
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            with contextlib.suppress(ValueError):
+                where = f"{Path(name).resolve().relative_to(root.resolve()).as_posix()}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return f"{where}: template error: {exc}"
 
 
 def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
@@ -154,9 +175,12 @@ def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[No
     pageset = PageSet(site, make_env(root / "site_templates"), body_of, urls)
     pages: dict[str, str] = {}
     with progress_bar(pageset.count(), "Writing pages", progress) as bar:
-        for rel, text in pageset.pages():
-            pages[rel] = text
-            bar.update(1)
+        try:
+            for rel, text in pageset.pages():
+                pages[rel] = text
+                bar.update(1)
+        except jinja2.TemplateError as exc:  # a notebook's own template (site_templates/) that fails
+            raise SiteError(template_problem(root, exc)) from None
     return extra_files(view, today, root, pageset.attachments), pages, pageset.problems
 
 

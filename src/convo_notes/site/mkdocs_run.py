@@ -27,6 +27,8 @@ from typing import Any, Collection, Iterator, Mapping
 
 import click
 
+from .. import fsutil
+from ..diagnostics import Diagnostic
 from ..errors import SiteError
 from .pages import Urls
 
@@ -100,12 +102,119 @@ def notebook_config(root: Path) -> Path | None:
     return None
 
 
-def _raw_config(path: Path) -> dict[str, Any]:
-    from mkdocs.utils.yaml import yaml_load
+ALLOWED_NAMES = ("material.", "pymdownx.", "markdown.")  # `!!python/name:` prefixes a config may name
+MAX_INHERIT = 5  # INHERIT chains longer than this are refused
 
-    with open(path, "rb") as fd:
-        data = yaml_load(fd)
-    return data if isinstance(data, dict) else {}
+
+def _config_error(where: str, line: int, column: int, message: str) -> SiteError:
+    return SiteError(Diagnostic(where, line, column, "mkdocs-config", message).format())
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def safe_loader(where: str, config: Any = None) -> type:
+    """A YAML loader for ``mkdocs.yml`` that constructs no Python object and runs nothing.
+
+    It is PyYAML's safe loader plus what MkDocs itself defines: ``!ENV`` (an
+    environment variable) and ``!relative`` (a path placeholder; plain text when
+    ``config`` is None), and ``!!python/name:`` for objects of Material, PyMdown
+    and Python-Markdown only (as Material's documented emoji and fence settings
+    use). Any other tag raises :class:`SiteError` naming ``where:LINE:COL``.
+    """
+    import functools
+    import importlib
+
+    import yaml
+    import yaml_env_tag
+    from mkdocs.utils.yaml import _construct_dir_placeholder
+
+    class Loader(yaml.SafeLoader):
+        """The safe loader, extended on a subclass so the global one is left as it is."""
+
+    def refuse(loader: Any, tag_suffix: str, node: Any) -> Any:  # noqa: ARG001
+        mark = node.start_mark
+        raise _config_error(where, mark.line + 1, mark.column + 1,
+                            f"YAML tag `{_short(node.tag)}` is refused: it would construct a Python object or run code "
+                            "(allowed: `!ENV`, `!relative`, `!!python/name:` of Material, PyMdown or Markdown)")
+
+    def plain(loader: Any, node: Any) -> Any:
+        return loader.construct_scalar(node)
+
+    def python_name(loader: Any, suffix: str, node: Any) -> Any:
+        mark = node.start_mark
+        if not suffix.startswith(ALLOWED_NAMES) or not isinstance(node, yaml.ScalarNode) or node.value:
+            return refuse(loader, suffix, node)
+        module, _, name = suffix.rpartition(".")
+        try:
+            return getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as exc:
+            raise _config_error(where, mark.line + 1, mark.column + 1, f"cannot find `{suffix}`: {exc}") from None
+
+    Loader.add_constructor("!ENV", yaml_env_tag.construct_env_tag)
+    if config is not None:
+        Loader.add_constructor("!relative", functools.partial(_construct_dir_placeholder, config))
+    else:
+        Loader.add_constructor("!relative", plain)
+    Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", python_name)
+    Loader.add_multi_constructor("", refuse)  # every other tag (exact tags above win over prefixes)
+    return Loader
+
+
+def load_mkdocs_yml(root: Path, path: Path, config: Any = None, base: Path | None = None,
+                    depth: int = 0) -> dict[str, Any]:
+    """The notebook's ``mkdocs.yml`` (and the files it names in ``INHERIT``), read safely.
+
+    Read under the notebook's file policy (a regular file inside ``base``, the
+    notebook root by default, at most :data:`.fsutil.CONFIG_LIMIT` bytes) with
+    :func:`safe_loader`; ``hooks`` (Python files MkDocs would run) are refused.
+    A problem is a :class:`SiteError` ``mkdocs.yml:LINE:COL: error[mkdocs-config]: ...``.
+    """
+    import yaml
+
+    base_real = fsutil.real_root(str(base or root))
+    try:
+        where = os.path.relpath(path, base or root).replace(os.sep, "/")
+    except ValueError:  # pragma: no cover - another drive on Windows
+        where = path.name
+    try:
+        raw = fsutil.read_notebook_file(base_real, str(path), fsutil.CONFIG_LIMIT, where)
+        text = raw.decode("utf-8-sig")
+    except fsutil.Refused as refused:
+        raise _config_error(where, 1, 1, f"cannot read: {refused.message}") from None
+    except UnicodeDecodeError as exc:
+        raise _config_error(where, 1, 1, f"not UTF-8 text: {exc.reason}") from None
+    try:
+        data = yaml.load(text, Loader=safe_loader(where, config))  # noqa: S506 - the loader above is safe
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise _config_error(where, line, column, f"not valid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise _config_error(where, 1, 1, f"not valid YAML: {exc}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise _config_error(where, 1, 1, "not a mapping of settings")
+    if data.get("hooks"):
+        found = re.search(r"^hooks[ \t]*:", text, re.M)
+        line = text.count("\n", 0, found.start()) + 1 if found else 1
+        raise _config_error(where, line, 1, "`hooks` (Python files MkDocs would run) are refused "
+                            "for a notebook's site; remove the setting")
+    if "INHERIT" in data:
+        import mergedeep
+
+        parent = path.parent / str(data.pop("INHERIT"))
+        if depth >= MAX_INHERIT:
+            raise _config_error(where, 1, 1, f"INHERIT chain longer than {MAX_INHERIT} files")
+        data = mergedeep.merge(load_mkdocs_yml(root, parent, config, base, depth + 1), data)
+    return data
+
+
+def _raw_config(root: Path, path: Path) -> dict[str, Any]:
+    unshadow_imports(root)  # `!!python/name:` imports
+    return load_mkdocs_yml(root, path)
 
 
 def site_assets(root: Path, config_path: Path | None) -> dict[str, Path]:
@@ -113,7 +222,7 @@ def site_assets(root: Path, config_path: Path | None) -> dict[str, Path]:
     theme logo and favicon), as ``{docs path: source}``; never anything under ``notes/`` or a ``.md``."""
     if config_path is None:
         return {}
-    raw = _raw_config(config_path)
+    raw = _raw_config(root, config_path)
     base = (config_path.parent / str(raw.get("docs_dir") or "docs")).resolve()
     notes = (root / "notes").resolve()
     if base == root.resolve() or base == notes or notes in base.parents:
@@ -132,7 +241,8 @@ def site_assets(root: Path, config_path: Path | None) -> dict[str, Path]:
         if not rel or "://" in rel or rel.startswith("/") or rel.endswith(".md"):
             continue
         source = (base / rel).resolve()
-        if base in source.parents and source.is_file() and notes not in source.parents:
+        if base in source.parents and source.is_file() and notes not in source.parents \
+                and fsutil.is_inside(str(source), fsutil.real_root(str(root))):
             out[Path(rel).as_posix()] = source
     return out
 
@@ -220,12 +330,70 @@ def mkdocs_logging() -> Iterator[_LogToStderr]:
         logger.handlers = old[2]
 
 
+def sandbox_theme(theme: Any) -> None:
+    """Render the theme with a sandboxed Jinja environment when the notebook brings templates
+    (``theme.custom_dir``): a template from a cloned notebook must not reach Python objects
+    (``{{ lipsum.__globals__.os.system(...) }}`` runs under plain Jinja). The theme's own
+    templates keep MkDocs' ordinary environment."""
+    if not getattr(theme, "custom_dir", None):
+        return
+    import types
+
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+    from mkdocs import localization, utils
+
+    def get_env(self: Any) -> jinja2.Environment:
+        env = SandboxedEnvironment(loader=jinja2.FileSystemLoader(self.dirs), auto_reload=False)
+        env.filters["url"] = utils.templates.url_filter
+        env.filters["script_tag"] = utils.templates.script_tag_filter
+        localization.install_translations(env, self.locale, self.dirs)
+        return env
+
+    theme.get_env = types.MethodType(get_env, theme)
+
+
+def unshadow_imports(root: Path) -> None:
+    """Take the notebook folder (and ``''``, the current folder, when it is in the notebook) off
+    ``sys.path``, so a module name in ``mkdocs.yml`` (a Markdown extension, a theme, a
+    ``!!python/name:``) can never import a Python file that came with the notebook (as it would
+    under ``python -m convo_notes`` run from the notebook)."""
+    root_real = fsutil.real_root(str(root))
+    here = os.path.realpath(os.getcwd())
+
+    def notebook_top(entry: str) -> bool:
+        real = os.path.realpath(entry) if entry else here
+        return real == root_real or (fsutil.is_inside(real, root_real) and real == here)
+
+    sys.path[:] = [entry for entry in sys.path if not notebook_top(entry)]
+
+
+def _load_config(base: Path, config_path: Path, overrides: dict[str, Any]) -> Any:
+    """``mkdocs.config.load_config`` with the YAML read by :func:`load_mkdocs_yml` (MkDocs' own
+    loader is PyYAML's unsafe one: a tag in a cloned notebook's ``mkdocs.yml`` would run code)."""
+    from mkdocs import exceptions
+    from mkdocs.config.defaults import MkDocsConfig
+
+    log = logging.getLogger("mkdocs.config")
+    cfg = MkDocsConfig(config_file_path=str(config_path))
+    cfg.load_dict(load_mkdocs_yml(base, config_path, cfg))
+    cfg.load_dict({k: v for k, v in overrides.items() if v is not None})
+    errors, warnings = cfg.validate()
+    for name, warning in warnings:
+        log.warning(f"Config value '{name}': {warning}")
+    for name, error in errors:
+        log.error(f"Config value '{name}': {error}")
+    if errors:
+        raise exceptions.Abort("Aborted with a configuration error!")
+    if cfg.strict and warnings:
+        raise exceptions.Abort(f"Aborted with {len(warnings)} configuration warnings in 'strict' mode!")
+    return cfg
+
+
 class MkDocsRun:
     """One MkDocs configuration over a staging folder; full builds and page-level updates."""
 
     def __init__(self, root: Path, staging: Path, site_dir: Path, strict: bool | None, title: str) -> None:
-        from mkdocs.config import load_config
-
         # mkdocs-material prints a notice about MkDocs 2.0 on every build unless this is set.
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
         self.root = root
@@ -233,6 +401,7 @@ class MkDocsRun:
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         self.site_dir = site_dir
         config_path = notebook_config(root)
+        unshadow_imports(root)
         overrides: dict[str, Any] = {
             "docs_dir": str(self.docs_dir), "site_dir": str(site_dir), "nav": NAV, "edit_uri": "",
             "not_in_nav": "/*/*.md\n", "strict": strict,
@@ -241,16 +410,19 @@ class MkDocsRun:
             config_path = staging / "mkdocs.yml"
             config_path.write_text(DEFAULT_CONFIG, encoding="utf-8")
             overrides["site_name"] = title
-        elif not _raw_config(config_path).get("site_name"):
+        elif not _raw_config(root, config_path).get("site_name"):
             overrides["site_name"] = title
         self.config_path = config_path
         with mkdocs_logging() as log:
             try:
-                self.config = load_config(str(config_path), **overrides)
+                self.config = _load_config(root if config_path.parent == root else staging, config_path, overrides)
+            except SiteError:
+                raise
             except Exception as exc:  # mkdocs' Abort and ConfigurationError
                 raise SiteError(f"{config_path.name}: {exc}") from exc
         if log.count and self.config.strict:
             raise SiteError(f"{config_path.name}: configuration warnings in strict mode")
+        sandbox_theme(self.config.theme)
         extensions = [e for e in self.config.markdown_extensions if e != INERT_EXTENSION]
         self.config.markdown_extensions = [*extensions, INERT_EXTENSION]
         self.urls = Urls(bool(self.config.use_directory_urls))

@@ -25,14 +25,17 @@ the same tables written as Markdown full of links.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import posixpath
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from .. import fsutil
 from ..agenda import MINE, SETTLED, DueItem, Thread
 from ..model import Conversation, Note
 from .inert import (
@@ -75,7 +78,10 @@ def make_env(overrides: Path | None = None) -> jinja2.Environment:
     if overrides is not None and overrides.is_dir():
         loaders.append(jinja2.FileSystemLoader(str(overrides)))
     loaders.append(jinja2.PackageLoader("convo_notes", TEMPLATE_DIR))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=True,
+    # the notebook's own templates are rendered sandboxed: a cloned notebook's template must not
+    # reach Python objects (plain Jinja lets `lipsum.__globals__` run anything)
+    kind = jinja2.Environment if len(loaders) == 1 else SandboxedEnvironment
+    env = kind(loader=jinja2.ChoiceLoader(loaders), finalize=_finalize, autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, auto_reload=False)
     env.filters["join"] = _join
@@ -352,13 +358,17 @@ class PageSet:
                 staged = site.page_of_path.get(rel)
                 return links.to(staged) if staged else None
             source = site.nb.root / rel
-            if Path(target).suffix.lower() in ACTIVE_SUFFIXES or not source.is_file():
-                self.problems.append(f"{note.path}: link to `{target}` is not published "
-                                     f"({'a file type browsers run' if source.is_file() else 'no such file'})")
+            root_real = fsutil.real_root(str(site.nb.root))
+            try:  # the notebook's one read policy: a regular file whose real path is inside the notebook
+                real, _ = fsutil.check_notebook_file(root_real, str(source))
+            except fsutil.Refused as refused:
+                self.problems.append(f"{note.path}: link to `{target}` is not published ({refused.message})")
                 return None
-            try:
-                source.resolve().relative_to((site.nb.root / "notes").resolve())
-            except ValueError:
+            if Path(target).suffix.lower() in ACTIVE_SUFFIXES:
+                self.problems.append(f"{note.path}: link to `{target}` is not published (a file type browsers run)")
+                return None
+            if not fsutil.is_inside(real, os.path.join(root_real, "notes")):
+                self.problems.append(f"{note.path}: link to `{target}` is not published (it lies outside notes/)")
                 return None
             staged = f"attachments/{target}"
             self.attachments[staged] = rel

@@ -24,6 +24,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, TypeVar
 
+from ..fsutil import NOTE_LIMIT, Refused, read_notebook_file, real_root
 from ..loader import note_kind
 from ..model import Config, Conversation, Notebook, Org, Person
 
@@ -74,9 +75,9 @@ def _secret_key(nb: Notebook, paths: list[str]) -> bytes:
     digest = hashlib.blake2b(digest_size=32)
     for rel in sorted(paths):
         digest.update(rel.encode("utf-8") + b"\0")
-        try:
-            digest.update(open(os.path.join(nb.root, rel), "rb").read())
-        except OSError:
+        try:  # a skipped entry (FIFO, symlink out of the notebook...) is refused here too, never read
+            digest.update(read_notebook_file(real_root(str(nb.root)), os.path.join(nb.root, rel), NOTE_LIMIT, "note"))
+        except Refused:
             digest.update(b"\1unreadable")
     return digest.digest()
 

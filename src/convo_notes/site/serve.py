@@ -33,7 +33,7 @@ from typing import Callable
 
 import jinja2
 
-from ..loader import load_notebook, note_kind
+from ..loader import load_notebook, note_kind, scan_note_files
 from ..model import Conversation, Note, Notebook, Org, Person
 from .build import Staging, body_reader, extra_files, git_changes
 from .incremental import affected_pages
@@ -248,18 +248,9 @@ class LiveSite:
 
 
 def _stamps(root: Path) -> dict[str, tuple[int, int]]:
-    """Size and modification time of every note file, to tell which changed."""
-    out = {}
-    notes = root / "notes"
-    for dirpath, dirnames, filenames in os.walk(notes):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if name.endswith(".md"):
-                path = os.path.join(dirpath, name)
-                with contextlib.suppress(OSError):
-                    st = os.stat(path)
-                    out[os.path.relpath(path, root).replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns)
-    return out
+    """Size and modification time of every note file, to tell which changed (the loader's own walk,
+    so a note that turns into a FIFO or a symlink out of the notebook counts as removed)."""
+    return {rel: (key[0], key[1]) for rel, key in scan_note_files(root).items()}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
