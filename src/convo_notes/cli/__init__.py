@@ -11,6 +11,7 @@ module              commands
 ``notes``           ``show``, ``new``, ``done``
 ``referrals``       ``referrals``
 ``find``            ``search``, ``people``, ``orgs``
+``contacts``        ``person new``, ``org new``, ``edit``
 ``site``            ``site build``, ``site serve``
 ``integrations``    ``ics``, ``import``, ``export``
 ==================  ================================================================
@@ -49,6 +50,9 @@ COMMANDS: dict[str, str] = {
     "search": "find:search",
     "people": "find:people",
     "orgs": "find:orgs",
+    "person": "contacts:person_group",
+    "org": "contacts:org_group",
+    "edit": "contacts:edit_command",
     "site": "site:site",
     "ics": "integrations:ics_command",
     "import": "integrations:import_group",

@@ -69,13 +69,13 @@ def show(state: State, path: str, as_json: bool) -> None:
         finish(nb, show=False)
 
 
-def open_in_editor(root: Path, rel: str) -> None:
+def open_in_editor(root: Path, rel: str, created: bool = True) -> None:
     """Open a note in ``$VISUAL``/``$EDITOR``; a failing editor is one clear line, the note kept."""
     try:
         click.edit(filename=str(root / rel))
     except click.ClickException as exc:
-        raise CommandFailed(f"{rel} was created, but the editor failed ({exc.message}); "
-                            "open the note yourself, then run `convo validate`") from None
+        done = f"{rel} was created, but the editor failed" if created else f"the editor failed on {rel}"
+        raise CommandFailed(f"{done} ({exc.message}); open the note yourself, then run `convo validate`") from None
 
 
 def interactive() -> bool:
