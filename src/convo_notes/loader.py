@@ -60,13 +60,13 @@ def note_kind(rel: str) -> str:
     return "conversation"
 
 
-FileKey = tuple[int, int, int]  # size, modification time (ns), inode
+FileKey = tuple[int, int, int, int]  # size, modification time (ns), status-change time (ns), inode
 _FIRST = operator.itemgetter(0)
 
 
 def scan_note_files(root: Path) -> dict[str, FileKey]:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
-    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``.
+    sorted, with the size, mtime, ctime and inode the cache keys on, in one pass of ``scandir``.
 
     This runs on every command, warm or not, so it is kept lean: one ``scandir`` per
     folder and one ``stat`` per note (the physical floor of checking that nothing changed).
@@ -90,7 +90,7 @@ def scan_note_files(root: Path) -> dict[str, FileKey]:
                     stack.append((entry.path, prefix + name + "/"))
                 elif name.endswith(".md"):
                     st = entry.stat()
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, entry.inode())))
+                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.inode())))
             except OSError:
                 continue
     found.sort(key=_FIRST)  # paths are unique: comparing them alone is faster than comparing tuples
