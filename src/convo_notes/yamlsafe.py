@@ -317,7 +317,7 @@ class _DepthScanner:
     def _plain(self, at: int, end: int, key_col: int) -> int:
         """A plain scalar from ``at``: up to `: ` (a key: the index where its value may start),
         ` #` (a comment: -1) or the end of the line (-1; it may go on on the next line)."""
-        text = self.text
+        text, start = self.text, at
         found = [i for i in (text.find(" #", at, end), text.find("\t#", at, end)) if i >= 0]
         comment = min(found) if found else end
         while True:
@@ -328,7 +328,7 @@ class _DepthScanner:
             if colon + 1 >= self.n or text[colon + 1] in _BREAK:
                 self.plain_open = False
                 if key_col >= 0:
-                    self._enter(key_col, "map", colon)
+                    self._enter(key_col, "map", start)
                 return colon + 1
             at = colon + 1
 
@@ -484,9 +484,11 @@ class _Walker:
         if type(node) is ScalarNode:
             if tag == _PLAIN:
                 return None if node.value in _NULLS else node.value
+            if tag == _NULL:
+                return None
             if tag == _STR or node.style:  # `!!str`, quoted, literal or folded: text as written
                 return Quoted(node.value)
-            return None if tag == _NULL else node.value  # `!!int 5`: for the schema to check
+            return node.value  # `!!int 5`, `!!bool true`: for the schema to check
         if type(node) is SequenceNode:
             return [self.walk(item, at + (i,), depth + 1) for i, item in enumerate(node.value)]
         if type(node) is MappingNode:
