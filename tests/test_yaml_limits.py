@@ -49,6 +49,10 @@ DEEP = {  # front matter -> (line, column) of the first collection past MAX_DEPT
     "block mappings": ("x:\n" + "".join(" " * i + f"k{i}:\n" for i in range(1, 200)), (3 + MAX_DEPTH, MAX_DEPTH + 2)),
     "compact sequences": ("x:\n" + "- " * 30_000 + "y", (3, 2 * MAX_DEPTH + 1)),
     "sequences of mappings": ("".join("  " * i + f"- k{i}:\n" for i in range(100)), (22, 43)),
+    # line breaks libyaml knows besides LF: after one, the brackets are a new key's value
+    "after a CR": ("a: x\rb: " + "[" * 50_000, (3, 44)),
+    "after a line separator": ("a: x\u2028b: " + "[" * 50_000, (3, 44)),
+    "after a next-line": ("a: x\x85b: " + "[" * 50_000, (3, 44)),
 }
 
 

@@ -155,6 +155,10 @@ def nesting_error(yaml_text: str) -> tuple[int, int] | None:
     reads them. Where this reading could differ from libyaml's, libyaml reports a syntax
     error at that point, before it composes anything after it.
     """
+    if "\r" in yaml_text:
+        yaml_text = yaml_text.replace("\r\n", "\n")
+    # every line break libyaml knows (CR, NEL, LS, PS) is a line break here, one character for one
+    yaml_text = yaml_text.translate(_BREAKS)
     try:
         _DepthScanner(yaml_text).run()
     except _TooDeep as deep:
@@ -169,6 +173,7 @@ class _TooDeep(Exception):
 
 
 _BREAK = " \t\n"
+_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
 
 
 class _DepthScanner:
