@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import time
+from binascii import crc32
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ def root(make_notebook) -> Path:
     old = time.time() - 3600
     for path in root.rglob("*.md"):
         os.utime(path, (old, old))
+    time.sleep(cache.RACY_CTIME_NS / 1e9 + 0.05)  # the ctime moved just now: wait out its racy window
     return root
 
 
@@ -44,15 +47,21 @@ def test_cache_in_chunks_round_trips(root, reads, monkeypatch):
     assert len(reads) == 5
     with open(cache.cache_file(root), "rb") as fh:
         head = pickle.load(fh)
-        chunks = [pickle.load(fh) for _ in range(head["chunks"])]
-    assert [len(c) for c in chunks] == [2, 2, 1]
+        frames = [pickle.load(fh) for _ in range(head["chunks"])]
+    assert all(crc32(blob) == checksum for checksum, blob in frames)
+    assert [len(pickle.loads(blob)) for _, blob in frames] == [2, 2, 1]
     second = load_notebook(root)
     assert len(reads) == 5  # nothing read again
     assert second.people == first.people and second.diagnostics == first.diagnostics
 
 
-@pytest.mark.parametrize("damage", ["cut-between-chunks", "cut-in-a-chunk", "old-format", "other-code"])
-def test_a_cache_that_does_not_fit_is_ignored(root, reads, monkeypatch, damage):
+@pytest.mark.parametrize(("damage", "read_again"), [
+    ("cut-between-chunks", 3),  # the first chunk (2 entries) is whole and checked: kept
+    ("cut-in-a-chunk", 1),  # the last chunk (1 entry) is lost
+    ("old-format", 5),
+    ("other-code", 5),
+])
+def test_a_cache_that_does_not_fit_is_ignored(root, reads, monkeypatch, damage, read_again):
     monkeypatch.setattr(cache, "CHUNK", 2)
     expected = load_notebook(root, use_cache=False).people
     load_notebook(root)
@@ -72,7 +81,7 @@ def test_a_cache_that_does_not_fit_is_ignored(root, reads, monkeypatch, damage):
         monkeypatch.setattr(cache, "code_stamp", lambda extra=(): ("another version",))
     reads.clear()
     assert load_notebook(root).people == expected
-    assert len(reads) == 5  # every note read again
+    assert len(reads) == read_again
 
 
 def test_the_cache_is_outside_the_notebook(root):
@@ -80,3 +89,103 @@ def test_the_cache_is_outside_the_notebook(root):
     target = cache.cache_file(root)
     assert target.is_file() and root not in target.parents
     assert Path(os.environ["CONVO_CACHE_DIR"]) == target.parent
+
+
+def frames_of(target: Path) -> list[tuple[int, bytes]]:
+    with open(target, "rb") as fh:
+        head = pickle.load(fh)
+        return [pickle.load(fh) for _ in range(head["chunks"])]
+
+
+def test_a_damaged_entry_is_recomputed_silently(root, reads, monkeypatch):
+    """A changed byte that still unpickles (a name in a record) is caught by the chunk's
+    CRC-32: only that chunk's files are read again, and the answer is the true one."""
+    monkeypatch.setattr(cache, "CHUNK", 2)
+    expected = load_notebook(root, use_cache=False)
+    load_notebook(root)
+    target = cache.cache_file(root)
+    data = target.read_bytes()
+    assert data.count(b"Person 3") == 1
+    target.write_bytes(data.replace(b"Person 3", b"Person 9"))
+    blob = next(blob for _, blob in frames_of(target) if b"Person 9" in blob)
+    assert "Person 9" in str(pickle.loads(blob))  # the damage alone would be served
+    reads.clear()
+    again = load_notebook(root)
+    assert again.people == expected.people and again.diagnostics == expected.diagnostics
+    assert sorted(reads) == ["notes/people/p2.md", "notes/people/p3.md"]  # that chunk only
+
+
+def settle() -> None:
+    """Wait out the ctime's racy window after a change (see cache.racy)."""
+    time.sleep(cache.RACY_CTIME_NS / 1e9 + 0.05)
+
+
+def rewrite_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
+    before = path.stat()
+    text = path.read_text()
+    assert len(old) == len(new) and old in text
+    path.write_text(text.replace(old, new))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    settle()
+
+
+def test_a_same_size_edit_with_the_mtime_put_back_is_not_served_stale(root, reads):
+    """The ctime moves on every write, whatever a tool does to the mtime."""
+    assert load_notebook(root).people["p1"].name == "Person 1"
+    rewrite_keeping_size_and_mtime(root / "notes/people/p1.md", "Person 1", "Person X")
+    reads.clear()
+    assert load_notebook(root).people["p1"].name == "Person X"
+    assert reads == ["notes/people/p1.md"]
+
+
+def test_convo_yml_edited_in_place_with_the_mtime_put_back_is_not_served_stale(root):
+    path = root / "convo.yml"
+    path.write_text("me: p1\n")
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    settle()
+    assert loader.load_config(root, {})[0].me == "p1"
+    assert loader.load_config(root, {})[0].me == "p1"  # from the memo
+    memo = next(cache.cache_file(root).parent.glob("*convo.yml.pickle"))
+    rewrite_keeping_size_and_mtime(path, "p1", "p2")
+    assert loader.load_config(root, {})[0].me == "p2"
+    assert memo.is_file()
+
+
+def test_a_damaged_convo_yml_memo_is_recomputed_silently(root):
+    path = root / "convo.yml"
+    path.write_text("me: p1\n")
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    settle()
+    assert loader.load_config(root, {})[0].me == "p1"
+    memo = next(cache.cache_file(root).parent.glob("*convo.yml.pickle"))
+    data = memo.read_bytes()
+    assert data.count(b"p1") >= 1  # `me`, and the raw settings it came from
+    memo.write_bytes(data.replace(b"p1", b"p3"))  # still a valid pickle: only the checksum tells
+    config, problems = loader.load_config(root, {})
+    assert (config.me, problems) == ("p1", [])
+
+
+def test_the_code_stamp_is_every_module_s_bytes(root, reads, tmp_path, monkeypatch):
+    """No hand-kept list: changing any module of the package (yamlsafe.py was once left out,
+    or one in a subpackage) drops the cache."""
+    copy = tmp_path / "convo_notes"
+    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE_DIR", copy)
+    load_notebook(root)
+    assert len(reads) == 5
+    load_notebook(root)
+    assert len(reads) == 5  # the same code: nothing read again
+    for module in ("yamlsafe.py", "site/pages.py", "schema.py"):
+        stamp = cache.code_stamp()
+        with open(copy / module, "ab") as fh:
+            fh.write(b"\n# one more byte\n")
+        cache.package_digest.cache_clear()
+        assert cache.code_stamp() != stamp, module
+        reads.clear()
+        load_notebook(root)
+        assert len(reads) == 5, module  # every note read again
+    cache.package_digest.cache_clear()

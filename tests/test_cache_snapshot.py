@@ -32,10 +32,12 @@ HOUR_AGO = time.time() - 3600
 
 
 def backdate(root: Path, when: float = HOUR_AGO) -> None:
-    """Give every file of the notebook an old modification time."""
+    """Give every file of the notebook an old modification time, then wait out the ctime's
+    racy window (setting the mtime moved the ctime to now: see cache.racy)."""
     for path in root.rglob("*"):
         if path.is_file():
             os.utime(path, (when, when))
+    settle()
 
 
 def touch_old(path: Path, seconds_ago: float) -> None:
@@ -95,18 +97,25 @@ def test_due_from_the_snapshot_prints_exactly_the_golden_output(cli, nb_root, go
     assert snapshot.agenda_view(nb_root).from_snapshot
 
 
+def settle() -> None:
+    """Wait out the ctime's racy window after a change (see cache.racy)."""
+    time.sleep(cache.RACY_CTIME_NS / 1e9 + 0.05)
+
+
 def _edit(root: Path) -> None:  # same size, new content: only the mtime tells
     path = root / "notes/conversations/2026/2026-02-01-kickoff.md"
     text = path.read_text()
     assert "Send the widget specs" in text
     path.write_text(text.replace("Send the widget specs", "Send the widget sheet"))
     touch_old(path, 600)
+    settle()
 
 
 def _add(root: Path) -> None:
     path = root / "notes/conversations/2026/2026-03-09-new.md"
     path.write_text("---\ndate: 2026-03-09\nwith: eli\ncommitments:\n  - what: Call Eli back\n---\n")
     touch_old(path, 600)
+    settle()
 
 
 def _delete(root: Path) -> None:
@@ -116,12 +125,14 @@ def _delete(root: Path) -> None:
 def _rename(root: Path) -> None:
     folder = root / "notes/conversations/2026"
     (folder / "2026-02-01-kickoff.md").rename(folder / "2026-02-01-kick-off.md")
+    settle()
 
 
 def _config(root: Path) -> None:
     path = root / "convo.yml"
     path.write_text("me: cy\n")
     touch_old(path, 600)
+    settle()
 
 
 @pytest.mark.parametrize("change", [_edit, _add, _delete, _rename, _config])

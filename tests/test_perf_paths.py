@@ -16,7 +16,7 @@ from convo_notes.loader import load_notebook, scan_note_files
 from convo_notes.model import body_of, source_of
 
 
-def walk_notes(root: Path) -> dict[str, tuple[int, int, int]]:
+def walk_notes(root: Path) -> dict[str, tuple[int, int, int, int]]:
     """The scan the long way: os.walk, hidden files and folders skipped, sorted."""
     found = {}
     for folder, dirs, files in os.walk(root / "notes", followlinks=True):
@@ -26,7 +26,7 @@ def walk_notes(root: Path) -> dict[str, tuple[int, int, int]]:
                 path = Path(folder) / name
                 st = path.stat()
                 rel = path.relative_to(root).as_posix()
-                found[rel] = (st.st_size, st.st_mtime_ns, os.lstat(path).st_ino)
+                found[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, os.lstat(path).st_ino)
     return dict(sorted(found.items()))
 
 

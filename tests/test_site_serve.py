@@ -158,7 +158,12 @@ def test_serve_end_to_end_with_the_watcher(make_notebook):
             time.sleep(0.1)
         else:
             pytest.fail(f"the edit never showed: {said}")
-        assert any(line.startswith("Updated 1 page in ") for line in said)
+        # The page is on disk (and served) before the watcher's refresh returns and says what it
+        # did: on a loaded machine the line comes a moment after the page, so wait for it.
+        started = time.monotonic()
+        while not any(line.startswith("Updated 1 page in ") for line in said) and time.monotonic() - started < 30:
+            time.sleep(0.05)
+        assert any(line.startswith("Updated 1 page in ") for line in said), said
     finally:
         stop.set()
         thread.join(10)

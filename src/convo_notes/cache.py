@@ -1,4 +1,4 @@
-"""A persistent cache of checked notes, keyed by each file's path, size, mtime and inode.
+"""A persistent cache of checked notes, keyed by each file's path, size, mtime, ctime and inode.
 
 The cache lives in the user's cache directory (``$CONVO_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/convo-notes``, else ``~/.cache/convo-notes``), one file per
@@ -6,9 +6,11 @@ notebook, never inside the notebook: a pickle that came with a cloned
 repository could run code when loaded, one we wrote ourselves cannot.
 
 Correctness comes first: an entry is used only when the file's size,
-modification time (ns) and inode all match, and the whole cache is dropped
-when the loader's code or version changes. A cache that cannot be read
-(corrupt, truncated, old format) is ignored and rebuilt. Writes go to a
+modification time (ns), status-change time (ns) and inode all match (the ctime
+moves on every write, even when a tool puts the mtime back), and the CRC-32 of
+its chunk (:data:`CHUNK` entries) holds; the whole cache is dropped when the package's code (the bytes of every
+module) or version changes. A cache, or an entry, that cannot be read
+(corrupt, truncated, old format) is ignored and recomputed. Writes go to a
 temporary file that is renamed over the old one, so two commands running at
 once never leave a torn cache: the last one to finish wins.
 """
@@ -20,6 +22,8 @@ import os
 import pickle
 import sys
 import time
+from binascii import crc32
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,9 +34,20 @@ try:  # the BLAKE2 module alone: `hashlib` also loads OpenSSL, a few ms every wa
 except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
-FORMAT = 2
-RACY_NS = 2_000_000_000  # entries for files modified this close to the cache write are re-read
-_MODULES = ("parse.py", "schema.py", "loader.py", "model.py", "diagnostics.py", "cache.py")
+FORMAT = 3
+# "Racily clean" files (as git calls them): a file changed within the timestamp granularity of
+# the moment the cache read it could change again without its key moving. Such entries are
+# read again rather than trusted: by mtime within 2 s (FAT's granularity); by ctime, which no
+# tool can put back but the kernel sets from a clock that ticks every few ms, within 0.2 s.
+RACY_NS = 2_000_000_000
+RACY_CTIME_NS = 200_000_000
+
+
+def racy(key: tuple[int, ...], since_ns: int) -> bool:
+    """True when a file of ``key`` (size, mtime_ns, ctime_ns, ...) may have changed again after
+    ``since_ns`` without its key moving (see :data:`RACY_NS`)."""
+    return key[1] >= since_ns - RACY_NS or key[2] >= since_ns - RACY_CTIME_NS
+PACKAGE_DIR = Path(__file__).parent  # the code whose bytes the code stamp is derived from
 
 
 def cache_dir() -> Path | None:
@@ -53,22 +68,39 @@ def cache_file(root: Path) -> Path | None:
     return where / f"notebook-{digest}.pickle"
 
 
-def code_stamp(extra: tuple[str, ...] = ()) -> tuple[Any, ...]:
-    """What the cached data was computed by: format, version, and each module's size and mtime
-    (``extra``: more modules of this package, for data derived by them)."""
-    here = Path(__file__).parent
-    stamps: list[Any] = [FORMAT, __version__, sys.version_info[:2]]
-    for name in (*_MODULES, *extra):
+def code_stamp(extra: tuple[str, ...] = ()) -> tuple[Any, ...]:  # noqa: ARG001 - kept for callers
+    """What the cached data was computed by: the cache format, the version, Python's version and
+    a digest of the bytes of every module of the package (no hand-kept list to fall behind;
+    ``extra`` is no longer needed and ignored)."""
+    return (FORMAT, __version__, sys.version_info[:2], package_digest(str(PACKAGE_DIR)))
+
+
+@lru_cache(maxsize=4)
+def package_digest(where: str) -> str:
+    """A digest of every ``.py`` file under ``where`` (names and bytes), once per process:
+    the code a process runs is the code it imported."""
+    digest = blake2b(digest_size=16)
+    found: list[str] = []
+    for folder, dirs, names in os.walk(where):
+        dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
+        found.extend(os.path.join(folder, name) for name in names if name.endswith(".py"))
+    for path in sorted(found):
         try:
-            st = (here / name).stat()
-            stamps.append((name, st.st_size, st.st_mtime_ns))
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError:
-            stamps.append((name, None))
-    return tuple(stamps)
+            data = b"\0unreadable"
+        name = os.path.relpath(path, where).replace(os.sep, "/").encode()
+        digest.update(len(name).to_bytes(4, "little") + name + len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 def _load(path: Path, stamp: tuple[Any, ...]) -> dict[str, Any]:
-    """The entries of a cache file written by :func:`_save` from the same code, else ``{}``."""
+    """The entries of a cache file written by :func:`_save` from the same code, else ``{}``:
+    ``{rel: (file key, value)}``. A chunk whose checksum fails is left out (its files are
+    read again); so is everything after a chunk that cannot even be framed."""
+    entries: dict[str, Any] = {}
     gc_was_on = gc.isenabled()
     gc.disable()  # unpickling allocates many objects and no cycles: collection only slows it
     try:
@@ -76,38 +108,49 @@ def _load(path: Path, stamp: tuple[Any, ...]) -> dict[str, Any]:
             head = pickle.load(fh)
             if not isinstance(head, dict) or head.get("stamp") != stamp or not isinstance(head.get("chunks"), int):
                 return {}  # another version's cache: not even unpickled further
-            entries: dict[str, Any] = {}
+            written = int(head.get("written_ns", 0))
             for _ in range(head["chunks"]):
-                chunk = pickle.load(fh)
-                if not isinstance(chunk, dict):
-                    return {}
-                entries.update(chunk)
-    except Exception:  # noqa: BLE001 - any unreadable cache is simply rebuilt
+                try:
+                    checksum, blob = pickle.load(fh)
+                except Exception:  # noqa: BLE001 - the frame itself is damaged: the rest is lost
+                    break
+                if type(blob) is not bytes or crc32(blob) != checksum:
+                    continue  # a damaged chunk: its files are read again
+                try:
+                    chunk = pickle.loads(blob)
+                except Exception:  # noqa: BLE001 - cannot happen when the checksum holds, but never trusted
+                    continue
+                if isinstance(chunk, dict):
+                    entries.update(chunk)
+    except Exception:  # noqa: BLE001 - an unreadable cache is simply recomputed
         return {}
     finally:
         if gc_was_on:
             gc.enable()
-    # "Racily clean" entries (as git calls them): a file modified within the timestamp
-    # granularity of the cache's own writing could change again without its mtime moving.
-    # Such entries are read again rather than trusted.
-    racy_after = int(head.get("written_ns", 0)) - RACY_NS
-    return {rel: entry for rel, entry in entries.items() if entry[0][1] < racy_after}
+    return {rel: entry for rel, entry in entries.items()
+            if type(entry) is tuple and len(entry) == 2 and not racy(entry[0], written)}
 
 
-CHUNK = 4_096  # entries per pickle: the pickler's memo of a whole large notebook would double its memory
+# Entries per chunk: each chunk is pickled alone with its CRC-32, so a damaged byte costs
+# the re-reading of at most this many files (and a whole large notebook's pickler memo is
+# never held at once); per-entry pickles would make a warm load of 10,000 notes about half
+# as fast again (every record's classes looked up one entry at a time).
+CHUNK = 256
 
 
 def _save(path: Path, stamp: tuple[Any, ...], entries: dict[str, Any], read_from_ns: int) -> None:
-    """A head (code stamp, when the reads began, how many chunks), then the entries in chunks."""
+    """A head (code stamp, when the reads began, how many chunks), then the entries in chunks,
+    each framed as (CRC-32, pickled chunk)."""
     items = list(entries.items())
     starts = range(0, len(items), CHUNK)
 
     def write(fh: Any) -> None:
         # `written_ns` is when the reads began: a file modified after that is never trusted later
-        pickle.dump({"stamp": stamp, "written_ns": read_from_ns, "chunks": len(starts)}, fh,
-                    protocol=pickle.HIGHEST_PROTOCOL)
+        protocol = pickle.HIGHEST_PROTOCOL
+        pickle.dump({"stamp": stamp, "written_ns": read_from_ns, "chunks": len(starts)}, fh, protocol=protocol)
         for at in starts:
-            pickle.dump(dict(items[at:at + CHUNK]), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            blob = pickle.dumps(dict(items[at:at + CHUNK]), protocol=protocol)
+            pickle.dump((crc32(blob), blob), fh, protocol=protocol)
 
     write_atomic(path, write)
 
@@ -136,11 +179,11 @@ def write_atomic(path: Path, write: Callable[[Any], None]) -> None:
         return
 
 
-def cached_read(root: Path, files: dict[str, tuple[int, int, int]],
+def cached_read(root: Path, files: dict[str, tuple[int, int, int, int]],
                 read_many: Callable[[Path, list[str]], dict[str, Any]]) -> dict[str, Any]:
-    """``read_many(root, files)``, reading only the files whose cache entry is stale.
+    """``read_many(root, files)``, reading only the files whose cache entry is stale or damaged.
 
-    ``files`` maps each relative path to its (size, mtime_ns, inode) as scanned just now.
+    ``files`` maps each relative path to its (size, mtime_ns, ctime_ns, inode) as scanned just now.
     """
     target = cache_file(root)
     if target is None:
@@ -169,24 +212,27 @@ def cached_read(root: Path, files: dict[str, tuple[int, int, int]],
 
 
 def cached_file(root: Path, rel: str, read: Callable[[Path], Any]) -> Any:
-    """``read(root)`` for one small file (``convo.yml``), memoized by its size, mtime and inode."""
+    """``read(root)`` for one small file (``convo.yml``), memoized by its size, mtime, ctime and
+    inode, with a checksum (a damaged memo is read again)."""
     target = cache_file(root)
     try:
         st = os.stat(os.path.join(root, rel))
-        key: Any = (st.st_size, st.st_mtime_ns, st.st_ino)
+        key: Any = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
     except OSError:
         key = None
-    if target is None or key is None or st.st_mtime_ns > time.time_ns() - RACY_NS:
+    if target is None or key is None or racy(key, time.time_ns()):
         return read(root)
     memo = target.with_name(target.stem + "-" + rel.replace("/", "_") + ".pickle")
     stamp = code_stamp()
     try:
         with open(memo, "rb") as fh:
             data = pickle.load(fh)
-        if data["stamp"] == stamp and data["key"] == key:
-            return data["value"]
+        blob = data["blob"]
+        if data["stamp"] == stamp and data["key"] == key and crc32(blob) == data["checksum"]:
+            return pickle.loads(blob)
     except Exception:  # noqa: BLE001 - missing or unreadable: read the file
         pass
     value = read(root)
-    _dump(memo, {"stamp": stamp, "key": key, "value": value})
+    blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _dump(memo, {"stamp": stamp, "key": key, "checksum": crc32(blob), "blob": blob})
     return value

@@ -48,8 +48,8 @@ CODES: dict[str, Code] = {
     ),
     "yaml-tag": Code(
         "error",
-        "A YAML tag such as `!!python/object` is used; tags are refused and never run.",
-        "`title: !!python/object/apply:os.system [echo hi]`",
+        "A YAML tag such as `!!python/object` is used (only YAML's standard tags are read); tags are never run.",
+        "`title: !!python/object/apply:os.system [echo hi]`, or `with: !!str [a, b]` (a tag that does not fit)",
         "Remove the tag; write the value as plain text.",
     ),
     "yaml-too-large": Code(

@@ -60,7 +60,7 @@ def note_kind(rel: str) -> str:
     return "conversation"
 
 
-FileKey = tuple[int, int, int]  # size, modification time (ns), inode
+FileKey = tuple[int, int, int, int]  # size, modification time (ns), status-change time (ns), inode
 _FIRST = operator.itemgetter(0)
 
 
@@ -75,7 +75,7 @@ SKIP_CODES = frozenset({"dangling-symlink", "symlink-loop", "symlink-outside", "
 
 def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
-    sorted, with the size, mtime and inode the cache keys on, in one pass of ``scandir``;
+    sorted, with the size, mtime, ctime and inode the cache keys on, in one pass of ``scandir``;
     and a diagnostic for every entry left out.
 
     Only regular files whose real path lies inside the notebook root are kept: a
@@ -151,7 +151,7 @@ def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
                     elif not name.endswith(".md"):
                         continue
                     elif stat.S_ISREG(st.st_mode):
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ino)))
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
                     else:
                         skip(prefix + name, fsutil.Refused(
                             "not-a-file", f"symlink to {fsutil.kind_of(st.st_mode)}; never opened"))
@@ -162,7 +162,7 @@ def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
                 elif name.endswith(".md"):
                     st = entry.stat(follow_symlinks=False)
                     if stat.S_ISREG(st.st_mode):
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, entry.inode())))
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.inode())))
                     else:
                         skip(prefix + name, fsutil.Refused(
                             "not-a-file", f"{fsutil.kind_of(st.st_mode)}, not a regular file; never opened"))

@@ -90,7 +90,7 @@ class _Source:
 
 
 @lru_cache(maxsize=2048)
-def _source_cached(src: str, size: int, mtime_ns: int, root: str = "") -> FrontMatter:  # noqa: ARG001 - cache key
+def _source_cached(src: str, size: int, mtime_ns: int, ctime_ns: int, root: str = "") -> FrontMatter:  # noqa: ARG001
     try:
         raw = read_note_bytes(src, root)
     except Refused:
@@ -99,7 +99,7 @@ def _source_cached(src: str, size: int, mtime_ns: int, root: str = "") -> FrontM
 
 
 @lru_cache(maxsize=2048)
-def _body_cached(src: str, size: int, mtime_ns: int, root: str = "") -> str:  # noqa: ARG001 - cache key
+def _body_cached(src: str, size: int, mtime_ns: int, ctime_ns: int, root: str = "") -> str:  # noqa: ARG001
     try:
         raw = read_note_bytes(src, root)
     except Refused:
@@ -123,16 +123,16 @@ def body_of(src: str, root: str = "") -> str:
         st = os.stat(src)
     except OSError:
         return ""
-    return _body_cached(src, st.st_size, st.st_mtime_ns, root)
+    return _body_cached(src, st.st_size, st.st_mtime_ns, st.st_ctime_ns, root)
 
 
 def source_of(src: str, root: str = "") -> FrontMatter:
-    """The parsed file behind a record (memoized by size and modification time)."""
+    """The parsed file behind a record (memoized by size, modification and change time)."""
     try:
         st = os.stat(src)
     except OSError:
         return FrontMatter(None)
-    return _source_cached(src, st.st_size, st.st_mtime_ns, root)
+    return _source_cached(src, st.st_size, st.st_mtime_ns, st.st_ctime_ns, root)
 
 
 @dataclass(frozen=True)

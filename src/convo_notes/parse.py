@@ -17,7 +17,6 @@ from .diagnostics import Diagnostic
 MAX_FRONT_MATTER = 256 * 1024  # characters of YAML in one note
 MAX_DEPTH = 40  # nesting of mappings and sequences
 MAX_NODES = 20_000  # nodes visited, aliases expanded: bounds alias bombs
-DEPTH_SCAN_BYTES = 2_048  # larger front matter is depth-checked before composing
 
 _CLOSE = re.compile(r"^---[ \t]*$", re.M)
 _OPEN = re.compile(r"---[ \t]*(\n|$)")

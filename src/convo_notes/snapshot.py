@@ -16,15 +16,15 @@ user's cache directory, never in the notebook):
   conversations closing it.
 
 A snapshot is used only when its *key* equals the key computed now: the code
-that made it (format, version, Python, and the size and mtime of every module
-the data is derived by), a digest of every note's (path, size, mtime_ns, inode)
+that made it (format, version, Python, and a digest of the bytes of every module
+of the package), a digest of every note's (path, size, mtime_ns, ctime_ns, inode)
 from this run's scan, and the configuration as read now (``convo.yml`` with
 ``CONVO_ME`` applied) with its diagnostics. Any edit, new, deleted or renamed
 note, or changed ``me`` changes the key, and the snapshot is rebuilt from a full
 load (through the per-file cache) by the same functions a full load uses.
 Anything that depends on today is computed at query time. A snapshot is not
 written when a note was modified less than :data:`.cache.RACY_NS` before the
-scan (it could change again without its size or mtime moving). A snapshot that
+scan (it could change again without its size, mtime or ctime moving). A snapshot that
 cannot be read, or fails a CRC-32, is ignored; snapshots are written to a
 temporary file renamed into place, so commands running at once never see a
 torn one.
@@ -55,13 +55,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 
 from .agenda import DueItem, agenda_entries
-from .cache import RACY_NS, blake2b, cache_file, code_stamp, write_atomic
+from .cache import blake2b, cache_file, code_stamp, racy, write_atomic
 from .diagnostics import Diagnostic
 from .loader import FileKey, Progress, load_config, load_scanned, scan_notes
 from .model import Config, Conversation, Notebook, Org, Person
 
 MAGIC = b"convo-snapshot 3\n"
-DERIVED_BY = ("agenda.py", "brief.py", "snapshot.py")  # modules the snapshots' data depends on
 T = TypeVar("T")
 
 
@@ -86,12 +85,12 @@ class Scan:
         """What a snapshot must have been computed from to be valid now."""
         # marshal version 2 writes no back-references, so equal scans give equal bytes
         digest = blake2b(marshal.dumps(self.files, 2), digest_size=20).digest()
-        return (code_stamp(DERIVED_BY), digest, self.config, self.config_problems)
+        return (code_stamp(), digest, self.config, self.config_problems)
 
     def racy(self) -> bool:
-        """True when some note is too recent to be trusted by its size and mtime alone."""
-        newest = max((key[1] for key in self.files.values()), default=0)
-        return newest >= self.started_ns - RACY_NS
+        """True when some note is too recent to be trusted by its key alone (:func:`.cache.racy`)."""
+        started = self.started_ns
+        return any(racy(key, started) for key in self.files.values())
 
     def load(self, progress: Progress | None = None) -> Notebook:
         """The whole notebook, exactly as :func:`.loader.load_notebook` reads it, checks across notes included."""

@@ -16,13 +16,24 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic
-from .parse import DEPTH_SCAN_BYTES, MAX_DEPTH, MAX_FRONT_MATTER, MAX_NODES, FrontMatter, Path, Quoted, Value
+from .parse import MAX_DEPTH, MAX_FRONT_MATTER, MAX_NODES, FrontMatter, Path, Quoted, Value
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _STANDARD_TAG = "tag:yaml.org,2002:"
-_ALLOWED_TAGS = frozenset(
-    _STANDARD_TAG + name for name in ("str", "seq", "map", "null", "bool", "int", "float", "timestamp")
-)
+_PLAIN = "tag:convo-notes,2026:plain"  # an untagged plain scalar: typed by the schema
+# The standard tags PyYAML's safe_load knows, by the node kind each applies to. Such a tag is
+# read as what it declares (`!!str` is text, never a null or a boolean; `!!int 5` is for the
+# schema to check); every other tag (`!!python/...`, `!custom`) is refused.
+_SCALAR_TAGS = frozenset(_STANDARD_TAG + name for name in
+                         ("str", "null", "bool", "int", "float", "timestamp", "binary"))
+_KIND_TAGS: dict[type, frozenset[str]] = {
+    ScalarNode: _SCALAR_TAGS | {_PLAIN},
+    SequenceNode: frozenset(_STANDARD_TAG + name for name in ("seq", "omap", "pairs")),
+    MappingNode: frozenset(_STANDARD_TAG + name for name in ("map", "set")),
+}
+_ALLOWED_TAGS = frozenset().union(*_KIND_TAGS.values())
+_KIND_NAMES = {ScalarNode: "scalar", SequenceNode: "sequence", MappingNode: "mapping"}
+_STR, _NULL = _STANDARD_TAG + "str", _STANDARD_TAG + "null"
 
 try:  # libyaml's parser and composer, in C
     from yaml import CSafeLoader as _BaseLoader
@@ -34,23 +45,31 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     HAVE_LIBYAML = False
 
 
-class _ComposeLoader(_BaseLoader):
-    """A loader with no implicit resolvers: every plain scalar composes as a string.
+def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:  # noqa: ARG001
+    """The tag of an untagged node: no implicit resolvers, so every plain scalar composes as
+    text for the schema to type (``turn: no`` stays ``"no"``, ``date: 2026-13-40`` stays text
+    the schema reports as a bad date); quoted scalars and ``! x`` are strings."""
+    if kind is ScalarNode:
+        return _PLAIN if implicit[0] else _STANDARD_TAG + "str"
+    return _DEFAULT_TAGS[kind]
 
-    Typing is the schema's job, so ``turn: no`` stays ``"no"`` and
-    ``date: 2026-13-40`` stays text that the schema reports as a bad date.
-    """
+
+class _ComposeLoader(_BaseLoader):
+    """libyaml's loader (where PyYAML has it) with :func:`_resolve`."""
 
     yaml_implicit_resolvers: dict[str, list[Any]] = {}
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:  # noqa: ARG002
-        # Called for every untagged node; without implicit resolvers the answer
-        # depends on the node kind alone, so skip PyYAML's generic lookup.
-        return _DEFAULT_TAGS[kind]
+    resolve = _resolve
 
 
-_DEFAULT_TAGS = {
-    ScalarNode: _STANDARD_TAG + "str",
+class _PyComposeLoader(yaml.SafeLoader):
+    """PyYAML's own parser with :func:`_resolve`: a second opinion on what libyaml refuses
+    (a few spec-valid documents: tabs in block scalars, `{a :b, c:,}` in flow)."""
+
+    yaml_implicit_resolvers: dict[str, list[Any]] = {}
+    resolve = _resolve
+
+
+_DEFAULT_TAGS: dict[type, str] = {
     SequenceNode: _STANDARD_TAG + "seq",
     MappingNode: _STANDARD_TAG + "map",
 }
@@ -71,13 +90,13 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
         return diag(0, 0, "yaml-too-large", f"front matter is over {MAX_FRONT_MATTER // 1024} KiB")
     if not yaml_text.strip():
         return FrontMatter({})
-    if len(yaml_text) > DEPTH_SCAN_BYTES or yaml_text.count("[") + yaml_text.count("{") > 64:
-        too_deep = _scan_depth(yaml_text)
+    if _may_nest_deeply(yaml_text):
+        too_deep = nesting_error(yaml_text)
         if too_deep is not None:
             return diag(too_deep[0], too_deep[1], "yaml-too-large",
                         f"front matter nests deeper than {MAX_DEPTH} levels")
     try:
-        node = yaml.compose(yaml_text, Loader=_ComposeLoader)
+        node = _compose(yaml_text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
@@ -103,21 +122,322 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
     return FrontMatter(value, locs=walker.locs, key_locs=walker.key_locs, diagnostics=walker.diagnostics)
 
 
-def _scan_depth(yaml_text: str) -> tuple[int, int] | None:
-    """Position where nesting passes MAX_DEPTH, using only libyaml's iterative parser."""
-    depth = -1  # the top-level mapping is level 0, as in _Walker
+def _compose(yaml_text: str) -> Node | None:
+    """The composed document: libyaml's reading, or PyYAML's where libyaml alone refuses it."""
     try:
-        for event in yaml.parse(yaml_text, Loader=_ComposeLoader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = event.start_mark
-                    return (mark.line, mark.column) if mark is not None else (0, 0)
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
+        return yaml.compose(yaml_text, Loader=_ComposeLoader)
     except yaml.YAMLError:
-        return None  # composing reports the syntax error with its position
+        if not HAVE_LIBYAML:
+            raise
+        try:
+            return yaml.compose(yaml_text, Loader=_PyComposeLoader)
+        except (yaml.YAMLError, RecursionError):
+            pass
+        raise  # libyaml's error, with its position
+
+
+def _may_nest_deeply(yaml_text: str) -> bool:
+    """False when the text has too few indicators to nest past MAX_DEPTH (each level takes one:
+    a bracket, a ``-`` or ``?`` entry, or a ``:`` of a mapping), so most notes skip the scan."""
+    count = yaml_text.count
+    return count("[") + count("{") + count("-") + count(":") + count("?") > MAX_DEPTH
+
+
+def nesting_error(yaml_text: str) -> tuple[int, int] | None:
+    """0-based (line, column) where nesting first passes MAX_DEPTH, read from the text alone.
+
+    The project's own check, so the limit holds whatever PyYAML or libyaml is installed
+    (libyaml's composer recurses in C; newer builds stop at a depth of their own with a
+    syntax error far from the cause). One pass, linear time: block collections by
+    indentation (``key:``, ``- ``, ``? ``, compact ``- - x`` and ``- k: v``), flow
+    collections by brackets (a ``[a: b]`` pair counts as the mapping it is), with quoted
+    scalars, multi-line plain scalars, block scalars and comments skipped as libyaml
+    reads them. Where this reading could differ from libyaml's, libyaml reports a syntax
+    error at that point, before it composes anything after it.
+    """
+    if "\r" in yaml_text:
+        yaml_text = yaml_text.replace("\r\n", "\n")
+    # every line break libyaml knows (CR, NEL, LS, PS) is a line break here, one character for one
+    yaml_text = yaml_text.translate(_BREAKS)
+    try:
+        _DepthScanner(yaml_text).run()
+    except _TooDeep as deep:
+        return deep.where
     return None
+
+
+class _TooDeep(Exception):
+    def __init__(self, where: tuple[int, int]) -> None:
+        super().__init__(where)
+        self.where = where
+
+
+_BREAK = " \t\n"
+_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+
+
+class _DepthScanner:
+    """The state of :func:`nesting_error`'s one pass (see there)."""
+
+    __slots__ = ("text", "n", "line", "line_start", "cols", "kinds", "plain_open", "scalar")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.line = 0  # the current line (0-based) and the index where it starts
+        self.line_start = 0
+        self.cols: list[int] = []  # the open block collections' columns, outermost first
+        self.kinds: list[str] = []  # and their kinds, "map" or "seq"
+        self.plain_open = False  # the last line ended inside a plain scalar
+        self.scalar: list[int] | None = None  # in a block scalar: [parent column, indent or -1, blank max]
+
+    def _newline(self, at: int) -> None:
+        self.line += 1
+        self.line_start = at + 1
+
+    def _deeper(self, depth: int, at: int) -> None:
+        if depth > MAX_DEPTH:
+            raise _TooDeep((self.line, at - self.line_start))
+
+    def _enter(self, col: int, kind: str, at: int) -> None:
+        """A block collection entry of ``kind`` at column ``col``: a new collection or the next entry."""
+        cols, kinds = self.cols, self.kinds
+        while cols and cols[-1] > col:
+            cols.pop()
+            kinds.pop()
+        if cols and cols[-1] == col:
+            if kinds[-1] == kind:
+                return
+            if kind == "map":  # `key:` then `- a` lines at one column: that sequence has ended
+                cols.pop()
+                kinds.pop()
+                if cols and cols[-1] == col and kinds[-1] == "map":
+                    return
+        cols.append(col)
+        kinds.append(kind)
+        self._deeper(len(cols) - 1, at)
+
+    def run(self) -> None:
+        text, n = self.text, self.n
+        at = 0
+        while at < n:
+            end = text.find("\n", at)
+            if end < 0:
+                end = n
+            at = self._line(at, end)
+
+    def _end_line(self, end: int) -> int:
+        if end < self.n:
+            self._newline(end)
+        return end + 1
+
+    def _line(self, start: int, end: int) -> int:
+        """Read the line [start, end); the index where reading goes on (past the line, or further)."""
+        text = self.text
+        content = start
+        while content < end and text[content] == " ":
+            content += 1
+        indent = content - start
+        if indent == 0 and text.startswith(("---", "..."), start) and (start + 3 >= end or text[start + 3] in " \t"):
+            # a document marker: whatever was open has ended (libyaml reads a second document only
+            # after composing the first, and refuses it)
+            self.cols.clear()
+            self.kinds.clear()
+            self.scalar = None
+            self.plain_open = False
+            return self._nodes(start + 3, end)
+        if self.scalar is not None:
+            parent, want, blank_max = self.scalar
+            if content == end:  # an empty line belongs to the block scalar
+                self.scalar[2] = max(blank_max, indent)
+                return self._end_line(end)
+            if want < 0:
+                want = self.scalar[1] = max(indent, blank_max, parent + 1, 1)
+            if indent >= want:
+                return self._end_line(end)
+            self.scalar = None
+        if content == end:
+            return self._end_line(end)
+        if text[content] == "#":  # a comment line ends a plain scalar
+            self.plain_open = False
+            return self._end_line(end)
+        if self.plain_open and indent > (self.cols[-1] if self.cols else -1):
+            # a plain scalar's next line: text, whatever it holds
+            after = self._plain(content, end, -1)
+            return self._end_line(end) if after < 0 else self._nodes(after, end)
+        self.plain_open = False
+        cols, kinds = self.cols, self.kinds
+        while cols and cols[-1] > indent:
+            cols.pop()
+            kinds.pop()
+        return self._nodes(content, end)
+
+    def _nodes(self, at: int, end: int) -> int:
+        """Block context, from where a node may start to the end of the line (or of a
+        quoted scalar or flow collection that runs over several lines)."""
+        text = self.text
+        value = False  # a mapping's value may start here (else an entry or a key may)
+        while True:
+            while at < end and text[at] in " \t":
+                at += 1
+            if at >= end:
+                return self._end_line(end)
+            ch = text[at]
+            col = at - self.line_start
+            if ch in "-?:" and (at + 1 >= self.n or text[at + 1] in _BREAK):
+                self._enter(col, "seq" if ch == "-" else "map", at)
+                value = ch == ":"
+                at += 1
+                continue
+            if ch == "#":
+                return self._end_line(end)
+            if ch in "!&":  # a tag or an anchor: the node follows
+                while at < end and text[at] not in " \t":
+                    at += 1
+                continue
+            if ch in "|>":
+                return self._block_scalar(at, end)
+            if ch in "[{" or ch in "'\"":
+                # a collection where a key may start is counted one deeper: it may be the key
+                # of a mapping (`[a]: b`), found only after it
+                at = self._flow(at, 0 if value else 1) if ch in "[{" else self._quoted(at)
+                if at < 0:
+                    return self.n
+                end = text.find("\n", at)  # the node may have ended on a later line
+                if end < 0:
+                    end = self.n
+                while at < end and text[at] in " \t":
+                    at += 1
+                if at < end and text[at] == ":" and (at + 1 >= self.n or text[at + 1] in _BREAK):
+                    self._enter(col, "map", at)  # it was a key
+                    value = True
+                    at += 1
+                    continue
+                return self._end_line(end)  # a comment, or what libyaml reports as an error
+            at = self._plain(at, end, col)
+            if at < 0:
+                return self._end_line(end)
+            value = True
+
+    def _plain(self, at: int, end: int, key_col: int) -> int:
+        """A plain scalar from ``at``: up to `: ` (a key: the index where its value may start),
+        ` #` (a comment: -1) or the end of the line (-1; it may go on on the next line)."""
+        text, start = self.text, at
+        found = [i for i in (text.find(" #", at, end), text.find("\t#", at, end)) if i >= 0]
+        comment = min(found) if found else end
+        while True:
+            colon = text.find(":", at, comment)
+            if colon < 0:
+                self.plain_open = comment == end
+                return -1
+            if colon + 1 >= self.n or text[colon + 1] in _BREAK:
+                self.plain_open = False
+                if key_col >= 0:
+                    self._enter(key_col, "map", start)
+                return colon + 1
+            at = colon + 1
+
+    def _block_scalar(self, at: int, end: int) -> int:
+        """A block scalar's header (``|``, ``>2-``): its lines follow until one is indented less."""
+        text = self.text
+        explicit = 0
+        at += 1
+        while at < end and text[at] in "+-123456789":
+            if text[at] != "+" and text[at] != "-":
+                explicit = int(text[at])
+            at += 1
+        parent = self.cols[-1] if self.cols else -1
+        want = (parent + explicit if parent >= 0 else explicit) if explicit else -1
+        self.scalar = [parent, want, 0]
+        return self._end_line(end)
+
+    def _quoted(self, at: int) -> int:
+        """The index after the quoted scalar starting at ``at`` (-1: it never closes)."""
+        text, n, quote = self.text, self.n, self.text[at]
+        at += 1
+        while at < n:
+            ch = text[at]
+            if ch == "\n":
+                self._newline(at)
+            elif ch == "\\" and quote == '"':
+                if at + 1 < n and text[at + 1] == "\n":
+                    self._newline(at + 1)
+                at += 2
+                continue
+            elif ch == quote:
+                if quote == "'" and at + 1 < n and text[at + 1] == "'":
+                    at += 2
+                    continue
+                return at + 1
+            at += 1
+        return -1
+
+    def _flow(self, at: int, extra: int) -> int:
+        """The index after the flow collection opening at ``at`` (-1: it never closes), which
+        is ``extra`` levels below the enclosing block collection's entry.
+
+        A `:` or `?` in a flow sequence makes its entry a one-pair mapping, one level more
+        (any `:`, even inside a plain scalar: counting more is safe). A collection that turns
+        out to be such a pair's key (``[[a]: b]``) is known only after it, so it is counted
+        one level short: such keys at most halve the count, and the walker refuses them.
+        """
+        text, n = self.text, self.n
+        depths: list[int] = []  # each open bracket's depth
+        seqs: list[bool] = []  # whether it is a sequence
+        pairs: list[int] = []  # 1 while a sequence's entry is a `k: v` pair (a mapping, one level more)
+        start = True  # a node may start here (not inside a plain scalar)
+        space = True  # after white space or a line break
+        while at < n:
+            ch = text[at]
+            if ch == "\n" or ch == " " or ch == "\t":
+                if ch == "\n":
+                    self._newline(at)
+                space = True
+                at += 1
+                continue
+            if ch == "#" and space:
+                nl = text.find("\n", at)
+                at = n if nl < 0 else nl
+                continue
+            space = False
+            if ch == "[" or ch == "{":
+                depth = depths[-1] + pairs[-1] + 1 if depths else len(self.cols) + extra
+                self._deeper(depth, at)
+                depths.append(depth)
+                seqs.append(ch == "[")
+                pairs.append(0)
+                start = True
+            elif ch == "]" or ch == "}":
+                if depths:
+                    depths.pop()
+                    seqs.pop()
+                    pairs.pop()
+                if not depths:
+                    return at + 1
+                start = False
+            elif ch == ",":
+                pairs[-1] = 0
+                start = True
+            elif ch == ":" or (ch == "?" and start):
+                if seqs[-1] and not pairs[-1]:
+                    pairs[-1] = 1
+                    self._deeper(depths[-1] + 1, at)
+                start = True
+            elif start and (ch == "'" or ch == '"'):
+                at = self._quoted(at)
+                if at < 0:
+                    return -1
+                start = False
+                continue
+            elif start and ch in "!&*":  # a tag, an anchor or an alias, up to a space or a flow indicator
+                while at < n and text[at] not in " \t\n,[]{}":
+                    at += 1
+                start = ch != "*"
+                continue
+            else:
+                start = False  # inside a plain scalar
+            at += 1
+        return -1
 
 
 class _Refused(Exception):
@@ -157,18 +477,23 @@ class _Walker:
         tag = node.tag
         mark = node.start_mark
         self.locs[at] = (mark.line + self.offset + 1, mark.column + 1)
-        if tag not in _ALLOWED_TAGS:
+        if tag not in _KIND_TAGS.get(type(node), ()):
             shown = "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
             # Refused, never run: the value is dropped and the rest of the note is still checked
             # (the loader keeps such a note off the site: it cannot be read as written).
             line, col = self.locs[at]
-            self.diagnostics.append(Diagnostic(self.path, line, col, "yaml-tag",
-                                               f"YAML tag `{shown}` is not allowed (tags are never run)"))
+            message = (f"YAML tag `{shown}` does not fit a {_KIND_NAMES.get(type(node), 'node')}"
+                       if tag in _ALLOWED_TAGS else f"YAML tag `{shown}` is not allowed (tags are never run)")
+            self.diagnostics.append(Diagnostic(self.path, line, col, "yaml-tag", message))
             return None
         if type(node) is ScalarNode:
-            if node.style:  # quoted, literal or folded
+            if tag == _PLAIN:
+                return None if node.value in _NULLS else node.value
+            if tag == _NULL:
+                return None
+            if tag == _STR or node.style:  # `!!str`, quoted, literal or folded: text as written
                 return Quoted(node.value)
-            return None if node.value in _NULLS else node.value
+            return node.value  # `!!int 5`, `!!bool true`: for the schema to check
         if type(node) is SequenceNode:
             return [self.walk(item, at + (i,), depth + 1) for i, item in enumerate(node.value)]
         if type(node) is MappingNode:

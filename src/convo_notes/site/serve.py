@@ -66,7 +66,7 @@ class LiveSite:
         self.staging = Staging(staging_dir / "docs")
         self.run: MkDocsRun | None = None
         self.good: dict[str, _Good] = {}
-        self.bodies: dict[str, tuple[tuple[int, int], str | None]] = {}
+        self.bodies: dict[str, tuple[tuple[int, int, int], str | None]] = {}
         self.stamps: dict[str, tuple[int, int]] = {}
         self.lock = threading.Lock()
         self.site: SiteModel | None = None
@@ -89,7 +89,7 @@ class LiveSite:
                 st = os.stat(note.src)
             except OSError:
                 return None
-            key = (st.st_size, st.st_mtime_ns)
+            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             cached = self.bodies.get(note.path)
             if cached is not None and cached[0] == key:
                 return cached[1]
