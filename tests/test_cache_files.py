@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from convo_notes import cache, loader
+from convo_notes import loader
+from convo_notes.cache import records
 from convo_notes.loader import load_notebook
 
 NOTES = {f"notes/people/p{i}.md": f"---\nname: Person {i}\n---\n" for i in range(5)}
@@ -23,7 +24,7 @@ def root(make_notebook) -> Path:
     old = time.time() - 3600
     for path in root.rglob("*.md"):
         os.utime(path, (old, old))
-    time.sleep(cache.RACY_CTIME_NS / 1e9 + 0.05)  # the ctime moved just now: wait out its racy window
+    time.sleep(records.RACY_CTIME_NS / 1e9 + 0.05)  # the ctime moved just now: wait out its racy window
     return root
 
 
@@ -42,10 +43,10 @@ def reads(monkeypatch) -> list[str]:
 
 
 def test_cache_in_chunks_round_trips(root, reads, monkeypatch):
-    monkeypatch.setattr(cache, "CHUNK", 2)
+    monkeypatch.setattr(records, "CHUNK", 2)
     first = load_notebook(root)
     assert len(reads) == 5
-    with open(cache.cache_file(root), "rb") as fh:
+    with open(records.cache_file(root), "rb") as fh:
         head = pickle.load(fh)
         frames = [pickle.load(fh) for _ in range(head["chunks"])]
     assert all(crc32(blob) == checksum for checksum, blob in frames)
@@ -62,10 +63,10 @@ def test_cache_in_chunks_round_trips(root, reads, monkeypatch):
     ("other-code", 5),
 ])
 def test_a_cache_that_does_not_fit_is_ignored(root, reads, monkeypatch, damage, read_again):
-    monkeypatch.setattr(cache, "CHUNK", 2)
+    monkeypatch.setattr(records, "CHUNK", 2)
     expected = load_notebook(root, use_cache=False).people
     load_notebook(root)
-    target = cache.cache_file(root)
+    target = records.cache_file(root)
     data = target.read_bytes()
     if damage == "cut-between-chunks":
         with open(target, "rb") as fh:
@@ -75,10 +76,10 @@ def test_a_cache_that_does_not_fit_is_ignored(root, reads, monkeypatch, damage, 
     elif damage == "cut-in-a-chunk":
         target.write_bytes(data[:-10])
     elif damage == "old-format":  # the single-pickle layout of format 1
-        stamp = cache.code_stamp()
+        stamp = records.code_stamp()
         target.write_bytes(pickle.dumps({"stamp": stamp, "written_ns": time.time_ns(), "entries": {}}))
     else:
-        monkeypatch.setattr(cache, "code_stamp", lambda extra=(): ("another version",))
+        monkeypatch.setattr(records, "code_stamp", lambda extra=(): ("another version",))
     reads.clear()
     assert load_notebook(root).people == expected
     assert len(reads) == read_again
@@ -86,7 +87,7 @@ def test_a_cache_that_does_not_fit_is_ignored(root, reads, monkeypatch, damage, 
 
 def test_the_cache_is_outside_the_notebook(root):
     load_notebook(root)
-    target = cache.cache_file(root)
+    target = records.cache_file(root)
     assert target.is_file() and root not in target.parents
     assert Path(os.environ["CONVO_CACHE_DIR"]) == target.parent
 
@@ -100,10 +101,10 @@ def frames_of(target: Path) -> list[tuple[int, bytes]]:
 def test_a_damaged_entry_is_recomputed_silently(root, reads, monkeypatch):
     """A changed byte that still unpickles (a name in a record) is caught by the chunk's
     CRC-32: only that chunk's files are read again, and the answer is the true one."""
-    monkeypatch.setattr(cache, "CHUNK", 2)
+    monkeypatch.setattr(records, "CHUNK", 2)
     expected = load_notebook(root, use_cache=False)
     load_notebook(root)
-    target = cache.cache_file(root)
+    target = records.cache_file(root)
     data = target.read_bytes()
     assert data.count(b"Person 3") == 1
     target.write_bytes(data.replace(b"Person 3", b"Person 9"))
@@ -116,8 +117,8 @@ def test_a_damaged_entry_is_recomputed_silently(root, reads, monkeypatch):
 
 
 def settle() -> None:
-    """Wait out the ctime's racy window after a change (see cache.racy)."""
-    time.sleep(cache.RACY_CTIME_NS / 1e9 + 0.05)
+    """Wait out the ctime's racy window after a change (see records.racy)."""
+    time.sleep(records.RACY_CTIME_NS / 1e9 + 0.05)
 
 
 def rewrite_keeping_size_and_mtime(path: Path, old: str, new: str) -> None:
@@ -148,7 +149,7 @@ def test_convo_yml_edited_in_place_with_the_mtime_put_back_is_not_served_stale(r
     settle()
     assert loader.load_config(root, {})[0].me == "p1"
     assert loader.load_config(root, {})[0].me == "p1"  # from the memo
-    memo = next(cache.cache_file(root).parent.glob("*convo.yml.pickle"))
+    memo = next(records.cache_file(root).parent.glob("*convo.yml.pickle"))
     rewrite_keeping_size_and_mtime(path, "p1", "p2")
     assert loader.load_config(root, {})[0].me == "p2"
     assert memo.is_file()
@@ -161,7 +162,7 @@ def test_a_damaged_convo_yml_memo_is_recomputed_silently(root):
     os.utime(path, (old, old))
     settle()
     assert loader.load_config(root, {})[0].me == "p1"
-    memo = next(cache.cache_file(root).parent.glob("*convo.yml.pickle"))
+    memo = next(records.cache_file(root).parent.glob("*convo.yml.pickle"))
     data = memo.read_bytes()
     assert data.count(b"p1") >= 1  # `me`, and the raw settings it came from
     memo.write_bytes(data.replace(b"p1", b"p3"))  # still a valid pickle: only the checksum tells
@@ -173,19 +174,19 @@ def test_the_code_stamp_is_every_module_s_bytes(root, reads, tmp_path, monkeypat
     """No hand-kept list: changing any module of the package (yamlsafe.py was once left out,
     or one in a subpackage) drops the cache."""
     copy = tmp_path / "convo_notes"
-    shutil.copytree(cache.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache, "PACKAGE_DIR", copy)
+    shutil.copytree(records.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(records, "PACKAGE_DIR", copy)
     load_notebook(root)
     assert len(reads) == 5
     load_notebook(root)
     assert len(reads) == 5  # the same code: nothing read again
     for module in ("yamlsafe.py", "site/pages.py", "schema.py"):
-        stamp = cache.code_stamp()
+        stamp = records.code_stamp()
         with open(copy / module, "ab") as fh:
             fh.write(b"\n# one more byte\n")
-        cache.package_digest.cache_clear()
-        assert cache.code_stamp() != stamp, module
+        records.package_digest.cache_clear()
+        assert records.code_stamp() != stamp, module
         reads.clear()
         load_notebook(root)
         assert len(reads) == 5, module  # every note read again
-    cache.package_digest.cache_clear()
+    records.package_digest.cache_clear()

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from convo_notes import agenda, cache, snapshot
+from convo_notes import agenda
 from convo_notes.agenda import DueItem, agenda_entries, all_items, find_due
 from convo_notes.brief import build_brief
+from convo_notes.cache import records, views
 from convo_notes.loader import load_notebook
 from convo_notes.render.json import brief_json
 from convo_notes.render.text import render_brief
@@ -33,7 +34,7 @@ HOUR_AGO = time.time() - 3600
 
 def backdate(root: Path, when: float = HOUR_AGO) -> None:
     """Give every file of the notebook an old modification time, then wait out the ctime's
-    racy window (setting the mtime moved the ctime to now: see cache.racy)."""
+    racy window (setting the mtime moved the ctime to now: see records.racy)."""
     for path in root.rglob("*"):
         if path.is_file():
             os.utime(path, (when, when))
@@ -45,7 +46,7 @@ def touch_old(path: Path, seconds_ago: float) -> None:
     os.utime(path, (when, when))
 
 
-def due_of(view: snapshot.AgendaView, today: dt.date, **options) -> list[DueItem]:
+def due_of(view: views.AgendaView, today: dt.date, **options) -> list[DueItem]:
     return find_due(view.notebook, today, entries=view.entries, **options)
 
 
@@ -59,8 +60,8 @@ def nb_root(make_notebook) -> Path:
 # --- the agenda snapshot ----------------------------------------------------------------------
 
 def test_agenda_snapshot_is_written_then_used_and_equals_a_full_load(nb_root):
-    first = snapshot.agenda_view(nb_root)
-    second = snapshot.agenda_view(nb_root)
+    first = views.agenda_view(nb_root)
+    second = views.agenda_view(nb_root)
     assert (first.from_snapshot, second.from_snapshot) == (False, True)
     assert second.notebook.conversations == []  # names and diagnostics only
     full = load_notebook(nb_root, check=False)
@@ -94,12 +95,12 @@ def test_due_from_the_snapshot_prints_exactly_the_golden_output(cli, nb_root, go
         first, second = run("due", *args), run("due", *args)
         assert first == second
         golden(name, second.out)
-    assert snapshot.agenda_view(nb_root).from_snapshot
+    assert views.agenda_view(nb_root).from_snapshot
 
 
 def settle() -> None:
-    """Wait out the ctime's racy window after a change (see cache.racy)."""
-    time.sleep(cache.RACY_CTIME_NS / 1e9 + 0.05)
+    """Wait out the ctime's racy window after a change (see records.racy)."""
+    time.sleep(records.RACY_CTIME_NS / 1e9 + 0.05)
 
 
 def _edit(root: Path) -> None:  # same size, new content: only the mtime tells
@@ -137,54 +138,54 @@ def _config(root: Path) -> None:
 
 @pytest.mark.parametrize("change", [_edit, _add, _delete, _rename, _config])
 def test_agenda_snapshot_is_invalidated_by_every_change(nb_root, change):
-    snapshot.agenda_view(nb_root)
-    assert snapshot.agenda_view(nb_root).from_snapshot
+    views.agenda_view(nb_root)
+    assert views.agenda_view(nb_root).from_snapshot
     change(nb_root)
-    after = snapshot.agenda_view(nb_root)
+    after = views.agenda_view(nb_root)
     assert not after.from_snapshot
     full = load_notebook(nb_root, check=False)
     assert after.entries == agenda_entries(full)
     assert due_of(after, DAY, include_all=True) == find_due(full, DAY, include_all=True)
-    assert snapshot.agenda_view(nb_root).entries == after.entries  # and the new snapshot is used
+    assert views.agenda_view(nb_root).entries == after.entries  # and the new snapshot is used
 
 
 def test_edit_is_seen_even_with_the_same_size(nb_root):
-    snapshot.agenda_view(nb_root)
+    views.agenda_view(nb_root)
     _edit(nb_root)
-    assert "Send the widget sheet" in {i.what for i in due_of(snapshot.agenda_view(nb_root), DAY, include_all=True)}
+    assert "Send the widget sheet" in {i.what for i in due_of(views.agenda_view(nb_root), DAY, include_all=True)}
 
 
 def test_convo_me_is_part_of_the_key(nb_root):
-    snapshot.agenda_view(nb_root, env={})
-    assert snapshot.agenda_view(nb_root, env={}).from_snapshot
-    as_cy = snapshot.agenda_view(nb_root, env={"CONVO_ME": "cy"})
+    views.agenda_view(nb_root, env={})
+    assert views.agenda_view(nb_root, env={}).from_snapshot
+    as_cy = views.agenda_view(nb_root, env={"CONVO_ME": "cy"})
     assert not as_cy.from_snapshot
     assert as_cy.entries == agenda_entries(load_notebook(nb_root, env={"CONVO_ME": "cy"}, check=False))
-    assert not snapshot.agenda_view(nb_root, env={}).from_snapshot  # back to sam: recomputed
+    assert not views.agenda_view(nb_root, env={}).from_snapshot  # back to sam: recomputed
 
 
 def test_a_note_modified_just_now_is_not_snapshotted(nb_root):
     path = nb_root / "notes/people/eli.md"
     path.write_text(path.read_text() + "More.\n")  # modified now: its mtime may not move on the next write
-    snapshot.agenda_view(nb_root)
-    assert not snapshot.agenda_view(nb_root).from_snapshot
+    views.agenda_view(nb_root)
+    assert not views.agenda_view(nb_root).from_snapshot
 
 
 def test_code_changes_invalidate(nb_root, monkeypatch):
-    snapshot.agenda_view(nb_root)
-    real = cache.code_stamp
-    monkeypatch.setattr(snapshot, "code_stamp", lambda extra=(): (*real(extra), "changed"))
-    assert not snapshot.agenda_view(nb_root).from_snapshot
+    views.agenda_view(nb_root)
+    real = records.code_stamp
+    monkeypatch.setattr(views, "code_stamp", lambda extra=(): (*real(extra), "changed"))
+    assert not views.agenda_view(nb_root).from_snapshot
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "no-trailer", "flipped", "flipped-blob"])
 def test_a_damaged_snapshot_is_ignored_and_rebuilt(nb_root, damage):
-    for kind, view in (("agenda", lambda: snapshot.agenda_view(nb_root)),
-                       ("brief", lambda: snapshot.brief_view(nb_root, "ana"))):
+    for kind, view in (("agenda", lambda: views.agenda_view(nb_root)),
+                       ("brief", lambda: views.brief_view(nb_root, "ana"))):
         if damage == "flipped-blob" and kind == "agenda":
             continue  # only the brief snapshot has blobs
         view()
-        target = snapshot.snapshot_file(nb_root, kind)
+        target = views.snapshot_file(nb_root, kind)
         data = target.read_bytes()
         if damage.startswith("flipped"):  # damage that still unpickles: caught by the CRC-32s
             old = b"Kickoff" if damage == "flipped-blob" else b"Ana Lima"
@@ -200,9 +201,9 @@ def test_a_damaged_snapshot_is_ignored_and_rebuilt(nb_root, damage):
 
 def test_no_cache_directory_means_no_snapshot(nb_root, monkeypatch):
     monkeypatch.setenv("CONVO_CACHE_DIR", "off")
-    assert snapshot.snapshot_file(nb_root, "agenda") is None
-    view = snapshot.agenda_view(nb_root)
-    assert not view.from_snapshot and not snapshot.agenda_view(nb_root).from_snapshot
+    assert views.snapshot_file(nb_root, "agenda") is None
+    view = views.agenda_view(nb_root)
+    assert not view.from_snapshot and not views.agenda_view(nb_root).from_snapshot
     assert view.entries == agenda_entries(load_notebook(nb_root, check=False))
 
 
@@ -223,16 +224,16 @@ def test_brief_from_the_partial_notebook_equals_the_full_one_on_the_sample(noteb
     monkeypatch.setenv("NO_COLOR", "1")
     backdate(notebook)
     full = load_notebook(notebook, check=False)
-    assert not snapshot.brief_view(notebook, "dana-reyes").from_snapshot
+    assert not views.brief_view(notebook, "dana-reyes").from_snapshot
     subjects = [*full.people, *full.orgs, "me"]
     for slug in subjects:
-        view = snapshot.brief_view(notebook, slug)
+        view = views.brief_view(notebook, slug)
         assert view.from_snapshot, slug
         assert len(view.notebook.conversations) <= len(full.conversations)
         for today in (dt.date(2026, 11, 22), dt.date(2027, 3, 1)):
             assert _brief_outputs(view.notebook, slug, today) == _brief_outputs(full, slug, today), slug
     # and the snapshot really is partial for someone with a few conversations
-    assert len(snapshot.brief_view(notebook, "ken-ito").notebook.conversations) < len(full.conversations) // 2
+    assert len(views.brief_view(notebook, "ken-ito").notebook.conversations) < len(full.conversations) // 2
 
 
 def test_brief_command_from_the_snapshot_prints_exactly_the_golden_output(cli, nb_root, golden):
@@ -245,7 +246,7 @@ def test_brief_command_from_the_snapshot_prints_exactly_the_golden_output(cli, n
         first, second = run("brief", *args), run("brief", *args)
         assert first == second
         golden(name, second.out)
-    assert snapshot.brief_view(nb_root, "ana").from_snapshot
+    assert views.brief_view(nb_root, "ana").from_snapshot
     unknown = run("brief", "anna")
     assert (unknown.code, unknown.err) == (2, "convo: no person or org `anna` in this notebook (did you mean `ana`?)\n")
 
@@ -253,22 +254,22 @@ def test_brief_command_from_the_snapshot_prints_exactly_the_golden_output(cli, n
 @pytest.mark.parametrize("change", [_edit, _add, _delete, _rename, _config])
 def test_brief_snapshot_is_invalidated_by_every_change(nb_root, change, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    snapshot.brief_view(nb_root, "ana")
-    assert snapshot.brief_view(nb_root, "ana").from_snapshot
+    views.brief_view(nb_root, "ana")
+    assert views.brief_view(nb_root, "ana").from_snapshot
     change(nb_root)
-    view = snapshot.brief_view(nb_root, "ana")
+    view = views.brief_view(nb_root, "ana")
     assert not view.from_snapshot
     full = load_notebook(nb_root, check=False)
     for slug in ("ana", "globex", "eli", "me"):
-        again = snapshot.brief_view(nb_root, slug)
+        again = views.brief_view(nb_root, slug)
         assert again.from_snapshot
         assert _brief_outputs(again.notebook, slug, DAY) == _brief_outputs(full, slug, DAY)
 
 
 def test_brief_convo_me_changes_the_key(nb_root):
-    snapshot.brief_view(nb_root, "me", env={})
-    assert snapshot.brief_view(nb_root, "me", env={}).from_snapshot
-    as_cy = snapshot.brief_view(nb_root, "me", env={"CONVO_ME": "cy"})
+    views.brief_view(nb_root, "me", env={})
+    assert views.brief_view(nb_root, "me", env={}).from_snapshot
+    as_cy = views.brief_view(nb_root, "me", env={"CONVO_ME": "cy"})
     assert not as_cy.from_snapshot and build_brief(as_cy.notebook, "me", DAY).subject.slug == "cy"
 
 
@@ -284,19 +285,19 @@ def test_concurrent_commands_never_tear_a_snapshot(tmp_path, notebook, monkeypat
     assert [job.returncode for job in jobs] == [0] * 6
     assert len({out for out, _ in outputs[0::2]}) == 1 and len({out for out, _ in outputs[1::2]}) == 1
     assert not list((tmp_path / "cache").glob(".cache-*"))  # no temporary file left behind
-    assert snapshot.agenda_view(notebook).from_snapshot
-    assert snapshot.brief_view(notebook, "dana-reyes").from_snapshot
+    assert views.agenda_view(notebook).from_snapshot
+    assert views.brief_view(notebook, "dana-reyes").from_snapshot
 
 
 def test_snapshot_files_live_in_the_cache_directory_not_the_notebook(nb_root, tmp_path):
-    snapshot.agenda_view(nb_root)
-    snapshot.brief_view(nb_root, "ana")
+    views.agenda_view(nb_root)
+    views.brief_view(nb_root, "ana")
     where = Path(os.environ["CONVO_CACHE_DIR"])
     assert sorted(p.name.rsplit("-", 1)[-1] for p in where.glob("*.snapshot")) == ["agenda.snapshot",
                                                                                     "brief.snapshot"]
     assert not [p for p in nb_root.rglob("*") if p.suffix in (".snapshot", ".pickle")]
     shutil.rmtree(where)
-    assert not snapshot.agenda_view(nb_root).from_snapshot  # a deleted cache is just rebuilt
+    assert not views.agenda_view(nb_root).from_snapshot  # a deleted cache is just rebuilt
 
 
 def test_a_recent_rewrite_keeping_size_and_mtime_is_still_seen(nb_root):
@@ -305,11 +306,11 @@ def test_a_recent_rewrite_keeping_size_and_mtime_is_still_seen(nb_root):
     path = nb_root / "notes/people/eli.md"
     path.write_text("---\nname: Eli Moss\ncadence: 3m\n---\n")
     before = os.stat(path)
-    assert "every 3m" in str(snapshot.agenda_view(nb_root).entries)
+    assert "every 3m" in str(views.agenda_view(nb_root).entries)
     path.write_text("---\nname: Eli Moss\ncadence: 2m\n---\n")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
     after = os.stat(path)
     assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
-    entries = snapshot.agenda_view(nb_root).entries
+    entries = views.agenda_view(nb_root).entries
     assert "every 2m" in str(entries) and "every 3m" not in str(entries)
     assert entries == agenda_entries(load_notebook(nb_root, use_cache=False, check=False))

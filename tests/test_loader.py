@@ -171,7 +171,7 @@ def test_convo_me_overrides_config(make_notebook):
 
 
 def test_cache_sees_edits_deletes_and_corruption(make_notebook, monkeypatch, tmp_path):
-    from convo_notes import cache
+    from convo_notes.cache import records
 
     root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n",
                           "notes/c.md": "---\ndate: 2026-11-18\nwith: sam\ntitle: One\n---\n"})
@@ -182,7 +182,7 @@ def test_cache_sees_edits_deletes_and_corruption(make_notebook, monkeypatch, tmp
     assert [c.path for c in load_notebook(root).conversations] == ["notes/d.md"]
     (root / "notes/d.md").unlink()
     assert load_notebook(root).conversations == []
-    target = cache.cache_file(root)
+    target = records.cache_file(root)
     target.write_bytes(b"\x80\x05garbage")  # a torn or foreign cache is ignored
     assert load_notebook(root).people["sam"].name == "Sam"
 

@@ -180,7 +180,7 @@ def list_note_files(root: Path) -> list[str]:
 
 def load_config(root: Path, env: Mapping[str, str] | None = None) -> tuple[Config, list[Diagnostic]]:
     """Read ``convo.yml`` (optional, through the cache) and apply ``CONVO_ME``."""
-    from .cache import cached_file
+    from .cache.records import cached_file
 
     environ: Mapping[str, str] = os.environ if env is None else env
     config, problems = cached_file(root, CONFIG_FILE, _read_config)
@@ -431,7 +431,7 @@ def read_many(root: Path, rels: list[str], progress: Progress | None = None,
 def read_files(root: Path, files: dict[str, FileKey], use_cache: bool = True,
                progress: Progress | None = None) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
     """Read every file, through the cache where it is fresh."""
-    from .cache import cached_read
+    from .cache.records import cached_read
 
     if not use_cache:
         return read_many(root, list(files), progress)
@@ -471,7 +471,7 @@ def load_scanned(
     check: bool = True,
     progress: Progress | None = None,
 ) -> Notebook:
-    """:func:`load_notebook` from a configuration and a scan already made (see :mod:`.snapshot`).
+    """:func:`load_notebook` from a configuration and a scan already made (see :mod:`.cache.views`).
 
     ``keyed`` is :func:`scan_notes`'s files and ``config, config_problems``
     :func:`load_config`'s problems followed by the scan's skipped entries; the notebook is

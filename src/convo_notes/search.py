@@ -129,7 +129,7 @@ def _filter(name: str, value: str) -> tuple[str, str]:
 
 def index_file(root: Path) -> Path | None:
     """Where the search index of a notebook is kept (None: caching off, an in-memory index)."""
-    from .cache import cache_file
+    from .cache.records import cache_file
 
     target = cache_file(root)
     return None if target is None else target.with_name(f"{target.stem}-search.sqlite")

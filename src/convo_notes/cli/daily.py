@@ -51,8 +51,8 @@ def due(state: State, within: int, include_all: bool, owner: str | None, mine: b
     and marked. Exit 1 if the notebook has errors, or with
     --fail-on-overdue when something is overdue.
     """
+    from ..cache.views import agenda_view
     from ..loader import paused_gc
-    from ..snapshot import agenda_view
 
     with paused_gc():
         with TerminalProgress("Reading notes") as progress:
@@ -107,8 +107,8 @@ def brief(state: State, slug: str, as_json: bool) -> None:
     included and marked.
     """
     from ..brief import build_brief
+    from ..cache.views import brief_view
     from ..loader import paused_gc
-    from ..snapshot import brief_view
 
     with paused_gc():
         with TerminalProgress("Reading notes") as progress:

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
+from .. import __version__
 
 try:  # the BLAKE2 module alone: `hashlib` also loads OpenSSL, a few ms every warm command pays
     from _blake2 import blake2b
@@ -47,7 +47,7 @@ def racy(key: tuple[int, ...], since_ns: int) -> bool:
     """True when a file of ``key`` (size, mtime_ns, ctime_ns, ...) may have changed again after
     ``since_ns`` without its key moving (see :data:`RACY_NS`)."""
     return key[1] >= since_ns - RACY_NS or key[2] >= since_ns - RACY_CTIME_NS
-PACKAGE_DIR = Path(__file__).parent  # the code whose bytes the code stamp is derived from
+PACKAGE_DIR = Path(__file__).parents[1]  # the code whose bytes the code stamp is derived from
 
 
 def cache_dir() -> Path | None:

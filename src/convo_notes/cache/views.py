@@ -1,6 +1,6 @@
 """Snapshots for the warm daily commands: ``convo due`` and ``convo brief`` without every record.
 
-The per-file cache (:mod:`.cache`) spares a warm command the parsing, but it
+The per-file cache (:mod:`.records`) spares a warm command the parsing, but it
 still unpickles every note's record. On an unchanged notebook the answer of
 ``due`` and the conversations a ``brief`` needs are the same as last time, so
 each of these commands keeps a *snapshot* next to the per-file cache (in the
@@ -54,11 +54,11 @@ from binascii import crc32
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 
-from .agenda import DueItem, agenda_entries
-from .cache import blake2b, cache_file, code_stamp, racy, write_atomic
-from .diagnostics import Diagnostic
-from .loader import FileKey, Progress, load_config, load_scanned, scan_notes
-from .model import Config, Conversation, Notebook, Org, Person
+from ..agenda import DueItem, agenda_entries
+from ..diagnostics import Diagnostic
+from ..loader import FileKey, Progress, load_config, load_scanned, scan_notes
+from ..model import Config, Conversation, Notebook, Org, Person
+from .records import blake2b, cache_file, code_stamp, racy, write_atomic
 
 MAGIC = b"convo-snapshot 3\n"
 T = TypeVar("T")
@@ -201,7 +201,7 @@ def mentions(nb: Notebook, conv: Conversation) -> set[str]:
 
 def subject_slugs(nb: Notebook, slug: str) -> set[str] | None:
     """The slugs whose conversations a brief on ``slug`` looks at (None: no such person or org)."""
-    from .brief import people_of
+    from ..brief import people_of
 
     slug = nb.canon(slug) or slug
     subject = nb.people.get(slug) or nb.orgs.get(slug)
