@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
+from .dates import in_range, range_text
 from .diagnostics import CURRENT_FILE, Diagnostic
 from .loader import NotebookNotFound, find_root, load_notebook
 from .model import Notebook
@@ -126,6 +127,8 @@ class DateType(click.ParamType):
         day = parse_date(str(value))
         if day is None:
             self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+        if not in_range(day):
+            self.fail(f"{value!r} is outside the supported dates ({range_text()})", param, ctx)
         return day
 
 

@@ -29,6 +29,7 @@ from .cli import (
     style,
     use_color,
 )
+from .dates import MAX_WITHIN_DAYS
 from .diagnostics import did_you_mean
 from .model import Notebook
 from .render import commitment_to_json, person_ref, referral_to_json
@@ -188,7 +189,7 @@ def resolve_owner(nb: Notebook, owner: str | None, mine: bool) -> str | None:
 
 
 @cli.command()
-@click.option("--within", type=click.IntRange(min=0), default=7, show_default=True, metavar="DAYS",
+@click.option("--within", type=click.IntRange(min=0, max=MAX_WITHIN_DAYS), default=7, show_default=True, metavar="DAYS",
               help="Show items due up to DAYS days from today (overdue ones always show).")
 @click.option("--all", "include_all", is_flag=True, help="Also items due later and items with no date.")
 @click.option("--owner", metavar="SLUG", shell_complete=complete_person, help="Only what SLUG must act on.")
@@ -633,7 +634,7 @@ def done(state: State, ref_: str, day: dt.date | None) -> None:
 
 
 @cli.command()
-@click.option("--within", type=click.IntRange(min=0), default=7, show_default=True, metavar="DAYS",
+@click.option("--within", type=click.IntRange(min=0, max=MAX_WITHIN_DAYS), default=7, show_default=True, metavar="DAYS",
               help="The agenda's window, as for `convo due`.")
 @click.option("--mine", is_flag=True, help="Only what I must act on.")
 @pass_state

@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from .. import agenda, referrals
 from ..agenda import DueItem, Thread
+from ..dates import add_days
 from ..model import Commitment, Conversation, Org, Person, Referral
 from ..schema import slugify
 from .inert import clean_text
@@ -80,7 +81,7 @@ class SiteModel:
         self.today = today
         self.within = within
         self.dashboard_rows = DASHBOARD_ROWS
-        self.week_end = today + dt.timedelta(days=within)
+        self.week_end = add_days(today, within)
         self.changes = changes or {}
         self.title = nb.config.site_title
         self.link_cache: dict[tuple[str, str, str], Markup] = {}  # rendered links, by page folder
