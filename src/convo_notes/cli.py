@@ -24,6 +24,7 @@ from .diagnostics import CURRENT_FILE, Diagnostic
 from .loader import NotebookNotFound, find_root, load_notebook
 from .model import Notebook
 from .schema import parse_date
+from .termsafe import escape_controls
 
 
 class CommandFailed(Exception):
@@ -51,7 +52,8 @@ def style(text: str, **kwargs: Any) -> str:
 
 
 def echo(text: str = "", err: bool = False) -> None:
-    click.echo(text, err=err, color=use_color() if not err else None)
+    """The one way text reaches the terminal: control characters from notes are shown escaped."""
+    click.echo(escape_controls(text, keep_styles=True), err=err, color=use_color() if not err else None)
 
 
 def emit_json(document: Any) -> None:

@@ -9,6 +9,7 @@ loads the notebook, asks a library module (:mod:`~convo_notes.notebook_init`,
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -16,14 +17,15 @@ import click
 from .cli import CommandFailed, State, UsageProblem, cli, complete_person, echo, emit_json, pass_state, style
 from .fsutil import atomic_write
 from .model import Notebook
+from .termsafe import escape_controls
 
 KIND_NAMES = ("conversation", "person", "org")
 
 
 def _write_or_print(text: str, output: Path | None, what: str) -> None:
     """``text`` to ``output`` (atomically) with a one-line confirmation, or to stdout as it is."""
-    if output is None:
-        click.echo(text, nl=False)
+    if output is None:  # (byte-exact when piped; on a terminal, control characters shown escaped)
+        click.echo(escape_controls(text) if sys.stdout.isatty() else text, nl=False)
         return
     try:
         atomic_write(output, text.encode("utf-8"))

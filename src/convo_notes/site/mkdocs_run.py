@@ -27,6 +27,7 @@ from typing import Any, Collection, Iterator, Mapping
 
 import click
 
+from ..termsafe import escape_controls
 from .pages import Urls
 
 NAV = [
@@ -204,7 +205,7 @@ class _LogToStderr(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
         message = record.getMessage().strip()
-        click.echo(f"mkdocs: {record.levelname.lower()}: {message}", err=True)
+        click.echo(escape_controls(f"mkdocs: {record.levelname.lower()}: {message}"), err=True)
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from hashlib import blake2b
 
 from markupsafe import Markup
 
@@ -34,6 +35,9 @@ from .public import PublicView
 
 RESERVED = frozenset({"index", "README"})  # MkDocs publishes README.md as its folder's index
 DASHBOARD_ROWS = 50  # rows per dashboard section; the indexes list everything
+# The longest page file name, in bytes: file systems allow 255, and MkDocs adds `.html` or a folder
+# and `index.html`; a name this short also keeps URLs readable.
+MAX_NAME_BYTES = 100
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,22 @@ class Mention:
     referral: Referral
 
 
+def page_name(name: str) -> str:
+    """A page's file name (without ``.md``) from a slug or thread name, short enough for any file system.
+
+    A name longer than :data:`MAX_NAME_BYTES` (a thread of ten people with long slugs, a
+    300-character ``thread``) keeps its beginning and gets a hash of the whole name, so
+    its URL is the same from build to build and differs from every other long name's.
+    """
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    digest = blake2b(name.encode("utf-8"), digest_size=5).hexdigest()
+    head = name.encode("utf-8")[:MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore").rstrip("-")
+    return f"{head}-{digest}"
+
+
 def _allocate(folder: str, name: str, taken: set[str]) -> str:
+    name = page_name(name)
     base = name if name and name not in RESERVED else f"{name or 'page'}-page"
     candidate, n = base, 1
     while candidate in taken:
