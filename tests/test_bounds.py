@@ -188,8 +188,8 @@ def test_control_characters_from_notes_never_reach_the_terminal(make_notebook, c
     root = make_notebook({
         **SAM,
         "notes/people/evil.md": '---\nname: "Ev\\e]0;pwned\\ail\\e[2J\\u202egnp.exe"\n---\n',
-        "notes/c.md": f'---\ndate: 2026-11-18\nwith: evil\ntitle: "T\\e[31m"\nchannel: "x\\e[2J"\n'
-                      f'commitments:\n  - what: "Pay\\e]52;c;ZXZpbA==\\a"\n    due: 2026-11-19\n---\n'
+        "notes/c.md": '---\ndate: 2026-11-18\nwith: evil\ntitle: "T\\e[31m"\nchannel: "x\\e[2J"\n'
+                      'commitments:\n  - what: "Pay\\e]52;c;ZXZpbA==\\a"\n    due: 2026-11-19\n---\n'
                       "Body \x1b[5m blink\n",
     })
     outputs = []
