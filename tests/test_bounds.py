@@ -223,3 +223,36 @@ def test_feeds_and_exports_are_escaped_on_a_terminal(make_notebook, cli):
         main(["-C", str(root), "--today", "2026-11-20", "ics"])
     assert "SUMMARY:Pay\\x1b[2J" in shown.getvalue()
     assert "\x1b" not in shown.getvalue()
+
+
+# --- big bodies on the site ---------------------------------------------------------------------------
+
+def test_big_bodies_and_bracket_storms_are_bounded_on_the_site(make_notebook):
+    import time
+
+    from conftest import REPO
+    from convo_notes.loader import load_notebook
+    from convo_notes.site.model import SiteModel
+    from convo_notes.site.pages import MAX_BODY_CHARS, PageSet, make_env
+    from convo_notes.site.public import public_view
+
+    head = "---\ndate: 2026-11-18\nwith: sam\n---\n"
+    root = make_notebook({**SAM, "notes/big.md": head + "A paragraph of the note.\n\n" * 40_000,
+                          "notes/storm.md": head + "Intro.\n\n" + "[a](" * 50_000 + "\n\n<a " * 30 + "\n\nThe end.\n"})
+    nb = load_notebook(root)
+    site = SiteModel(public_view(nb), dt.date(2026, 11, 20))
+    pageset = PageSet(site, make_env(REPO / "site_templates"), lambda note: note.body)
+    started = time.monotonic()
+    pages = dict(pageset.pages())
+    assert time.monotonic() - started < 10
+    big = pages[site.conv_page["notes/big.md"]]
+    shown = MAX_BODY_CHARS // len("A paragraph of the note.\n\n")  # whole lines only: 10082
+    assert big.count("A paragraph of the note.") == shown
+    assert f"The rest of this note, from line {5 + 2 * shown}, is too long for the site" in big
+    storm = pages[site.conv_page["notes/storm.md"]]
+    assert "<pre>[a](" in storm and "The end." in storm
+    assert sorted(pageset.problems) == [
+        "notes/big.md:20169: the body is 1,015 KiB; the site shows only its first 256 KiB, up to this line",
+        "notes/storm.md:7: a paragraph too long or with too many unclosed brackets for Markdown is shown as "
+        "plain text",
+    ]
