@@ -256,3 +256,24 @@ def test_big_bodies_and_bracket_storms_are_bounded_on_the_site(make_notebook):
         "notes/storm.md:7: a paragraph too long or with too many unclosed brackets for Markdown is shown as "
         "plain text",
     ]
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_builds(make_notebook, cli, tmp_path):
+    import os
+
+    root = make_notebook(SAM)
+    os.makedirs(root / "notes" / "c")
+    with open(os.fsencode(root / "notes" / "c") + b"/caf\xe9.md", "wb") as fh:
+        fh.write(b"---\ndate: 2026-11-18\nwith: sam\n---\nHello.\n")
+    expected = "notes/c/caf\\udce9.md:1:1: error[bad-slug]: file name `caf\\udce9.md` is not a slug"
+    for args in (("validate",), ("due", "--all"), ("threads",)):
+        result = cli("-C", str(root), "--today", "2026-11-20", *args)
+        assert result.code == 1, (args, result.err)
+        assert expected in result.out + result.err, args
+        assert "This is a bug" not in result.err, args
+    built = cli("-C", str(root), "--today", "2026-11-20", "site", "build", "-d", str(tmp_path / "site"))
+    assert built.code == 0, built.err
+    assert (tmp_path / "site" / "conversations" / page_name("caf\udce9") / "index.html").is_file()
+    assert escape_controls("caf\udce9") == "caf\\udce9"
+    assert page_name("caf\udce9") == "caf-" + page_name("caf\udce9").rpartition("-")[2]
+    assert page_name("caf\udce9") != page_name("caf\udce8")

@@ -26,8 +26,9 @@ import re
 
 # C0 controls except tab and newline, DEL, C1 controls, the line and paragraph separators (some
 # terminals end a line at them) and the bidirectional formatting characters (embeddings, overrides,
-# isolates: U+202A-U+202E, U+2066-U+2069).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# isolates: U+202A-U+202E, U+2066-U+2069), and lone surrogates (a file name that is not UTF-8, as
+# Python decodes it: printed raw, it cannot even be encoded).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Exactly the sequences `click.style` writes for the styles convo uses: reset, bold, dim, underline,
 # a foreground colour (normal or bright).
 _OWN_STYLE = re.compile(r"\x1b\[(?:0|1|2|4|3[0-7]|9[0-7])m")

@@ -71,10 +71,15 @@ def page_name(name: str) -> str:
     300-character ``thread``) keeps its beginning and gets a hash of the whole name, so
     its URL is the same from build to build and differs from every other long name's.
     """
-    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+    try:
+        data = name.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8 (as Python decodes it): its slug and a hash
+        data = name.encode("utf-8", "surrogatepass")
+        return f"{slugify(name)[:MAX_NAME_BYTES - 11] or 'page'}-{blake2b(data, digest_size=5).hexdigest()}"
+    if len(data) <= MAX_NAME_BYTES:
         return name
-    digest = blake2b(name.encode("utf-8"), digest_size=5).hexdigest()
-    head = name.encode("utf-8")[:MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore").rstrip("-")
+    digest = blake2b(data, digest_size=5).hexdigest()
+    head = data[:MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore").rstrip("-")
     return f"{head}-{digest}"
 
 
