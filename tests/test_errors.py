@@ -83,6 +83,12 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         "notes/people/kim.md:3:10: error[bad-duration]: `cadence: fortnightly` is not a duration like 14d, "
         "2w, 3m or 1y",
     ),
+    "out-of-range": (
+        {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\ncommitments:\n  - what: Send it\n"
+                       "    due: 9999-12-31\n---\n"},
+        "notes/c.md:6:10: error[out-of-range]: `due: 9999-12-31` is outside the supported dates "
+        "(1900-01-01 to 2999-12-31)",
+    ),
     "unknown-person": (
         {"notes/c.md": "---\ndate: 2026-11-18\nwith: [pat-le]\n---\n"},
         "notes/c.md:3:8: error[unknown-person]: `with`: no person `pat-le` in notes/people/ "

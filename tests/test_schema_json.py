@@ -130,6 +130,11 @@ INVALID = [
     ("person", "org: harbor"),
     ("person", "name: Dana\ncadence: fortnightly"),
     ("person", "name: Dana\ncadence: 0d"),
+    ("person", "name: Dana\ncadence: 1000000000d"),
+    ("person", "name: Dana\ncadence: 101y"),
+    ("conversation", "date: 9999-12-31\nwith: dana"),
+    ("conversation", "date: 1899-12-31T23:59\nwith: dana"),
+    ("conversation", "date: 2026-11-18\nwith: dana\nnext:\n  turn: me\n  by: 3000-01-01"),
     ("person", "name: Dana\nteam: sometimes"),
     ("person", "name: Dana\norg: Harbor Logistics"),
     ("person", "name: Dana\nemail: {work: a@b.example}"),
@@ -154,6 +159,9 @@ VALID = [
      "date: 2026-11-18\nwith: dana\nreferrals:\n  - recommends: Green Thumb Gardens\n    for: [garden]"),
     ("conversation", "date: 2026-11-18\nwith: dana\nunknown_field: fine"),
     ("person", "name: Dana\nemail: [a@b.example, c@d.example]\ncadence: 2w\nteam: false"),
+    ("person", "name: Dana\ncadence: 100y"),
+    ("person", "name: Dana\ncadence: 36500d"),
+    ("conversation", "date: 1900-01-01\nwith: dana\nnext: {turn: me, by: 2999-12-31}"),
     ("org", "name: Crumb\nwebsite: https://crumb.example"),
 ]
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .dates import add_days
 from .model import Commitment, Conversation, Notebook, Person
 
 MINE, THEIRS, SETTLED = "mine", "theirs", "settled"
@@ -231,7 +232,7 @@ def find_due(nb: Notebook, today: dt.date, within: int = 7, include_all: bool = 
     ``owner`` keeps only items that person must act on (``me`` allowed).
     ``entries``: :func:`agenda_entries` of ``nb`` already computed (or kept in a snapshot).
     """
-    horizon = today + dt.timedelta(days=within)
+    horizon = add_days(today, within)
     owner = nb.canon(owner) if owner else None
     out = []
     for item in items_as_of(agenda_entries(nb) if entries is None else entries, today):
@@ -251,4 +252,4 @@ def group_of(item: DueItem, today: dt.date, within: int) -> str:
         return "overdue"
     if item.date == today:
         return "today"
-    return "upcoming" if item.date <= today + dt.timedelta(days=within) else "later"
+    return "upcoming" if item.date <= add_days(today, within) else "later"

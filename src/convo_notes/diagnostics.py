@@ -112,6 +112,12 @@ CODES: dict[str, Code] = {
         "`cadence: fortnightly`",
         "Write e.g. `14d`, `2w`, `3m` or `1y`.",
     ),
+    "out-of-range": Code(
+        "error",
+        "A date lies outside 1900-01-01 to 2999-12-31, or a duration is longer than 100 years.",
+        "`due: 9999-12-31` or `cadence: 1000000000d`.",
+        "Write a date between 1900-01-01 and 2999-12-31, and a duration of at most 36500d, 5200w, 1200m or 100y.",
+    ),
     "unknown-person": Code(
         "error",
         "A person slug does not match any file in `notes/people/`.",

@@ -32,6 +32,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .agenda import SETTLED, Thread, closed_ids, commitment_state, threads
+from .dates import add_days
 from .diagnostics import did_you_mean
 from .errors import EditRefused, NotFound
 from .fsutil import FileChanged, WriteFailed, atomic_create, atomic_write, read_snapshot
@@ -384,7 +385,7 @@ def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], da
     context = {
         "title": title, "date": day, "today": today, "with": with_, "thread": thread, "channel": channel,
         "people": [{"slug": s, "name": missing.get(s) or nb.display(s)} for s in with_],
-        "me": nb.canon("me"), "due_example": day + dt.timedelta(days=7), "slug": slug,
+        "me": nb.canon("me"), "due_example": add_days(day, 7), "slug": slug,
     }
     text = render_template(nb.root, "conversation.md", context)
     return NewNote(path, text, stubs, thread)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from . import __version__
 from .agenda import all_items, closed_ids, threads
+from .dates import add_days
 from .model import Commitment, Conversation, Notebook
 
 CRLF = "\r\n"
@@ -95,7 +96,7 @@ class Entry:
         if as_event:
             assert self.due is not None
             out += [f"DTSTART;VALUE=DATE:{_date(self.due)}",
-                    f"DTEND;VALUE=DATE:{_date(self.due + dt.timedelta(days=1))}",
+                    f"DTEND;VALUE=DATE:{_date(add_days(self.due, 1))}",
                     "TRANSP:TRANSPARENT"]
         else:
             if self.due:

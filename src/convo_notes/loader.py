@@ -27,7 +27,7 @@ from .schema import SLUG_RE, coerce, coerce_config
 
 CONFIG_FILE = "convo.yml"
 NOTES_DIR = "notes"
-WIKI_LINK = re.compile(r"\[\[([^\]\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
+WIKI_LINK = re.compile(r"\[\[([^\]\[\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
 
 

@@ -18,6 +18,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .dates import add_days
 from .errors import UsageError
 from .fsutil import atomic_write
 from .schema import slugify
@@ -105,7 +106,7 @@ def notebook_files(name: str, slug: str, email: str | None, today: dt.date) -> d
     person += ["team: true", "---",
                "This is you: the person the notebook speaks for (`me` in convo.yml).",
                "Add `role`, `org`, `phone` or `expertise` when you like.", ""]
-    due = today + dt.timedelta(days=7)
+    due = add_days(today, 7)
     contact = "example-contact" if slug != "example-contact" else "example-contact-2"
     example_person = (
         "---\nname: Example Contact\nrole: \"Someone you talk with (an example: delete this file)\"\n"

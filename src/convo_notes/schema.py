@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .dates import MAX_DURATION, MAX_DURATION_YEARS, add_days, add_months, in_range, range_text
 from .diagnostics import Diagnostic, did_you_mean
 from .parse import FrontMatter, Path, Quoted, Value
 
@@ -50,16 +51,10 @@ class Duration:
     unit: str  # d, w, m, y
 
     def after(self, day: dt.date) -> dt.date:
-        if self.unit == "d":
-            return day + dt.timedelta(days=self.count)
-        if self.unit == "w":
-            return day + dt.timedelta(weeks=self.count)
-        months = self.count * (12 if self.unit == "y" else 1)
-        year, month0 = divmod(day.month - 1 + months, 12)
-        year += day.year
-        month = month0 + 1
-        last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-        return dt.date(year, month, min(day.day, last))
+        """``day`` plus this duration (clamped at the calendar's ends, never raising)."""
+        if self.unit in ("d", "w"):
+            return add_days(day, self.count * (7 if self.unit == "w" else 1))
+        return add_months(day, self.count * (12 if self.unit == "y" else 1))
 
     def __str__(self) -> str:
         return f"{self.count}{self.unit}"
@@ -248,7 +243,15 @@ def _date(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | Non
     if day is None:
         why = "not a real date" if _DATE_RE.match(text.strip()) else "not a date in YYYY-MM-DD form"
         checker.report(at, "bad-date", f"`{spec.name}: {text}` is {why}")
-    return day
+    return _in_range(checker, spec, text, day, at)
+
+
+def _in_range(checker: _Checker, spec: Field, text: str, day: dt.date | None, at: Path) -> Any:
+    """``day`` when it lies in the supported range of dates, else None and an ``out-of-range`` error."""
+    if day is None or in_range(day):
+        return day
+    checker.report(at, "out-of-range", f"`{spec.name}: {text}` is outside the supported dates ({range_text()})")
+    return None
 
 
 def _datetime(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | dt.datetime | None:
@@ -257,13 +260,13 @@ def _datetime(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date |
         return None
     day = parse_date(text)
     if day is not None:
-        return day
+        return _in_range(checker, spec, text, day, at)
     moment = parse_datetime(text)
     if moment is None:
         shaped = _DATE_RE.match(text.strip()) or _DATETIME_RE.match(text.strip())
         why = "not a real date" if shaped else "not a date (`YYYY-MM-DD`) or date-time (`YYYY-MM-DDTHH:MM`)"
         checker.report(at, "bad-date", f"`{spec.name}: {text}` is {why}")
-    return moment
+    return _in_range(checker, spec, text, moment, at)
 
 
 def _bool(checker: _Checker, spec: Field, raw: Value, at: Path) -> bool | None:
@@ -330,10 +333,19 @@ def _duration(checker: _Checker, spec: Field, raw: Value, at: Path) -> Duration 
     if text is None:
         return None
     match = _DURATION_RE.match(text.strip())
-    if not match or int(match[1]) == 0:
+    digits = match[1].lstrip("0") if match else ""
+    unit = match[2] if match else "d"
+    # (a count of thousands of digits is never converted: int() refuses such strings)
+    count = int(digits) if 0 < len(digits) <= 9 else MAX_DURATION[unit] + 1 if digits else 0
+    if count == 0:
         checker.report(at, "bad-duration", f"`{spec.name}: {text}` is not a duration like 14d, 2w, 3m or 1y")
         return None
-    return Duration(int(match[1]), match[2])
+    if count > MAX_DURATION[unit]:
+        longest = ", ".join(f"{n}{u}" for u, n in MAX_DURATION.items())
+        checker.report(at, "out-of-range", f"`{spec.name}: {text}` is longer than {MAX_DURATION_YEARS} years "
+                       f"(at most {longest})")
+        return None
+    return Duration(count, unit)
 
 
 def _ids(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
@@ -445,15 +457,26 @@ def slugify(text: str, limit: int = 60) -> str:
 
 # --- generated artefacts -------------------------------------------------------------
 
+# The years of :data:`.dates.MIN_DATE` to :data:`.dates.MAX_DATE`, and a count of 1 up to
+# :data:`.dates.MAX_DURATION` in each unit, as regular expressions for editors' JSON Schema.
+_YEAR = r"(?:19\d{2}|2\d{3})"
+_COUNTS = {
+    "d": r"[1-9]\d{0,3}|[12]\d{4}|3[0-5]\d{3}|36[0-4]\d{2}|36500",
+    "w": r"[1-9]\d{0,2}|[1-4]\d{3}|5[01]\d{2}|5200",
+    "m": r"[1-9]\d{0,2}|1[01]\d{2}|1200",
+    "y": r"[1-9]\d?|100",
+}
+DURATION_PATTERN = "^0*(?:" + "|".join(f"(?:{n})\\s*{u}" for u, n in _COUNTS.items()) + ")$"
+
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "strings": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
     "list": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-    "date": {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+    "date": {"type": "string", "format": "date", "pattern": rf"^{_YEAR}-\d{{2}}-\d{{2}}$"},
     # A date (checked as a real date by editors that assert `format`), or a date-time.
     "datetime": {"type": "string", "anyOf": [
-        {"format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
-        {"pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"},
+        {"format": "date", "pattern": rf"^{_YEAR}-\d{{2}}-\d{{2}}$"},
+        {"pattern": rf"^{_YEAR}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?\s*(Z|[+-]\d{{2}}:?\d{{2}})?$"},
     ]},
     "bool": {"type": "boolean"},
     "slug": {"type": "string", "pattern": SLUG_RE.pattern},
@@ -462,7 +485,7 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
                          {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
     "turn": {"type": "string", "pattern": SLUG_RE.pattern},
     "org": {"type": "string", "pattern": SLUG_RE.pattern},
-    "duration": {"type": "string", "pattern": r"^0*[1-9]\d*\s*[dwmy]$"},
+    "duration": {"type": "string", "pattern": DURATION_PATTERN},
     "ids": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
                       {"type": "array", "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
     "recommends": {"type": "string", "minLength": 1},
@@ -505,15 +528,15 @@ TYPE_LABELS = {
     "string": "text",
     "strings": "text, or a list of text",
     "list": "list of text",
-    "date": "date `YYYY-MM-DD`",
-    "datetime": "date, or date-time `YYYY-MM-DDTHH:MM`",
+    "date": f"date `YYYY-MM-DD`, {range_text()}",
+    "datetime": f"date, or date-time `YYYY-MM-DDTHH:MM`, {range_text()}",
     "bool": "`true` or `false`",
     "slug": "slug",
     "person": "person slug or `me`",
     "people": "person slug, or a list of them",
     "turn": "`me`, `them` or a person slug",
     "org": "org slug",
-    "duration": "duration (`14d`, `2w`, `3m`, `1y`)",
+    "duration": f"duration (`14d`, `2w`, `3m`, `1y`), at most {MAX_DURATION_YEARS} years",
     "ids": "list of commitment ids",
     "recommends": "person or org slug, or free text",
     "text-map": "mapping of text to text",

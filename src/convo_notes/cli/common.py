@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from ..dates import in_range, range_text
 from ..errors import NotebookHasErrors
 from ..loader import find_root, load_notebook
 from ..model import Notebook
@@ -104,6 +105,8 @@ class DateType(click.ParamType):
         day = parse_date(str(value))
         if day is None:
             self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+        if not in_range(day):
+            self.fail(f"{value!r} is outside the supported dates ({range_text()})", param, ctx)
         return day
 
 

@@ -13,6 +13,7 @@ import sys
 import click
 
 from ..agenda import MINE, SETTLED, THEIRS, Thread, find_due, group_of, threads
+from ..dates import MAX_WITHIN_DAYS
 from ..errors import Found, UsageError
 from ..model import Notebook
 from ..names import resolve, resolve_optional
@@ -21,7 +22,7 @@ from ..render.terminal import echo, style
 from ..render.text import render_brief, render_due, render_threads, render_watch_report
 from .common import State, TerminalProgress, complete_person, emit_report, finish, pass_state
 
-WITHIN = click.IntRange(min=0, max=36_500)  # at most a hundred years ahead
+WITHIN = click.IntRange(min=0, max=MAX_WITHIN_DAYS)  # at most a hundred years ahead
 
 
 def owner_of(nb: Notebook, owner: str | None, mine: bool) -> str | None:

@@ -8,6 +8,7 @@ library module (:mod:`~convo_notes.ics`, :mod:`~convo_notes.vcard`,
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -16,13 +17,14 @@ from ..errors import CommandFailed, NotFound, UsageError
 from ..fsutil import atomic_write
 from ..render.terminal import echo, emit_json
 from ..render.text import render_import_actions
+from ..termsafe import escape_controls
 from .common import State, complete_person, finish, pass_state
 
 
 def _write_or_print(text: str, output: Path | None, what: str) -> None:
     """``text`` to ``output`` (atomically) with a one-line confirmation, or to stdout as it is."""
-    if output is None:
-        click.echo(text, nl=False)
+    if output is None:  # (byte-exact when piped; on a terminal, control characters shown escaped)
+        click.echo(escape_controls(text) if sys.stdout.isatty() else text, nl=False)
         return
     atomic_write(output, text.encode("utf-8"))  # an OSError is one line naming the file (cli.main)
     echo(f"wrote {what} to {output}")

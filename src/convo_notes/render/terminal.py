@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 import click
 
 from ..diagnostics import Diagnostic
+from ..termsafe import escape_controls
 
 
 def use_color() -> bool:
@@ -36,8 +37,9 @@ def painter() -> Callable[..., str]:
 
 
 def echo(text: str = "", err: bool = False) -> None:
-    """One line (or several) of human text on stdout, or on stderr with ``err``."""
-    click.echo(text, err=err, color=use_color() if not err else None)
+    """The one way human text reaches the terminal (stdout, or stderr with ``err``): control
+    characters from notes are shown escaped (:func:`.termsafe.escape_controls`)."""
+    click.echo(escape_controls(text, keep_styles=True), err=err, color=use_color() if not err else None)
 
 
 def json_default(value: Any) -> Any:

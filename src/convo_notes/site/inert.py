@@ -161,11 +161,12 @@ class BodyLinks:
     local: Callable[[str], str | None]  # notes-relative target path -> staged page/asset path, or None
     attachments: set[str] = field(default_factory=set)  # notes-relative files the body links to
     problems: list[str] = field(default_factory=list)
+    plain: list[int] = field(default_factory=list)  # body line numbers (0 first) of paragraphs shown as text
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
-_WIKI = re.compile(r"\[\[([^\]\|#]+)(#[^\]\|]*)?(?:\|([^\]]*))?\]\]")
+_WIKI = re.compile(r"\[\[([^\]\[\|#]+)(#[^\]\|]*)?(?:\|([^\]]*))?\]\]")
 _LINK = re.compile(
     r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\(\s*(?P<url><[^>\n]*>|[^\s)]+)(?P<title>\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
 _REF_DEF = re.compile(r"^(?P<lead> {0,3}\[[^\]]+\]:[ \t]*)(?P<url><[^>\n]*>|\S+)(?P<rest>.*)$")
@@ -180,15 +181,27 @@ def rewrite_body(body: str, note_dir: str, title: str | None, links: BodyLinks) 
     """
     # Region markers (and Python-Markdown's own placeholder characters) never come from a note.
     lines = body.translate(_BLOCK_CHARS).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    skipped = 0  # lines dropped from the top, to give body line numbers
     while lines and not lines[0].strip():
         lines.pop(0)
+        skipped += 1
     if lines and title is not None:
         match = _HEADING1.match(lines[0])
         if match and match.group(1).strip() == title.strip():
             lines.pop(0)
+            skipped += 1
     out: list[str] = []
     fence: str | None = None
-    for line in lines:
+    plain = _heavy_lines(lines)
+    skip_to = 0
+    for number, line in enumerate(lines):
+        if number < skip_to:
+            continue  # (inside a paragraph shown as plain text)
+        if number in plain:
+            skip_to = plain[number]
+            links.plain.append(number + skipped)
+            out.append(html_block("<pre>" + str(escape("\n".join(lines[number:skip_to]))) + "</pre>"))
+            continue
         if "[" not in line and "`" not in line and "~" not in line:
             out.append(line)  # no link, and neither opens nor closes a fence: nothing to rewrite
             continue
@@ -210,6 +223,55 @@ def rewrite_body(body: str, note_dir: str, title: str | None, links: BodyLinks) 
             continue
         out.append(_outside_code(line, lambda part: _rewrite_inline(part, note_dir, links)))
     return "\n".join(out).strip("\n")
+
+
+# Python-Markdown takes time quadratic (or worse) in a paragraph's length when it is full of brackets
+# that never close (`[[[[`, `[a](`, `<a <a`); so does a link regex. A paragraph longer than
+# MAX_PARAGRAPH characters, or with more than MAX_UNCLOSED brackets left open, is shown as plain,
+# preformatted text instead: no Markdown, no links, nothing lost, in time linear in its length.
+MAX_PARAGRAPH = 20_000
+MAX_UNCLOSED = 32
+_OPENERS = {"[": "]", "(": ")", "<": ">"}
+
+
+def _heavy_lines(lines: list[str]) -> dict[int, int]:
+    """The paragraphs (runs of non-blank lines) to show as plain text: ``{first line: line after}``."""
+    out: dict[int, int] = {}
+    start = 0
+    while start < len(lines):
+        if not lines[start].strip():
+            start += 1
+            continue
+        end, size = start, 0
+        while end < len(lines) and lines[end].strip():
+            size += len(lines[end]) + 1
+            end += 1
+        if size > MAX_PARAGRAPH or _unclosed(lines[start:end]) > MAX_UNCLOSED:
+            out[start] = end
+        start = end
+    return out
+
+
+def _unclosed(lines: list[str]) -> int:
+    """How many ``[``, ``(`` and ``<`` in these lines are never closed (or nest deeper than allowed)."""
+    text = "\n".join(lines)
+    if sum(text.count(c) for c in _OPENERS) <= MAX_UNCLOSED:
+        return 0
+    stack: list[str] = []
+    unclosed = 0
+    for ch in text:
+        if ch in _OPENERS:
+            stack.append(_OPENERS[ch])
+            if len(stack) > MAX_UNCLOSED:
+                return len(stack)
+        elif stack and ch == stack[-1]:
+            stack.pop()
+        elif ch in "])>" and ch in stack:
+            while stack and stack[-1] != ch:
+                stack.pop()
+                unclosed += 1
+            stack.pop()
+    return unclosed + len(stack)
 
 
 def _outside_code(line: str, change: Callable[[str], str]) -> str:

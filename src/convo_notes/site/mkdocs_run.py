@@ -30,6 +30,7 @@ import click
 from .. import fsutil
 from ..diagnostics import Diagnostic
 from ..errors import SiteError
+from ..termsafe import escape_controls
 from .pages import Urls
 
 NAV = [
@@ -311,7 +312,7 @@ class _LogToStderr(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
         message = record.getMessage().strip()
-        click.echo(f"mkdocs: {record.levelname.lower()}: {message}", err=True)
+        click.echo(escape_controls(f"mkdocs: {record.levelname.lower()}: {message}"), err=True)
 
 
 @contextlib.contextmanager

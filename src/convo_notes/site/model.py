@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from hashlib import blake2b
 
 from markupsafe import Markup
 
 from .. import agenda, referrals
 from ..agenda import DueItem, Thread
+from ..dates import add_days
 from ..model import Commitment, Conversation, Org, Person, Referral
 from ..schema import slugify
 from .inert import clean_text
@@ -44,6 +46,9 @@ INDEX_PAGES = {
 
 RESERVED = frozenset({"index", "README"})  # MkDocs publishes README.md as its folder's index
 DASHBOARD_ROWS = 50  # rows per dashboard section; the indexes list everything
+# The longest page file name, in bytes: file systems allow 255, and MkDocs adds `.html` or a folder
+# and `index.html`; a name this short also keeps URLs readable.
+MAX_NAME_BYTES = 100
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,27 @@ class Mention:
     referral: Referral
 
 
+def page_name(name: str) -> str:
+    """A page's file name (without ``.md``) from a slug or thread name, short enough for any file system.
+
+    A name longer than :data:`MAX_NAME_BYTES` (a thread of ten people with long slugs, a
+    300-character ``thread``) keeps its beginning and gets a hash of the whole name, so
+    its URL is the same from build to build and differs from every other long name's.
+    """
+    try:
+        data = name.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8 (as Python decodes it): its slug and a hash
+        data = name.encode("utf-8", "surrogatepass")
+        return f"{slugify(name)[:MAX_NAME_BYTES - 11] or 'page'}-{blake2b(data, digest_size=5).hexdigest()}"
+    if len(data) <= MAX_NAME_BYTES:
+        return name
+    digest = blake2b(data, digest_size=5).hexdigest()
+    head = data[:MAX_NAME_BYTES - len(digest) - 1].decode("utf-8", "ignore").rstrip("-")
+    return f"{head}-{digest}"
+
+
 def _allocate(folder: str, name: str, taken: set[str]) -> str:
+    name = page_name(name)
     base = name if name and name not in RESERVED else f"{name or 'page'}-page"
     candidate, n = base, 1
     while candidate in taken:
@@ -91,7 +116,7 @@ class SiteModel:
         self.today = today
         self.within = within
         self.dashboard_rows = DASHBOARD_ROWS
-        self.week_end = today + dt.timedelta(days=within)
+        self.week_end = add_days(today, within)
         self.changes = changes or {}
         self.title = nb.config.site_title
         self.link_cache: dict[tuple[str, str, str], Markup] = {}  # rendered links, by page folder

@@ -55,6 +55,9 @@ from .inert import (
 from .model import INDEX_PAGES, SiteModel
 from .public import PRIVATE_LABEL
 
+# The longest body a page shows, in characters: Markdown and the search index take time and memory
+# in proportion to it; a longer note is cut at a line end, with a warning naming the line.
+MAX_BODY_CHARS = 256 * 1024
 TEMPLATE_DIR = "site_templates"
 BodyOf = Callable[[Note], "str | None"]
 
@@ -336,6 +339,13 @@ class PageSet:
         text = self.body_of(note)
         if not text:
             return Markup("")
+        if len(text) > MAX_BODY_CHARS:
+            cut = text.rfind("\n", 0, MAX_BODY_CHARS) + 1 or MAX_BODY_CHARS
+            line = note.body_line + text.count("\n", 0, cut)
+            self.problems.append(f"{note.path}:{line}: the body is {len(text) // 1024:,} KiB; the site shows "
+                                 f"only its first {MAX_BODY_CHARS // 1024} KiB, up to this line")
+            text = text[:cut] + f"\n\n*(The rest of this note, from line {line}, is too long for the site; " \
+                                "it is in the note's file.)*\n"
         links = Links(self.site, page)
         site = self.site
 
@@ -380,6 +390,8 @@ class PageSet:
         title = note.title if isinstance(note, Conversation) else note.name
         out = rewrite_body(text, note_dir, title, body_links)
         self.problems.extend(f"{note.path}: {p}" for p in body_links.problems)
+        self.problems.extend(f"{note.path}:{note.body_line + n}: a paragraph too long or with too many "
+                             "unclosed brackets for Markdown is shown as plain text" for n in body_links.plain)
         return Markup(out)
 
     def pages(self, only: set[str] | None = None) -> Iterator[tuple[str, str]]:
