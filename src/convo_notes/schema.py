@@ -26,6 +26,9 @@ _DURATION_RE = re.compile(r"^(\d+)\s*([dwmy])$")
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
+# Obsidian writes a link in a property as `"[[dana-reyes]]"` or `"[[dana-reyes|Dana]]"`: wherever
+# the format expects a slug, both spellings name the same note as the bare slug (:func:`unwrap_link`).
+WIKI_REF = re.compile(r"^\[\[[ \t]*([^\]|#\s]+)[ \t]*(?:\|[^\]]*)?\]\]$")
 CHANNELS = ("call", "meeting", "email", "chat", "video", "letter", "event", "other")
 
 
@@ -254,10 +257,24 @@ def _bool(checker: _Checker, spec: Field, raw: Value, at: Path) -> bool | None:
     return True if spec.name == "private" else None
 
 
+def unwrap_link(text: str) -> str:
+    """The slug in an Obsidian-style link ``[[slug]]`` or ``[[slug|Label]]``; other text as it is.
+
+    The one place that makes both spellings the same reference: every field that holds a
+    slug goes through it, so every command and the site treat them alike.
+    """
+    if text.startswith("[["):
+        match = WIKI_REF.match(text.strip())
+        if match:
+            return match.group(1)
+    return text
+
+
 def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None
+    text = unwrap_link(text)
     if not SLUG_RE.match(text):
         checker.report(at, "bad-slug",
                        f"`{text}` is not a slug (lowercase letters, digits and hyphens, "
@@ -326,7 +343,7 @@ def _recommends(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | N
     text = _expect_text(checker, spec, raw, at)
     if text is not None and not text.strip():
         return None
-    return text.strip() if text is not None else None
+    return unwrap_link(text.strip()) if text is not None else None
 
 
 def _mapping(checker: _Checker, spec: Field, raw: Value, at: Path) -> dict[str, Any] | None:

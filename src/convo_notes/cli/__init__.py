@@ -12,6 +12,8 @@ module              commands
 ``referrals``       ``referrals``
 ``site``            ``site build``, ``site serve``
 ``integrations``    ``ics``, ``import``, ``export``
+``tidy``            ``rename``, ``merge``
+``editor``          ``lsp``
 ==================  ================================================================
 
 :data:`COMMANDS` is the one table of which module holds each command; a
@@ -49,6 +51,8 @@ COMMANDS: dict[str, str] = {
     "ics": "integrations:ics_command",
     "import": "integrations:import_group",
     "export": "integrations:export_group",
+    "rename": "tidy:rename",
+    "merge": "tidy:merge",
 }
 
 
