@@ -108,11 +108,18 @@ def _body_cached(src: str, size: int, mtime_ns: int) -> str:  # noqa: ARG001 - c
     return "" if text is None else split(text, src)[1]
 
 
+# Absolute path -> the note as an editor holds it, unsaved (set by the language server only):
+# a record built from an open buffer answers for its body and positions from the buffer.
+OVERLAYS: dict[str, FrontMatter] = {}
+
+
 def body_of(src: str) -> str:
     """A note's body, as :func:`source_of` gives it, without parsing the front matter's YAML.
 
     (``read_note`` takes the body from the same decode and split; a brief reads hundreds.)
     """
+    if src in OVERLAYS:
+        return OVERLAYS[src].body
     try:
         st = os.stat(src)
     except OSError:
@@ -122,6 +129,8 @@ def body_of(src: str) -> str:
 
 def source_of(src: str) -> FrontMatter:
     """The parsed file behind a record (memoized by size and modification time)."""
+    if src in OVERLAYS:
+        return OVERLAYS[src]
     try:
         st = os.stat(src)
     except OSError:

@@ -53,6 +53,7 @@ COMMANDS: dict[str, str] = {
     "export": "integrations:export_group",
     "rename": "tidy:rename",
     "merge": "tidy:merge",
+    "lsp": "editor:lsp",
 }
 
 
