@@ -48,7 +48,8 @@ def nb(make_notebook):
     files = dict(PEOPLE)
     files["notes/conversations/2026/2026-03-01-call.md"] = CALL
     files["notes/conversations/2026/2026-03-05-follow.md"] = FOLLOW.encode()
-    files["notes/conversations/2026/2026-03-06-other.md"] = "---\ndate: 2026-03-06\nwith: pat\n---\nNo dana here? [[pat]]\n"
+    files["notes/conversations/2026/2026-03-06-other.md"] = \
+        "---\ndate: 2026-03-06\nwith: pat\n---\nNo dana here? [[pat]]\n"
     root = make_notebook(files, me="sam")
     return root
 
@@ -82,7 +83,8 @@ def test_rename_person_rewrites_every_reference_and_nothing_else(nb, cli):
         "Talked with [[dana-reyes]] and [[dana-reyes|Dana R]] about [[dana-plan]].\n"
         "See [her note](../../people/dana-reyes.md#notes) and [x](dana.md).\n"
     )
-    assert after["notes/conversations/2026/2026-03-05-follow.md"] == FOLLOW.replace("[[dana]]", "[[dana-reyes]]").encode()
+    follow = after["notes/conversations/2026/2026-03-05-follow.md"]
+    assert follow == FOLLOW.replace("[[dana]]", "[[dana-reyes]]").encode()
     unchanged = {k for k in before if k in after and before[k] == after[k]}
     assert unchanged == set(before) - {"notes/people/dana.md", "notes/conversations/2026/2026-03-01-call.md",
                                        "notes/conversations/2026/2026-03-05-follow.md"}
