@@ -14,6 +14,7 @@ import bisect
 import datetime as dt
 import os
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Callable
 
@@ -29,10 +30,73 @@ from ..loader import (
     read_files,
     scan_note_files,
 )
-from ..model import Note, Notebook
+from ..model import Conversation, Note, Notebook, Org, Person
 from ..parse import read_note
 
 Today = Callable[[], dt.date]
+
+
+class _Index:
+    """What the checks across notes look up, kept up to date one record at a time."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, Person] = {}
+        self.orgs: dict[str, Org] = {}
+        self.slug_count: Counter[str] = Counter()
+        self.slugs: set[str] = set()
+        self.by_slug: dict[str, dict[str, Conversation]] = {}
+        self.by_id: dict[str, dict[str, Conversation]] = {}
+
+    def _count(self, slug: str, step: int) -> None:
+        self.slug_count[slug] += step
+        if self.slug_count[slug] > 0:
+            self.slugs.add(slug)
+        else:
+            del self.slug_count[slug]
+            self.slugs.discard(slug)
+
+    def add(self, note: Note | None) -> None:
+        # Placed as :func:`.loader.assemble` places it: people, orgs, placed conversations.
+        if isinstance(note, Person):
+            self.people[note.slug] = note
+            self._count(note.slug, 1)
+        elif isinstance(note, Org):
+            self.orgs[note.slug] = note
+            self._count(note.slug, 1)
+        elif isinstance(note, Conversation) and note.placed:
+            self._count(note.slug, 1)
+            self.by_slug.setdefault(note.slug, {})[note.path] = note
+            for c in note.commitments:
+                if c.id:
+                    self.by_id.setdefault(c.id, {})[note.path] = note
+
+    def remove(self, note: Note | None) -> None:
+        if isinstance(note, Person):
+            if self.people.get(note.slug) is note:
+                del self.people[note.slug]
+            self._count(note.slug, -1)
+        elif isinstance(note, Org):
+            if self.orgs.get(note.slug) is note:
+                del self.orgs[note.slug]
+            self._count(note.slug, -1)
+        elif isinstance(note, Conversation) and note.placed:
+            self._count(note.slug, -1)
+            self.by_slug.get(note.slug, {}).pop(note.path, None)
+            for c in note.commitments:
+                if c.id:
+                    self.by_id.get(c.id, {}).pop(note.path, None)
+
+    def neighbourhood(self, note: Note) -> list[Conversation]:
+        """The conversations whose presence can change ``note``'s diagnostics, in notebook order."""
+        found: dict[str, Conversation] = {}
+        if isinstance(note, Conversation):
+            found.update(self.by_slug.get(note.slug, {}))
+            for ident in [*(c.id for c in note.commitments if c.id), *note.closes]:
+                if ident:
+                    found.update(self.by_id.get(ident, {}))
+            if note.placed:
+                found[note.path] = note
+        return sorted(found.values(), key=lambda c: c.sort_key)
 
 
 class LiveNotebook:
@@ -45,11 +109,13 @@ class LiveNotebook:
         self.buffers: dict[str, str] = {}
         self.dirty: set[str] = set()
         self._nb: Notebook | None = None
-        self._checked: dict[str, list[Diagnostic]] | None = None
         self.config, self.config_problems = load_config(root)
         keyed = scan_note_files(root)
         self.files: list[str] = list(keyed)
         self.results = dict(read_files(root, keyed))
+        self.index = _Index()
+        for note, _ in self.results.values():
+            self.index.add(note)
 
     # --- paths ---------------------------------------------------------------------------
 
@@ -106,12 +172,14 @@ class LiveNotebook:
     def _put(self, rel: str, result: tuple[Note | None, list[Diagnostic]]) -> None:
         if rel not in self.results:
             bisect.insort(self.files, rel)
+        else:
+            self.index.remove(self.results[rel][0])
         self.results[rel] = result
+        self.index.add(result[0])
         self._invalidate()
 
     def _invalidate(self) -> None:
         self._nb = None
-        self._checked = None
 
     def _refresh(self) -> None:
         for rel in sorted(self.dirty):
@@ -123,8 +191,9 @@ class LiveNotebook:
             if os.path.isfile(self.src(rel)):
                 self._put(rel, read_file(self.root, rel))
             elif rel in self.results:
-                del self.results[rel]
+                self.index.remove(self.results.pop(rel)[0])
                 self.files.remove(rel)
+                self._invalidate()
         self.dirty.clear()
 
     # --- answers -------------------------------------------------------------------------
@@ -146,24 +215,22 @@ class LiveNotebook:
             return found[0] if found else None
 
     def diagnostics(self, rel: str) -> list[Diagnostic]:
-        """What ``convo validate`` would report for this note, were the open buffers saved."""
+        """What ``convo validate`` reports for this note, were the open buffers saved."""
         with self.lock:
-            nb = self.notebook()
+            if self.dirty:
+                self._refresh()
             if rel == CONFIG_FILE:
-                return [d for d in [*self.config_problems, *checks.run_checks(nb, ())] if d.path == rel]
-            if self._checked is None:
-                open_notes = [n for r in self.buffers if (n := self.results.get(r, (None, []))[0]) is not None]
-                grouped: dict[str, list[Diagnostic]] = {}
-                for d in checks.run_checks(nb, open_notes):
-                    grouped.setdefault(d.path, []).append(d)
-                self._checked = grouped
-            own = list(self.results.get(rel, (None, []))[1])
-            if rel not in self.buffers:
-                note = self.results.get(rel, (None, []))[0]
-                extra = [d for d in checks.run_checks(nb, [note] if note else []) if d.path == rel]
-            else:
-                extra = self._checked.get(rel, [])
-            return sorted([*own, *extra], key=Diagnostic.sort_key)
+                return [d for d in [*self.config_problems, *checks.run_checks(self.notebook(), ())]
+                        if d.path == rel]
+            note, problems = self.results.get(rel, (None, []))
+            extra: list[Diagnostic] = []
+            if note is not None:
+                index = self.index
+                near = Notebook(self.root, self.config, index.people, index.orgs, index.neighbourhood(note),
+                                [], set(), self.files)
+                near.slugs = index.slugs
+                extra = [d for d in checks.run_checks(near, [note]) if d.path == rel]
+            return sorted([*problems, *extra], key=Diagnostic.sort_key)
 
     def text(self, rel: str) -> str | None:
         """The buffer's text if open, else the file's (None when it cannot be read)."""

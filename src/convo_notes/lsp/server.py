@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import gc
 import logging
 import os
 import sys
@@ -68,6 +69,8 @@ class ConvoServer(LanguageServer):
             if root is None:
                 return None
             self.live = LiveNotebook(root.resolve(), self.today)
+            gc.collect()
+            gc.freeze()  # the notebook read at start stays: later collections need not walk it
             self._watch(self.live)
         return self.live
 
