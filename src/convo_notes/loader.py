@@ -144,6 +144,13 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
                 config.site_title = str(site["title"])
             vis = site.get("private_by_default", site.get("visibility"))
             config.private_by_default = vis in ("true", "True", "private")
+        links = data.get("links")
+        if links is not None:
+            if links in ("plain", "obsidian"):
+                config.links = str(links)
+            else:
+                problems.append(Diagnostic(CONFIG_FILE, *where("links"), "bad-config",
+                                           f"`links: {links}` is not `plain` or `obsidian`"))
         topics = data.get("topics")
         aliases = topics.get("aliases") if isinstance(topics, dict) else None
         if isinstance(aliases, dict):

@@ -230,6 +230,7 @@ class Config:
     site_title: str = "Conversations"
     private_by_default: bool = False
     topic_aliases: dict[str, str] = field(default_factory=dict)
+    links: str = "plain"  # how `convo new` writes people: `plain` slugs or `obsidian` "[[slug]]" links
     raw: dict[str, Any] = field(default_factory=dict)
 
 
