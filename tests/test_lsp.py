@@ -265,3 +265,19 @@ def test_rename_is_the_rewrite_of_convo_rename(nb):
         assert taken is None
 
     run(nb, scenario)
+
+
+def test_files_changed_outside_the_editor_are_seen(nb):
+    async def scenario(s: Session) -> None:
+        text = FILES[CALL].replace("with: dana-reyes", "with: [dana-reyes, newcomer]")
+        found = await s.open(CALL, text)
+        assert [d.code for d in found] == ["unknown-person"]
+        s.event.clear()
+        s.published.pop(s.uri(CALL), None)
+        (nb / "notes/people/newcomer.md").write_text("---\nname: Newcomer\n---\n")  # another program writes it
+        while s.uri(CALL) not in s.published or s.published[s.uri(CALL)]:
+            await asyncio.wait_for(s.event.wait(), 20)
+            s.event.clear()
+        assert s.published[s.uri(CALL)] == []
+
+    run(nb, scenario)

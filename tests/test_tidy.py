@@ -121,11 +121,13 @@ def test_rename_refusals(nb, cli):
 def test_merge_folds_a_duplicate_into_another(nb, cli):
     result = cli("-C", str(nb), "merge", "person", "dana", "dreyes")
     assert result.code == 0, result.err
+    assert result.out == "merged person `dana` into `dreyes`: rewrote 8 references in 4 files\n"
+    assert result.err == ("convo: notes/people/dana.md had notes in its body; they are not copied "
+                          "(--append-body keeps them); the old note is in git's history\n")
     assert not (nb / "notes/people/dana.md").exists()
     assert (nb / "notes/people/dreyes.md").read_text() == (
         "---\nname: D Reyes\nemail: [dr@h.example, dana@h.example]\nphone: '555'\n"
-        "aliases: [Dana Reyes, D.]\n---\nMet at the fair.\n\n<!-- merged from notes/people/dana.md -->\n"
-        "Owns the renewal.\n"
+        "aliases: [Dana Reyes, D.]\n---\nMet at the fair.\n"
     )
     call = (nb / "notes/conversations/2026/2026-03-01-call.md").read_text()
     assert "with: [dreyes, \"[[pat|Pat]]\"]" in call and "[[dreyes|Dana R]]" in call
@@ -189,3 +191,20 @@ def test_obsidian_links_validate_like_plain_slugs(make_notebook, cli):
     assert a.conversations[0].org == b.conversations[0].org == "harbor"
     assert cli("-C", str(plain), "brief", "dana", "--today", "2026-03-10").out == \
         cli("-C", str(linked), "brief", "dana", "--today", "2026-03-10").out
+
+
+def test_merge_into_block_lists_and_keeping_the_body(make_notebook, cli):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/people/a.md": "---\nname: Al\nphone: ['1', '2']\nemail: al@x.example\n---\nLikes tea.\n",
+        "notes/people/b.md": "---\r\nname: Bea\r\naliases:\r\n  - B\r\nphone:\r\n- '2'\r\n---\r\nBody.\r\n",
+        "notes/conversations/c.md": "---\ndate: 2026-03-01\nwith: [a, b]\n---\n",
+    })
+    result = cli("-C", str(root), "merge", "person", "a", "b", "--append-body")
+    assert (result.code, result.err) == (0, ""), result.err
+    assert (root / "notes/people/b.md").read_bytes() == (
+        b"---\r\nname: Bea\r\naliases:\r\n  - B\r\n  - Al\r\nphone:\r\n- '2'\r\n- \"1\"\r\nemail: [al@x.example]\r\n"
+        b"---\r\nBody.\r\n\r\n<!-- merged from notes/people/a.md -->\r\nLikes tea.\r\n"
+    )
+    assert (root / "notes/conversations/c.md").read_text() == "---\ndate: 2026-03-01\nwith: [b, b]\n---\n"
+    assert load_notebook(root).errors == []

@@ -77,6 +77,7 @@ class Plan:
     summary: str
     changes: list[FileChange] = field(default_factory=list)
     references: int = 0  # references rewritten
+    dropped_body: bool = False  # a merge removes a note whose body is not copied anywhere
 
     def diff(self) -> str:
         """A unified diff of the whole plan (``--dry-run``); a moved file shows as one renamed file."""
@@ -464,12 +465,13 @@ def _add_to_list(doc: _Text, name: str, items: list[str]) -> tuple[list[Span], A
     return [(at, at, text_eol + lines)], now + items
 
 
-def plan_merge(nb: Notebook, duplicate: str, keep: str) -> Plan:
+def plan_merge(nb: Notebook, duplicate: str, keep: str, append_body: bool = False) -> Plan:
     """The plan that folds person ``duplicate`` into person ``keep``.
 
     ``keep``'s note gains the duplicate's name (as an alias), aliases, emails and phones it
-    lacks, and the duplicate's body (if any) at its end; every reference to the duplicate
-    becomes a reference to ``keep``; the duplicate's note is removed.
+    lacks (and with ``append_body`` the duplicate's body at its end); every reference to
+    the duplicate becomes a reference to ``keep``; the duplicate's note is removed.
+    :attr:`Plan.dropped_body` tells whether the duplicate had a body that is not kept.
     """
     duplicate, keep = unwrap_link(duplicate.strip()), unwrap_link(keep.strip())
     for slug in (duplicate, keep):
@@ -506,7 +508,7 @@ def plan_merge(nb: Notebook, duplicate: str, keep: str) -> Plan:
             spans += more
             expected[(name,)] = value
     body = gone.body.strip("\n")
-    if body.strip():
+    if body.strip() and append_body:
         eol = "\r\n" if "\r\n" in doc.text else "\n"
         tail = "" if doc.text.endswith("\n") else eol
         addition = f"{tail}{eol}<!-- merged from {gone.path} -->{eol}" + body.replace("\n", eol) + eol
@@ -521,7 +523,9 @@ def plan_merge(nb: Notebook, duplicate: str, keep: str) -> Plan:
         merged.spans = []  # two rounds of edits: offsets no longer share one text
     changes.append(merged)
     changes.append(FileChange(gone.path, (nb.root / gone.path).read_bytes(), None))
-    return Plan(f"merged person `{duplicate}` into `{keep}`", changes, count)
+    plan = Plan(f"merged person `{duplicate}` into `{keep}`", changes, count)
+    plan.dropped_body = bool(body.strip()) and not append_body
+    return plan
 
 
 def _verify_merge(rel: str, before: bytes, after: bytes, expected: dict[tuple[Any, ...], Any]) -> None:

@@ -54,14 +54,16 @@ def rename(state: State, kind: str, old: str, new: str, dry_run: bool) -> None:
 @click.argument("kind", type=click.Choice(["person"]))
 @click.argument("duplicate", shell_complete=complete_person)
 @click.argument("keep", shell_complete=complete_person)
+@click.option("--append-body", is_flag=True, help="Also append DUPLICATE's body to KEEP's note.")
 @click.option("--dry-run", is_flag=True, help="Show the edits as a diff; write nothing.")
 @pass_state
-def merge(state: State, kind: str, duplicate: str, keep: str, dry_run: bool) -> None:
+def merge(state: State, kind: str, duplicate: str, keep: str, append_body: bool, dry_run: bool) -> None:
     """Fold a duplicate person into another: `convo merge person DUPLICATE KEEP`.
 
     KEEP's note gains DUPLICATE's name as an alias and its aliases, emails and
-    phones; DUPLICATE's body is appended to KEEP's; every reference to
-    DUPLICATE becomes KEEP; DUPLICATE's note is removed. All files or none.
+    phones; every reference to DUPLICATE becomes KEEP; DUPLICATE's note is
+    removed (with --append-body its body is added to KEEP's first). All files
+    or none.
     """
     from .. import names, rewrite
     from ..loader import load_notebook
@@ -71,11 +73,16 @@ def merge(state: State, kind: str, duplicate: str, keep: str, dry_run: bool) -> 
     nb = state.notebook()
     a = names.resolve(nb, duplicate, ("person",), kind)
     b = names.resolve(nb, keep, ("person",), kind)
-    plan = rewrite.plan_merge(nb, a, b)
+    plan = rewrite.plan_merge(nb, a, b, append_body)
+    dropped = f"{nb.people[a].path} had notes in its body; they are not copied (--append-body keeps them)"
     if dry_run:
         click.echo(plan.diff(), nl=False)
         echo(_report(plan, True) + " (dry run: nothing written)", err=True)
+        if plan.dropped_body:
+            echo(f"convo: {dropped}", err=True)
         return
     rewrite.apply(nb.root, plan)
     echo(_report(plan, False))
+    if plan.dropped_body:
+        echo(f"convo: {dropped}; the old note is in git's history", err=True)
     finish(load_notebook(nb.root))
