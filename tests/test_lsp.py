@@ -175,7 +175,7 @@ def test_diagnostics_as_you_type_match_validate(nb, cli):
 
 
 def test_completion_hover_definition_references(nb):
-    draft = "---\ndate: 2026-03-09\nwith: [da]\nthread: \ncloses: []\nchannel: \n---\nMet [[pa\n"
+    draft = "---\ndate: 2026-03-09\nwith: [da]\nthread: \ncloses: []\nchannel: \n---\nMet [[pa\nand [[2026\n"
 
     async def scenario(s: Session) -> None:
         await s.open(CALL)
@@ -192,7 +192,9 @@ def test_completion_hover_definition_references(nb):
         result = await s.client.text_document_completion_async(lsp.CompletionParams(**s.at(NEW, 4, 9)))
         assert [(i.label, i.detail) for i in result.items] == [("send-deck", "Send the deck · due 2026-03-08")]
         assert "email" in await labels(5, 9)
-        assert {"pat-lee", "harbor", "2026-03-01-call"} <= set(await labels(7, 8))
+        assert {"pat-lee", "harbor"} <= set(await labels(7, 8))
+        assert "2026-03-01-call" not in await labels(7, 8)  # conversations narrowed by what is typed
+        assert "2026-03-01-call" in await labels(8, 10)
         assert {"channel", "with", "commitments"} <= set(await labels(5, 0))  # field names
 
         hover = await s.client.text_document_hover_async(lsp.HoverParams(**s.at(CALL, 2, 8)))

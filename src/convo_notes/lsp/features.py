@@ -99,48 +99,57 @@ def _field_items(fields: tuple[Field, ...]) -> list[lsp.CompletionItem]:
             for f in fields]
 
 
-def completion(live: LiveNotebook, rel: str, text: str, line: int, utf16: int) -> list[lsp.CompletionItem]:
-    """People, orgs, threads, open commitment ids, channels, field names or wiki links, by place."""
-    nb = live.notebook()
+MAX_CONVERSATIONS = 100  # conversation links offered at once; typing more of the slug narrows them
+
+
+def completion(live: LiveNotebook, rel: str, text: str, line: int,
+               utf16: int) -> tuple[list[lsp.CompletionItem], bool]:
+    """People, orgs, threads, open commitment ids, channels, field names or wiki links, by place.
+
+    Returns the items and whether the list is incomplete (more conversations match than are offered).
+    """
+    people = live.directory()  # slugs complete without rebuilding the notebook after a keystroke
     lines = lines_of(text)
     if line >= len(lines):
-        return []
+        return [], False
     current = lines[line]
     char = char_index(current, utf16)
     before = current[:char]
     items: list[lsp.CompletionItem]
     opened = before.rfind("[[")
     if opened >= 0 and "]]" not in before[opened:]:
-        items = list(_people_items(nb, with_orgs=True))
-        items += [lsp.CompletionItem(label=c.slug, kind=lsp.CompletionItemKind.File, detail=c.title)
-                  for c in nb.conversations]
         start = opened + 2
         while start < char and current[start] == " ":
             start += 1
-        return _with_edit(items, lines, line, start, char)
+        typed = current[start:char]
+        items = list(_people_items(people, with_orgs=True))
+        matching = [c for c in reversed(live.notebook().conversations) if typed in c.slug]
+        items += [lsp.CompletionItem(label=c.slug, kind=lsp.CompletionItemKind.File, detail=c.title)
+                  for c in matching[:MAX_CONVERSATIONS]]
+        return _with_edit(items, lines, line, start, char), len(matching) > MAX_CONVERSATIONS
     place = place_at(text, line, char)
     if place.section != "front":
-        return []
+        return [], False
     if place.on_key:
         kind = note_kind(rel) if rel.endswith(".md") else None
         if kind is None:
-            return []
+            return [], False
         fields = KIND_OF_SUBFIELDS.get(place.parent or "", ()) if place.parent else KINDS[kind]
-        return _with_edit(_field_items(fields), lines, line, place.start, place.end)
+        return _with_edit(_field_items(fields), lines, line, place.start, place.end), False
     what = reference_kind(rel, place)
     if what in ("person", "turn"):
-        items = list(_people_items(nb))
+        items = list(_people_items(people))
         items.append(lsp.CompletionItem(label="me", kind=lsp.CompletionItemKind.Keyword,
                                         detail="the notebook's own person"))
         if what == "turn":
             items.append(lsp.CompletionItem(label="them", kind=lsp.CompletionItemKind.Keyword,
                                             detail="the people in `with`"))
     elif what == "org":
-        items = list(_people_items(nb, with_orgs=True, with_people=False))
+        items = list(_people_items(people, with_orgs=True, with_people=False))
     elif what == "recommends":
-        items = list(_people_items(nb, with_orgs=True))
+        items = list(_people_items(people, with_orgs=True))
     elif what == "thread":
-        found = {t.key: t for t in threads(nb) if t.explicit}
+        found = {t.key: t for t in threads(live.notebook()) if t.explicit}
         items = [lsp.CompletionItem(label=key, kind=lsp.CompletionItemKind.Folder,
                                     detail=f"{t.state} · latest {t.latest.date.isoformat()}: {t.latest.title}")
                  for key, t in sorted(found.items())]
@@ -148,12 +157,12 @@ def completion(live: LiveNotebook, rel: str, text: str, line: int, utf16: int) -
         items = [lsp.CompletionItem(label=c.id, kind=lsp.CompletionItemKind.Value,
                                     detail=f"{c.what}" + (f" · due {c.due.isoformat()}" if c.due else ""),
                                     documentation=f"{conv.path}:{c.line}")
-                 for conv, c in open_commitments(nb) if c.id]
+                 for conv, c in open_commitments(live.notebook()) if c.id]
     elif what == "channel":
         items = [lsp.CompletionItem(label=c, kind=lsp.CompletionItemKind.EnumMember) for c in CHANNELS]
     else:
-        return []
-    return _with_edit(items, lines, line, place.start, char if place.start <= char else place.start)
+        return [], False
+    return _with_edit(items, lines, line, place.start, char if place.start <= char else place.start), False
 
 
 def _with_edit(items: list[lsp.CompletionItem], lines: list[str], line: int, start: int,

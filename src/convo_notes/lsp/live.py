@@ -208,6 +208,13 @@ class LiveNotebook:
                                     self.config_problems, check=False)
             return self._nb
 
+    def directory(self) -> Notebook:
+        """People and orgs only, as they are now: what slug completion needs, without a rebuild."""
+        with self.lock:
+            if self.dirty:
+                self._refresh()
+            return Notebook(self.root, self.config, self.index.people, self.index.orgs, [], [], set(), self.files)
+
     def note(self, rel: str) -> Note | None:
         with self.lock:
             self.notebook()

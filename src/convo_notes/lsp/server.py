@@ -200,8 +200,10 @@ def make_server(root: Path | None = None, today: dt.date | None = None) -> Convo
     @_safe(lambda: lsp.CompletionList(is_incomplete=False, items=[]))
     def completion(ls: ConvoServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         found = ls.document(params.text_document.uri)
-        items = features.completion(*found, params.position.line, params.position.character) if found else []
-        return lsp.CompletionList(is_incomplete=False, items=items)
+        if found is None:
+            return lsp.CompletionList(is_incomplete=False, items=[])
+        items, incomplete = features.completion(*found, params.position.line, params.position.character)
+        return lsp.CompletionList(is_incomplete=incomplete, items=items)
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     @_safe()
