@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from convo_notes.loader import load_notebook
 from test_init import make_git_env
 
@@ -77,3 +79,17 @@ def test_links_setting_is_checked(make_notebook, cli):
     result = cli("-C", str(root), "validate")
     assert result.code == 1
     assert "convo.yml:2:8: error[bad-config]: `links: wiki` is not `plain` or `obsidian`" in result.out
+
+
+def test_the_json_schema_for_editors_accepts_obsidian_links_too():
+    import jsonschema
+    import yaml
+
+    from convo_notes.schema import json_schema
+
+    note = yaml.load(
+        'date: 2026-03-01\nwith: ["[[ana|Ana Lima]]", pat]\norg: "[[acme]]"\nthread: t\ncloses: "[[c1]]"\n'
+        'next: {turn: "[[ana]]"}\ncommitments: [{what: Send, to: "[[ana]]"}]\n', Loader=yaml.BaseLoader)
+    jsonschema.validate(note, json_schema("conversation"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**note, "with": ["[[Ana Lima]]"]}, json_schema("conversation"))

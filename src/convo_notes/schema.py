@@ -411,6 +411,10 @@ def slugify(text: str, limit: int = 60) -> str:
 
 # --- generated artefacts -------------------------------------------------------------
 
+# A slug, or the same slug as an Obsidian link (what :func:`unwrap_link` accepts), for editors.
+_SLUG_CORE = SLUG_RE.pattern[1:-1]
+SLUG_OR_LINK = rf"^(?:{_SLUG_CORE}|\[\[[ \t]*{_SLUG_CORE}[ \t]*(?:\|[^\]]*)?\]\])$"
+
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "strings": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
@@ -422,15 +426,15 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
         {"pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"},
     ]},
     "bool": {"type": "boolean"},
-    "slug": {"type": "string", "pattern": SLUG_RE.pattern},
-    "person": {"type": "string", "pattern": SLUG_RE.pattern},
-    "people": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
-                         {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
-    "turn": {"type": "string", "pattern": SLUG_RE.pattern},
-    "org": {"type": "string", "pattern": SLUG_RE.pattern},
+    "slug": {"type": "string", "pattern": SLUG_OR_LINK},
+    "person": {"type": "string", "pattern": SLUG_OR_LINK},
+    "people": {"oneOf": [{"type": "string", "pattern": SLUG_OR_LINK},
+                         {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": SLUG_OR_LINK}}]},
+    "turn": {"type": "string", "pattern": SLUG_OR_LINK},
+    "org": {"type": "string", "pattern": SLUG_OR_LINK},
     "duration": {"type": "string", "pattern": r"^0*[1-9]\d*\s*[dwmy]$"},
-    "ids": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
-                      {"type": "array", "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
+    "ids": {"oneOf": [{"type": "string", "pattern": SLUG_OR_LINK},
+                      {"type": "array", "items": {"type": "string", "pattern": SLUG_OR_LINK}}]},
     "recommends": {"type": "string", "minLength": 1},
 }
 

@@ -19,7 +19,7 @@ from ..agenda import closed_ids, commitment_state, open_commitments, threads
 from ..diagnostics import Diagnostic
 from ..errors import ConvoError, EditRefused
 from ..loader import note_kind
-from ..model import Commitment, Conversation, Note, Notebook, Person
+from ..model import Commitment, Conversation, Note, Notebook
 from ..parse import Path as FieldPath
 from ..schema import CHANNELS, KIND_OF_SUBFIELDS, KINDS, Field, unwrap_link
 from .live import LiveNotebook
@@ -515,10 +515,6 @@ def rename(live: LiveNotebook, rel: str, text: str, line: int, utf16: int, new_n
         if change.path in moved_to:
             moves.append(lsp.RenameFile(old_uri=uri, new_uri=uri_of(live, moved_to[change.path])))
     return lsp.WorkspaceEdit(document_changes=[*document_changes, *moves])
-
-
-def is_person(note: Note | None) -> bool:
-    return isinstance(note, Person)
 
 
 def root_of(path: str) -> Path | None:
