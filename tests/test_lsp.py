@@ -232,18 +232,28 @@ def test_code_actions_mark_done_and_fixes(nb):
         assert apply_edits(text, list(edits)) == text.replace("    due: 2026-03-08\n",
                                                               "    due: 2026-03-08\n    done: 2026-03-10\n")
 
-        typo = text.replace("with: dana-reyes", "with: [dana-reye, newcomer]")
+        typo = text.replace("with: dana-reyes", "with: [dana-reye, newcomer]").replace("[[dana-reyes]]",
+                                                                                      "[[dana-reye|Dana]]")
         found = await s.change(CALL, typo)
         actions = await s.client.text_document_code_action_async(lsp.CodeActionParams(
             text_document=lsp.TextDocumentIdentifier(uri=s.uri(CALL)), range=found[0].range,
-            context=lsp.CodeActionContext(diagnostics=found)))
+            context=lsp.CodeActionContext(diagnostics=[d for d in found if d.code == "unknown-person"])))
         titles = sorted(a.title for a in actions or [] if isinstance(a, lsp.CodeAction))
         assert titles == ["Create person note notes/people/dana-reye.md", "Create person note notes/people/newcomer.md",
                           "Did you mean `dana-reyes`?"]
         fix = next(a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.title.startswith("Did"))
         assert fix.edit is not None and fix.edit.changes is not None
         assert apply_edits(typo, list(fix.edit.changes[s.uri(CALL)])) == text.replace(
-            "with: dana-reyes", "with: [dana-reyes, newcomer]")
+            "with: dana-reyes", "with: [dana-reyes, newcomer]").replace("[[dana-reyes]]", "[[dana-reye|Dana]]")
+        link = next(d for d in found if d.code == "broken-link")
+        assert (link.range.start.character, link.range.end.character) == (7, 25)  # the whole [[dana-reye|Dana]]
+        actions = await s.client.text_document_code_action_async(lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=s.uri(CALL)), range=link.range,
+            context=lsp.CodeActionContext(diagnostics=[link])))
+        fix = next(a for a in actions or [] if isinstance(a, lsp.CodeAction) and a.title.startswith("Did"))
+        assert fix.edit is not None and fix.edit.changes is not None
+        assert apply_edits(typo, list(fix.edit.changes[s.uri(CALL)])).endswith(
+            "Called [[dana-reyes|Dana]] about the renewal.\n")
 
     run(nb, scenario)
 

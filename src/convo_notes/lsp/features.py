@@ -21,7 +21,7 @@ from ..errors import ConvoError, EditRefused
 from ..loader import note_kind
 from ..model import Commitment, Conversation, Note, Notebook
 from ..parse import Path as FieldPath
-from ..schema import CHANNELS, KIND_OF_SUBFIELDS, KINDS, Field, unwrap_link
+from ..schema import CHANNELS, KIND_OF_SUBFIELDS, KINDS, Field
 from .live import LiveNotebook
 from .text import (
     Reference,
@@ -427,8 +427,12 @@ def code_actions(live: LiveNotebook, rel: str, text: str, rng: lsp.Range,
             start = char_index(row, d.range.start.character)
             end = char_index(row, d.range.end.character)
             token = row[start:end]
-            old = unwrap_link(token.strip("\"'"))
-            at = token.find(old) if old else -1
+            core = token.strip("\"'")
+            opened = token.find("[[")
+            if core.startswith("[["):
+                core = re.split(r"[|#\]]", core[2:], maxsplit=1)[0]
+            old = core.strip()
+            at = token.find(old, max(opened, 0)) if old else -1
             if at >= 0:
                 fix = lsp.TextEdit(range=span_range(lines, d.range.start.line, start + at, start + at + len(old)),
                                    new_text=hit.group(1))

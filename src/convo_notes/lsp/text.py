@@ -74,6 +74,9 @@ def token_span(line: str, start: int) -> tuple[int, int]:
     """Character span of the YAML value token starting at ``start`` (quoted or plain)."""
     if start >= len(line):
         return start, start
+    if line.startswith("[[", start):
+        end = line.find("]]", start + 2)
+        return start, (len(line) if end < 0 else end + 2)
     quote = line[start]
     if quote in "\"'":
         end = line.find(quote, start + 1)
