@@ -93,3 +93,31 @@ def test_the_json_schema_for_editors_accepts_obsidian_links_too():
     jsonschema.validate(note, json_schema("conversation"))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**note, "with": ["[[Ana Lima]]"]}, json_schema("conversation"))
+
+
+def test_the_site_treats_both_spellings_alike_and_never_reads_obsidian_settings(make_notebook, cli, tmp_path):
+    import datetime as dt
+
+    from convo_notes.site.model import SiteModel
+    from convo_notes.site.pages import PageSet, make_env
+    from convo_notes.site.public import public_view
+
+    def pages(root):
+        nb = load_notebook(root)
+        return dict(PageSet(SiteModel(public_view(nb), dt.date(2026, 3, 10)), make_env(None),
+                            lambda n: n.body).pages())
+
+    plain = make_notebook({**PEOPLE, "notes/conversations/c.md":
+                           "---\ndate: 2026-03-01\nwith: [ana]\norg: acme\n---\nHello [[ana]].\n"})
+    linked = make_notebook({**PEOPLE, "notes/conversations/c.md":
+                            "---\ndate: 2026-03-01\nwith: [\"[[ana|Ana]]\"]\norg: \"[[acme]]\"\n---\nHello [[ana]].\n",
+                            ".obsidian/app.json": '{"secret": "OBSIDIAN-SETTINGS"}\n',
+                            "notes/.obsidian/types.json": '{"secret": "OBSIDIAN-SETTINGS"}\n'},
+                           root=tmp_path / "linked")
+    assert pages(plain) == pages(linked)
+    out = tmp_path / "site"
+    result = cli("-C", str(linked), "--today", "2026-03-10", "site", "build", "-d", str(out))
+    assert result.code == 0, result.err
+    built = [p for p in out.rglob("*") if p.is_file()]
+    assert built and not any(".obsidian" in p.as_posix() for p in built)
+    assert not any(b"OBSIDIAN-SETTINGS" in p.read_bytes() for p in built)
