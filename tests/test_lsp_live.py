@@ -64,3 +64,43 @@ def test_buffers_substituted_match_the_saved_notebook(make_notebook):
     live.mark_changed("notes/people/bo.md")
     same_as_validate(live, root)
     assert "notes/people/bo.md" not in live.files
+
+
+BROKEN = [
+    "",
+    "---",
+    "---\n",
+    "---\nwith: [ana\n",
+    "---\nwith: [\"[[ana\", {]\ncommitments:\n  - what: [x\n    to: \n  -\n---\n[[ana\n[[]] [[|x]] [[#]]\n",
+    "---\ndate: 2026-03-01\nwith: ana\ncommitments: {id: x}\nnext: [turn]\ncloses: [[x]]\nreferrals: 7\n---\n",
+    "---\ndate: 2026-03-01\nwith: ana\ncommitments:\n  - what: Send\n    to: ana\n---\n\ufeff[[ana]] \U0001f600 [[bo]]",
+    "\ufeff---\r\nwith: ana\r\ncommitments:\r\n  - {what: A, to: \"[[ana\"}\r\n---\r\n",
+    "---\n: :\n- - -\n  ? x\n!!python/object:os.system x\n---\n",
+]
+
+
+def test_every_feature_answers_on_broken_buffers_at_every_position(make_notebook):
+    from lsprotocol import types as lsp
+
+    from convo_notes.lsp import features
+
+    root = make_notebook(FILES, me="sam")
+    live = LiveNotebook(root, lambda: TODAY)
+    rel = "notes/conversations/a.md"
+    for text in BROKEN:
+        live.set_buffer(rel, text)
+        features.diagnostics(live, rel, text)
+        lines = text.split("\n")
+        for line in range(len(lines) + 1):
+            for char in range(len(lines[line]) + 2 if line < len(lines) else 1):
+                features.completion(live, rel, text, line, char)
+                features.hover(live, rel, text, line, char)
+                features.definition(live, rel, text, line, char)
+                features.references(live, rel, text, line, char)
+                features.prepare_rename(live, rel, text, line, char)
+                where = lsp.Range(start=lsp.Position(line=line, character=char),
+                                  end=lsp.Position(line=line, character=char))
+                features.code_actions(live, rel, text, where, [])
+        found = features.diagnostics(live, rel, text)
+        features.code_actions(live, rel, text, lsp.Range(start=lsp.Position(line=0, character=0),
+                                                         end=lsp.Position(line=0, character=0)), found)
