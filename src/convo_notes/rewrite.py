@@ -639,8 +639,3 @@ def _unlink(path: str) -> None:
     except OSError:
         pass
 
-
-def changed_paths(plan: Plan) -> list[str]:
-    """The notebook-relative paths a plan writes, creates or removes."""
-    return [c.path for c in plan.changes]
-
