@@ -208,3 +208,23 @@ def test_merge_into_block_lists_and_keeping_the_body(make_notebook, cli):
     )
     assert (root / "notes/conversations/c.md").read_text() == "---\ndate: 2026-03-01\nwith: [b, b]\n---\n"
     assert load_notebook(root).errors == []
+
+
+def test_rename_org_in_people_conversations_referrals_and_links(make_notebook, cli):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/people/ana.md": "---\nname: Ana\norg: acme  # employer\n---\nWorks at [[acme|ACME]].\n",
+        "notes/orgs/acme.md": "---\nname: Acme\n---\n",
+        "notes/conversations/c.md": "---\ndate: 2026-03-01\nwith: ana\norg: \"[[acme]]\"\nreferrals:\n"
+                                    "  - recommends: acme\n    for: [printing]\n---\nSee [Acme](../orgs/acme.md).\n",
+    })
+    result = cli("-C", str(root), "rename", "org", "Acme", "acme-print")
+    assert (result.code, result.err) == (0, ""), result.err
+    assert result.out == "renamed org `acme` to `acme-print`: rewrote 5 references in 3 files\n"
+    assert (root / "notes/people/ana.md").read_text() == \
+        "---\nname: Ana\norg: acme-print  # employer\n---\nWorks at [[acme-print|ACME]].\n"
+    assert (root / "notes/conversations/c.md").read_text() == (
+        "---\ndate: 2026-03-01\nwith: ana\norg: \"[[acme-print]]\"\nreferrals:\n"
+        "  - recommends: acme-print\n    for: [printing]\n---\nSee [Acme](../orgs/acme-print.md).\n")
+    assert (root / "notes/orgs/acme-print.md").read_text() == "---\nname: Acme\n---\n"
+    assert load_notebook(root).diagnostics == []
