@@ -394,12 +394,15 @@ def _commitment_at(note: Note, text: str, line: int) -> Commitment | None:
 
 
 def code_actions(live: LiveNotebook, rel: str, text: str, rng: lsp.Range,
-                 context: list[lsp.Diagnostic]) -> list[lsp.CodeAction]:
-    """Mark done today; create the note of an unknown person; did-you-mean fixes."""
+                 context: list[lsp.Diagnostic], uri: str | None = None) -> list[lsp.CodeAction]:
+    """Mark done today; create the note of an unknown person; did-you-mean fixes.
+
+    ``uri``: the document as the client names it (edits to it must use that name).
+    """
     from ..edit import insert_done, render_template
 
     out: list[lsp.CodeAction] = []
-    uri = uri_of(live, rel)
+    uri = uri or uri_of(live, rel)
     lines = lines_of(text)
     nb = live.notebook()
     note = live.note(rel)

@@ -58,6 +58,7 @@ class ConvoServer(LanguageServer):
         self.live: LiveNotebook | None = None
         self.observer: Any = None
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.uris: dict[str, str] = {}  # open note -> the URI the client named it by (symlinks kept)
 
     def today(self) -> dt.date:
         return self.fixed_today or dt.date.today()
@@ -93,8 +94,8 @@ class ConvoServer(LanguageServer):
         if text is None:
             return
         found = features.diagnostics(live, rel, text)
-        self.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=features.uri_of(live, rel), diagnostics=found))
+        uri = self.uris.get(rel) or features.uri_of(live, rel)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found))
 
     def publish_open(self) -> None:
         if self.live is None:
@@ -183,6 +184,7 @@ def make_server(root: Path | None = None, today: dt.date | None = None) -> Convo
             return
         live, rel, _ = found
         live.close_buffer(rel)
+        ls.uris.pop(rel, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri,
                                                                           diagnostics=[]))
         ls.publish_open()
@@ -231,7 +233,10 @@ def make_server(root: Path | None = None, today: dt.date | None = None) -> Convo
     @_safe(list)
     def code_action(ls: ConvoServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         found = ls.document(params.text_document.uri)
-        return features.code_actions(*found, params.range, list(params.context.diagnostics)) if found else []
+        if found is None:
+            return []
+        return features.code_actions(*found, params.range, list(params.context.diagnostics),
+                                     params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
     @_safe()
@@ -263,6 +268,7 @@ def _changed(ls: ConvoServer, uri: str) -> None:
     if rel is None:
         return
     live.set_buffer(rel, ls.workspace.get_text_document(uri).source)
+    ls.uris[rel] = uri
     ls.publish(live, rel)
 
 
