@@ -144,10 +144,15 @@ def check_config(nb: Notebook) -> Iterator[Diagnostic]:
 NOTEBOOK_CHECKS: list[Callable[[Notebook], Iterable[Diagnostic]]] = [check_unique, check_config]
 
 
-def run_checks(nb: Notebook) -> list[Diagnostic]:
-    """Run every check; a failing check is reported as an internal error, never raised."""
+def run_checks(nb: Notebook, only: Iterable[Note] | None = None) -> list[Diagnostic]:
+    """Run every check; a failing check is reported as an internal error, never raised.
+
+    ``only``: run the per-note checks on these notes alone (the language server's open
+    buffers); the checks over the whole notebook always run.
+    """
     out: list[Diagnostic] = []
-    notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
+    notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete] \
+        if only is None else list(only)
     for note in notes:
         for check in NOTE_CHECKS:
             try:

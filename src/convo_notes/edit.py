@@ -386,6 +386,8 @@ def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], da
         "title": title, "date": day, "today": today, "with": with_, "thread": thread, "channel": channel,
         "people": [{"slug": s, "name": missing.get(s) or nb.display(s)} for s in with_],
         "me": nb.canon("me"), "due_example": add_days(day, 7), "slug": slug,
+        # `with` as the notebook writes references: slugs, or Obsidian links (`links: obsidian`)
+        "refs": [f"[[{s}]]" for s in with_] if nb.config.links == "obsidian" else list(with_),
     }
     text = render_template(nb.root, "conversation.md", context)
     return NewNote(path, text, stubs, thread)

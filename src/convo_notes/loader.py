@@ -225,6 +225,7 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         aliases = values.get("topics", {}).get("aliases", {})
         config.topic_aliases = {k.lower(): v.lower() for k, v in aliases.items()}
         config.lint_off = tuple(values.get("lint", {}).get("off", ()))
+        config.links = values.get("links", "plain")
     return config, problems
 
 
@@ -483,9 +484,18 @@ def load_scanned(
 
 def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_problems: list[Diagnostic],
               use_cache: bool, check: bool, progress: Progress | None) -> Notebook:
-    diagnostics = list(config_problems)
-    files = list(keyed)
     results = read_files(root, keyed, use_cache, progress)
+    return assemble(root, list(keyed), results, config, config_problems, check=check)
+
+
+def assemble(root: Path, files: list[str], results: Mapping[str, tuple[Note | None, list[Diagnostic]]],
+             config: Config, config_problems: list[Diagnostic], *, check: bool = True) -> Notebook:
+    """The notebook from each file's record and problems (what :func:`read_files` returns).
+
+    The language server calls this with an open buffer's record in place of its file's,
+    so the editor and ``validate`` see one notebook built one way.
+    """
+    diagnostics = list(config_problems)
     people: dict[str, Person] = {}
     orgs: dict[str, Org] = {}
     conversations: list[Conversation] = []

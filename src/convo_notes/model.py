@@ -114,11 +114,18 @@ def read_note_bytes(src: str, root: str = "") -> bytes:
     return read_notebook_file(real_root(root or os.path.dirname(src)), src, NOTE_LIMIT, "note")
 
 
+# Absolute path -> the note as an editor holds it, unsaved (set by the language server only):
+# a record built from an open buffer answers for its body and positions from the buffer.
+OPEN_BUFFERS: dict[str, FrontMatter] = {}
+
+
 def body_of(src: str, root: str = "") -> str:
     """A note's body, as :func:`source_of` gives it, without parsing the front matter's YAML.
 
     (``read_note`` takes the body from the same decode and split; a brief reads hundreds.)
     """
+    if src in OPEN_BUFFERS:
+        return OPEN_BUFFERS[src].body
     try:
         st = os.stat(src)
     except OSError:
@@ -128,6 +135,8 @@ def body_of(src: str, root: str = "") -> str:
 
 def source_of(src: str, root: str = "") -> FrontMatter:
     """The parsed file behind a record (memoized by size, modification and change time)."""
+    if src in OPEN_BUFFERS:
+        return OPEN_BUFFERS[src]
     try:
         st = os.stat(src)
     except OSError:
@@ -228,6 +237,7 @@ class Config:
     private_by_default: bool = False
     topic_aliases: dict[str, str] = field(default_factory=dict)
     lint_off: tuple[str, ...] = ()  # lint codes `convo validate` does not run
+    links: str = "plain"  # how `convo new` writes people: `plain` slugs or `obsidian` "[[slug]]" links
     raw: dict[str, Any] = field(default_factory=dict)
 
 

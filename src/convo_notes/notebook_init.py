@@ -1,5 +1,11 @@
 """Starting a notebook: the files a new user needs, ready to validate and build.
 
+With ``obsidian`` the notebook is also an Obsidian vault that opens well: a
+``.obsidian/`` folder with sensible defaults (:data:`OBSIDIAN_FILES`: new notes go to
+``notes/conversations``, the site and caches are hidden, property types for dates and
+lists) and ``links: obsidian`` in ``convo.yml`` so ``convo new`` writes people as
+``"[[slug]]"``. The site never reads ``.obsidian/`` (it builds from ``notes/`` only).
+
 :func:`init_notebook` writes ``convo.yml``, ``mkdocs.yml``, ``.gitignore``,
 ``.pre-commit-config.yaml``, a person note for ``me``, ``notes/orgs/`` and a
 welcome conversation (with a commitment and a ``next``) the user can delete;
@@ -90,6 +96,48 @@ def me_slug(name: str) -> str:
     return FALLBACK_SLUG if not slug or slug in ("me", "them") else slug
 
 
+# Obsidian's settings for a convo notebook: app.json (editor defaults) and types.json
+# (property types, so dates show a date picker and lists show as lists of links).
+OBSIDIAN_FILES = {
+    ".obsidian/app.json": """\
+{
+  "newFileLocation": "folder",
+  "newFileFolderPath": "notes/conversations",
+  "newLinkFormat": "shortest",
+  "useMarkdownLinks": false,
+  "alwaysUpdateLinks": true,
+  "propertiesInDocument": "visible",
+  "userIgnoreFilters": ["site/", ".convo/", ".cache/", "templates/"]
+}
+""",
+    ".obsidian/types.json": """\
+{
+  "types": {
+    "date": "date",
+    "due": "date",
+    "done": "date",
+    "with": "multitext",
+    "tags": "multitext",
+    "interests": "multitext",
+    "closes": "multitext",
+    "expertise": "multitext",
+    "email": "multitext",
+    "phone": "multitext",
+    "aliases": "aliases",
+    "private": "checkbox",
+    "team": "checkbox"
+  }
+}
+""",
+}
+OBSIDIAN_GITIGNORE = """\
+# Obsidian: each person's open panes and recent files stay out of git
+.obsidian/workspace*.json
+.obsidian/cache
+.trash/
+"""
+
+
 def _login_name() -> str:
     try:
         return getpass.getuser()
@@ -97,8 +145,9 @@ def _login_name() -> str:
         return ""
 
 
-def notebook_files(name: str, slug: str, email: str | None, today: dt.date) -> dict[str, str]:
-    """Every file of a new notebook, ``{relative path: text}``."""
+def notebook_files(name: str, slug: str, email: str | None, today: dt.date,
+                   obsidian: bool = False) -> dict[str, str]:
+    """Every file of a new notebook, ``{relative path: text}`` (``obsidian``: an Obsidian vault too)."""
     site_name = f"{name.split()[0] if name.split() else name}'s conversations"
     person = ["---", f"name: {yaml_scalar(name)}"]
     if email:
@@ -116,7 +165,7 @@ def notebook_files(name: str, slug: str, email: str | None, today: dt.date) -> d
 ---
 title: Welcome to convo-notes
 date: {today.isoformat()}
-with: {contact}
+with: {f'"[[{contact}]]"' if obsidian else contact}
 channel: other
 tags: [example]
 commitments:
@@ -144,11 +193,13 @@ Try:
 - `convo new`: start a note about a conversation
 - `convo site build`: build the team site
 """
-    return {
+    files = {
         "convo.yml": (
             "# convo-notes settings: see Getting started in the convo-notes documentation\n"
             f"me: {slug}\n"
-            "site:\n"
+            + ("# `convo new` writes people as Obsidian links: with: [\"[[dana-reyes]]\"]\nlinks: obsidian\n"
+               if obsidian else "")
+            + "site:\n"
             f"  title: {yaml_scalar(site_name)}\n"
         ),
         "mkdocs.yml": (
@@ -157,13 +208,16 @@ Try:
             "theme:\n"
             "  name: material\n"
         ),
-        ".gitignore": GITIGNORE,
+        ".gitignore": GITIGNORE + (OBSIDIAN_GITIGNORE if obsidian else ""),
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,
         f"notes/people/{slug}.md": "\n".join(person),
         f"notes/people/{contact}.md": example_person,
         "notes/orgs/.gitkeep": "",
         f"notes/conversations/{today.year}/{today.isoformat()}-welcome.md": welcome,
     }
+    if obsidian:
+        files.update(OBSIDIAN_FILES)
+    return files
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -171,10 +225,11 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def init_notebook(target: Path, today: dt.date, name: str | None = None, email: str | None = None,
-                  force: bool = False) -> InitResult:
+                  force: bool = False, obsidian: bool = False) -> InitResult:
     """Create a notebook in ``target`` (created if missing); refuse a non-empty one unless ``force``.
 
-    With ``force`` files that already exist are kept as they are.
+    With ``force`` files that already exist are kept as they are (so ``--force --obsidian``
+    adds ``.obsidian/`` to an existing notebook). ``obsidian``: see the module.
     """
     target = target.expanduser()
     if target.exists() and not target.is_dir():
@@ -188,7 +243,7 @@ def init_notebook(target: Path, today: dt.date, name: str | None = None, email: 
     result = InitResult(target.resolve() if target.exists() else target.absolute(), slug)
     target.mkdir(parents=True, exist_ok=True)
     result.root = target.resolve()
-    for rel, text in notebook_files(name, slug, email, today).items():
+    for rel, text in notebook_files(name, slug, email, today, obsidian).items():
         path = target / rel
         if path.exists():
             result.kept.append(rel)

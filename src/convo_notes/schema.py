@@ -28,6 +28,9 @@ _DURATION_RE = re.compile(r"^(\d+)\s*([dwmy])$")
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
+# Obsidian writes a link in a property as `"[[dana-reyes]]"` or `"[[dana-reyes|Dana]]"`: wherever
+# the format expects a slug, both spellings name the same note as the bare slug (:func:`unwrap_link`).
+WIKI_REF = re.compile(r"^\[\[[ \t]*([^\]|#\s]+)[ \t]*(?:\|[^\]]*)?\]\]$")
 CHANNELS = ("call", "meeting", "email", "chat", "video", "letter", "event", "other")
 
 
@@ -139,6 +142,8 @@ LINT = (
 )
 CONFIG = (
     Field("me", "slug", "the slug of the person the notebook speaks for (env `CONVO_ME` overrides it)"),
+    Field("links", "enum", "how `convo new` writes references to people: `plain` slugs, or `obsidian` "
+          "links (`\"[[dana-reyes]]\"`)", choices=("plain", "obsidian")),
     Field("lint", "mapping", "which lints `convo validate` runs (see docs/validate.md)", fields=LINT),
     Field("site", "mapping", "options of the team site", fields=SITE),
     Field("topics", "mapping", "how `convo referrals` matches topics", fields=TOPICS),
@@ -281,10 +286,24 @@ def _bool(checker: _Checker, spec: Field, raw: Value, at: Path) -> bool | None:
     return True if spec.name in ("private", "private_by_default") else None
 
 
+def unwrap_link(text: str) -> str:
+    """The slug in an Obsidian-style link ``[[slug]]`` or ``[[slug|Label]]``; other text as it is.
+
+    The one place that makes both spellings the same reference: every field that holds a
+    slug goes through it, so every command and the site treat them alike.
+    """
+    if text.startswith("[["):
+        match = WIKI_REF.match(text.strip())
+        if match:
+            return match.group(1)
+    return text
+
+
 def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None
+    text = unwrap_link(text)
     if not SLUG_RE.match(text):
         checker.report(at, "bad-slug",
                        f"`{text}` is not a slug (lowercase letters, digits and hyphens, "
@@ -362,7 +381,7 @@ def _recommends(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | N
     text = _expect_text(checker, spec, raw, at)
     if text is not None and not text.strip():
         return None
-    return text.strip() if text is not None else None
+    return unwrap_link(text.strip()) if text is not None else None
 
 
 def _text_map(checker: _Checker, spec: Field, raw: Value, at: Path) -> dict[str, str] | None:
@@ -467,6 +486,9 @@ _COUNTS = {
     "y": r"[1-9]\d?|100",
 }
 DURATION_PATTERN = "^0*(?:" + "|".join(f"(?:{n})\\s*{u}" for u, n in _COUNTS.items()) + ")$"
+# A slug, or the same slug as an Obsidian link (what :func:`unwrap_link` accepts), for editors.
+_SLUG_CORE = SLUG_RE.pattern[1:-1]
+SLUG_OR_LINK = rf"^(?:{_SLUG_CORE}|\[\[[ \t]*{_SLUG_CORE}[ \t]*(?:\|[^\]]*)?\]\])$"
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
@@ -479,15 +501,15 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
         {"pattern": rf"^{_YEAR}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?\s*(Z|[+-]\d{{2}}:?\d{{2}})?$"},
     ]},
     "bool": {"type": "boolean"},
-    "slug": {"type": "string", "pattern": SLUG_RE.pattern},
-    "person": {"type": "string", "pattern": SLUG_RE.pattern},
-    "people": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
-                         {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
-    "turn": {"type": "string", "pattern": SLUG_RE.pattern},
-    "org": {"type": "string", "pattern": SLUG_RE.pattern},
+    "slug": {"type": "string", "pattern": SLUG_OR_LINK},
+    "person": {"type": "string", "pattern": SLUG_OR_LINK},
+    "people": {"oneOf": [{"type": "string", "pattern": SLUG_OR_LINK},
+                         {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": SLUG_OR_LINK}}]},
+    "turn": {"type": "string", "pattern": SLUG_OR_LINK},
+    "org": {"type": "string", "pattern": SLUG_OR_LINK},
     "duration": {"type": "string", "pattern": DURATION_PATTERN},
-    "ids": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
-                      {"type": "array", "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
+    "ids": {"oneOf": [{"type": "string", "pattern": SLUG_OR_LINK},
+                      {"type": "array", "items": {"type": "string", "pattern": SLUG_OR_LINK}}]},
     "recommends": {"type": "string", "minLength": 1},
     "text-map": {"type": "object", "additionalProperties": {"type": "string"}},
 }

@@ -14,6 +14,8 @@ module              commands
 ``contacts``        ``person new``, ``org new``, ``edit``
 ``site``            ``site build``, ``site serve``
 ``integrations``    ``ics``, ``import``, ``export``
+``tidy``            ``rename``, ``merge``
+``editor``          ``lsp``
 ==================  ================================================================
 
 :data:`COMMANDS` is the one table of which module holds each command; a
@@ -57,6 +59,9 @@ COMMANDS: dict[str, str] = {
     "ics": "integrations:ics_command",
     "import": "integrations:import_group",
     "export": "integrations:export_group",
+    "rename": "tidy:rename",
+    "merge": "tidy:merge",
+    "lsp": "editor:lsp",
 }
 
 

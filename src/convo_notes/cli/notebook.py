@@ -52,10 +52,12 @@ def validate(state: State, fmt: str, as_json: bool, strict: bool, lint: bool, sk
 @click.option("--name", help="Your name, for your own person note (default: git config user.name).")
 @click.option("--email", help="Your email (default: git config user.email).")
 @click.option("--force", is_flag=True, help="Work in a non-empty directory; files already there are kept.")
+@click.option("--obsidian", is_flag=True,
+              help="Also make it an Obsidian vault: .obsidian/ settings, property types, [[links]] in new notes.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @pass_state
 def init_command(state: State, directory: Path, name: str | None, email: str | None, force: bool,
-                 as_json: bool) -> None:
+                 obsidian: bool, as_json: bool) -> None:
     """Start a new notebook in DIRECTORY: a git repository ready to validate and build.
 
     Writes convo.yml, mkdocs.yml, .gitignore, .pre-commit-config.yaml, your own
@@ -64,7 +66,7 @@ def init_command(state: State, directory: Path, name: str | None, email: str | N
     """
     from ..notebook_init import init_notebook
 
-    result = init_notebook(directory, state.today, name=name, email=email, force=force)
+    result = init_notebook(directory, state.today, name=name, email=email, force=force, obsidian=obsidian)
     if as_json:
         emit_json({"root": str(result.root), "me": result.me, "written": result.written, "kept": result.kept,
                    "git_init": result.git_init, "committed": result.committed,

@@ -489,3 +489,9 @@ def render_contacts(nb: Notebook, rows: list[Any], today: dt.date, kind: str) ->
         lines.append(f"{'':<{width}}  " + " · ".join(bits))
     lines += ["", plural(len(rows), "person" if kind == "people" else "org").replace("persons", "people")]
     return "\n".join(lines)
+
+
+def render_rewrite_summary(plan: Any, dry_run: bool) -> str:
+    """What ``convo rename``/``merge`` did (or would do): the rename, and how many references in how many files."""
+    verb = "would rewrite" if dry_run else "rewrote"
+    return f"{plan.summary}: {verb} {plural(plan.references, 'reference')} in {plural(plan.files(), 'file')}"

@@ -278,7 +278,8 @@ def watch(live: LiveSite, stop: threading.Event, started: Callable[[], None] | N
     root = live.root.resolve()
     pending: set[str] = set()
     wake = threading.Event()
-    ignored = [p.resolve() for p in (live.out_dir, live.staging_dir, root / ".git", root / ".convo")]
+    ignored = [p.resolve() for p in (live.out_dir, live.staging_dir, root / ".git", root / ".convo",
+                                     root / ".obsidian")]  # Obsidian saves its window state there all the time
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
