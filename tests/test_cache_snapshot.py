@@ -143,13 +143,17 @@ def test_edit_is_seen_even_with_the_same_size(nb_root):
     assert "Send the widget sheet" in {i.what for i in due_of(snapshot.agenda_view(nb_root), DAY, include_all=True)}
 
 
-def test_convo_me_is_part_of_the_key(nb_root):
+def test_the_reader_is_not_part_of_the_key_but_the_notebooks_me_is(nb_root):
     snapshot.agenda_view(nb_root, env={})
     assert snapshot.agenda_view(nb_root, env={}).from_snapshot
     as_cy = snapshot.agenda_view(nb_root, env={"CONVO_ME": "cy"})
-    assert not as_cy.from_snapshot
+    assert as_cy.from_snapshot and as_cy.notebook.viewer == "cy"  # the reader changes no fact
     assert as_cy.entries == agenda_entries(load_notebook(nb_root, env={"CONVO_ME": "cy"}, check=False))
-    assert not snapshot.agenda_view(nb_root, env={}).from_snapshot  # back to sam: recomputed
+    (nb_root / "convo.yml").write_text("me: cy\n")
+    os.utime(nb_root / "convo.yml", ns=(1_600_000_000_000_000_000,) * 2)
+    as_owner = snapshot.agenda_view(nb_root, env={})
+    assert not as_owner.from_snapshot  # the notebook's `me` is a fact: recomputed
+    assert as_owner.entries == agenda_entries(load_notebook(nb_root, env={}, check=False))
 
 
 def test_a_note_modified_just_now_is_not_snapshotted(nb_root):
@@ -254,11 +258,11 @@ def test_brief_snapshot_is_invalidated_by_every_change(nb_root, change, monkeypa
         assert _brief_outputs(again.notebook, slug, DAY) == _brief_outputs(full, slug, DAY)
 
 
-def test_brief_convo_me_changes_the_key(nb_root):
+def test_brief_the_reader_keeps_the_key(nb_root):
     snapshot.brief_view(nb_root, "me", env={})
     assert snapshot.brief_view(nb_root, "me", env={}).from_snapshot
-    as_cy = snapshot.brief_view(nb_root, "me", env={"CONVO_ME": "cy"})
-    assert not as_cy.from_snapshot and build_brief(as_cy.notebook, "me", DAY).subject.slug == "cy"
+    as_cy = snapshot.brief_view(nb_root, "cy", env={"CONVO_ME": "cy"})
+    assert as_cy.from_snapshot and build_brief(as_cy.notebook, "cy", DAY).subject.slug == "cy"
 
 
 # --- commands running at once -----------------------------------------------------------------

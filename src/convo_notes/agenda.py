@@ -32,8 +32,8 @@ class Thread:
     key: str  # the `thread` slug, or the sorted `with` slugs joined by "+"
     explicit: bool
     conversations: tuple[Conversation, ...]  # chronological
-    state: str  # MINE, THEIRS or SETTLED
-    turn: str | None  # slug whose move it is (me resolved), None when settled
+    state: str  # MINE (one of us: our team), THEIRS or SETTLED
+    turn: str | None  # slug whose move it is (me resolved; several joined by "+"), None when settled
     by: dt.date | None
     about: str | None
     people: tuple[str, ...]  # everyone in `with` across the thread, first-seen order
@@ -86,7 +86,6 @@ def threads(nb: Notebook) -> list[Thread]:
     for conv in nb.conversations:  # already chronological
         groups[key_of(conv)].append(conv)
     canon = nb.canon
-    me = canon("me")
     out = []
     for key, convs in groups.items():
         latest = convs[-1]
@@ -97,12 +96,13 @@ def threads(nb: Notebook) -> list[Thread]:
             state, turn, by, about = SETTLED, None, None, None
         else:
             by, about = nxt.by, nxt.about
-            if nb.is_me(nxt.turn):
-                state, turn = MINE, me
-            elif nxt.turn == "them":
-                state, turn = THEIRS, "+".join(canon(s) or s for s in latest.with_)
+            whose = nb.canon_in(latest, nxt.turn)
+            if whose == "them":  # the people in `with` not on our team (all of them, if all are)
+                state, turn = THEIRS, "+".join(nb.others_in(latest.with_))
+            elif nb.is_ours(whose):
+                state, turn = MINE, whose
             else:
-                state, turn = THEIRS, nxt.turn
+                state, turn = THEIRS, whose
         out.append(Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, people))
     return out
 
@@ -187,14 +187,17 @@ def agenda_entries(nb: Notebook) -> list[DueItem]:
         about = nxt.about or f"next move in {thread.title}"
         private = nb.is_private(latest)
         if thread.state == MINE:
-            items.append(DueItem("my-turn", nxt.by, me, None, about, thread.key, people, source, private))
+            items.append(DueItem("my-turn", nxt.by, thread.turn, None, about, thread.key, people, source, private))
         elif nxt.by is not None:
-            items.append(DueItem("waiting", nxt.by, thread.turn, me, about, thread.key, people, source, private))
+            items.append(DueItem("waiting", nxt.by, thread.turn, nb.author_of(latest), about, thread.key, people,
+                                 source, private))
     for person, when, last in cadence_due(nb):
         what = f"keep in touch with {person.name} (every {person.cadence})"
         if last is None:
             what += ", never contacted"
-        items.append(DueItem("keep-in-touch", when, me, person.slug, what, None, (person.slug,),
+        # the relationship is held by whoever on the team spoke with them last
+        holder = nb.author_of(last) if last is not None else me
+        items.append(DueItem("keep-in-touch", when, holder, person.slug, what, None, (person.slug,),
                              f"{person.path}:{person.cadence_line}", nb.is_private(person)))
     return items
 

@@ -57,10 +57,20 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 from .agenda import DueItem, agenda_entries
 from .cache import RACY_NS, blake2b, cache_file, code_stamp, write_atomic
 from .diagnostics import Diagnostic
-from .loader import FileKey, Progress, load_config, load_scanned, scan_note_files
+from .loader import (
+    FileKey,
+    Overlay,
+    Progress,
+    load_config,
+    load_scanned,
+    overlay_of,
+    reader_of,
+    scan_note_files,
+    scan_overlay,
+)
 from .model import Config, Conversation, Notebook, Org, Person
 
-MAGIC = b"convo-snapshot 3\n"
+MAGIC = b"convo-snapshot 4\n"
 DERIVED_BY = ("agenda.py", "brief.py", "snapshot.py")  # modules the snapshots' data depends on
 T = TypeVar("T")
 
@@ -72,39 +82,52 @@ class Scan:
     about half a millisecond to create at import.)
     """
 
-    __slots__ = ("root", "config", "config_problems", "files", "started_ns")
+    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay")
 
     def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
-                 files: dict[str, FileKey], started_ns: int) -> None:
+                 files: dict[str, FileKey], started_ns: int, reader: str | None = None,
+                 overlay: Overlay | None = None) -> None:
         self.root = root
         self.config = config
         self.config_problems = config_problems
         self.files = files
         self.started_ns = started_ns  # just before the scan: notes modified after this are not snapshotted
+        self.reader = reader
+        self.overlay = overlay
 
     def key(self) -> tuple[Any, ...]:
         """What a snapshot must have been computed from to be valid now."""
         # marshal version 2 writes no back-references, so equal scans give equal bytes
         digest = blake2b(marshal.dumps(self.files, 2), digest_size=20).digest()
-        return (code_stamp(DERIVED_BY), digest, self.config, self.config_problems)
+        personal = None
+        if self.overlay is not None:
+            personal = (str(self.overlay[0]), blake2b(marshal.dumps(self.overlay[1], 2), digest_size=20).digest())
+        owner = self.config.me or self.reader  # the reader is a fact only where convo.yml names nobody
+        return (code_stamp(DERIVED_BY), digest, self.config, self.config_problems, owner, personal)
 
     def racy(self) -> bool:
         """True when some note is too recent to be trusted by its size and mtime alone."""
-        newest = max((key[1] for key in self.files.values()), default=0)
+        keys = [*self.files.values(), *(self.overlay[1].values() if self.overlay else ())]
+        newest = max((key[1] for key in keys), default=0)
         return newest >= self.started_ns - RACY_NS
 
     def load(self, progress: Progress | None = None) -> Notebook:
         """The whole notebook, exactly as :func:`.loader.load_notebook` reads it, checks across notes included."""
         return load_scanned(self.root, self.files, self.config, self.config_problems,
-                            check=True, progress=progress)
+                            check=True, progress=progress, reader=self.reader, overlay=self.overlay)
 
 
-def scan(root: Path | str, env: dict[str, str] | None = None) -> Scan:
-    """Read the configuration and stat every note (what a warm command cannot skip)."""
+def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None = None,
+         overlay: bool = False) -> Scan:
+    """Read the configuration and stat every note (what a warm command cannot skip).
+
+    ``reader``: ``--me`` (else ``CONVO_ME`` or the user's config); ``overlay``: also the
+    reader's personal notes."""
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    return Scan(root, config, problems, scan_note_files(root), started)
+    extra = scan_overlay(overlay_of(root, env)) if overlay else None
+    return Scan(root, config, problems, scan_note_files(root), started, reader_of(root, env, reader), extra)
 
 
 class AgendaView:
@@ -137,9 +160,9 @@ def snapshot_file(root: Path, kind: str) -> Path | None:
 
 
 def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
-                progress: Progress | None = None) -> AgendaView:
+                progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> AgendaView:
     """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid."""
-    found = scan(root, env)
+    found = scan(root, env, reader, overlay)
     target = snapshot_file(found.root, "agenda")
     key = None if target is None else found.key()
     if target is not None and key is not None:
@@ -154,9 +177,9 @@ def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
 
 
 def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None,
-               progress: Progress | None = None) -> BriefView:
+               progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> BriefView:
     """A notebook from which :func:`.brief.build_brief` on ``slug`` gives the brief of the whole one."""
-    found = scan(root, env)
+    found = scan(root, env, reader, overlay)
     target = snapshot_file(found.root, "brief")
     key = None if target is None else found.key()
     if target is not None and key is not None:
@@ -283,8 +306,10 @@ def _common(nb: Notebook) -> dict[str, Any]:
 def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversation]) -> Notebook:
     people: dict[str, Person] = payload["people"]
     orgs: dict[str, Org] = payload["orgs"]
+    files = [*found.files, *(found.overlay[1] if found.overlay else ())]
     return Notebook(found.root, found.config, people, orgs, conversations, list(payload["diagnostics"]),
-                    set(payload["unreadable"]), list(found.files))
+                    set(payload["unreadable"]), files, reader=found.reader,
+                    overlay=found.overlay[0] if found.overlay else None)
 
 
 def _write(target: Path, key: tuple[Any, ...], payload: Callable[[], dict[str, Any]],

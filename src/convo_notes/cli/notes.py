@@ -49,7 +49,7 @@ def find_note(nb: Notebook, path: str) -> Note | None:
 @pass_state
 def show(state: State, path: str, as_json: bool) -> None:
     """Show one note, parsed and normalized (PATH relative to the notebook, or a slug)."""
-    nb = state.notebook()
+    nb = state.notebook(personal=True)
     note = find_note(nb, path)
     rel = note.path if note else notebook_path(nb, path)
     problems = [d for d in nb.diagnostics if d.path == rel]
