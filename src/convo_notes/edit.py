@@ -270,26 +270,26 @@ class NewNote:
 
 
 def resolve_people(nb: Notebook, values: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Slugs for ``--with`` values (slugs, names or aliases; commas split), and unknown ones.
+    """Slugs for ``--with`` values (commas split), through the one resolver (:mod:`.names`):
+    a slug in any case or spacing, a name, an alias or a unique prefix; ``me`` is the reader.
 
     Returns ``(slugs, missing)`` where ``missing`` maps each unknown slug to a display name.
+    A value that could be several people is :class:`NotFound` listing them.
     """
-    by_name: dict[str, str] = {}
-    for person in nb.people.values():
-        for name in (person.name, *person.aliases):
-            by_name.setdefault(name.casefold(), person.slug)
+    from .names import lookup, resolve
+
     slugs: list[str] = []
     missing: dict[str, str] = {}
     for value in values:
         for part in (p.strip() for p in value.split(",")):
             if not part:
                 continue
-            slug = nb.canon(part) if part == "me" else None
-            if slug is None and part in nb.people:
-                slug = part
-            if slug is None and part.casefold() in by_name:
-                slug = by_name[part.casefold()]
-            if slug is None:
+            found = lookup(nb, part, ("person",))
+            if len(found) > 1:
+                resolve(nb, part, ("person",))  # raises NotFound naming the candidates
+            if found and (found[0] in nb.people or part.strip().casefold() == "me"):
+                slug = found[0]
+            else:
                 slug = part if SLUG_RE.match(part) else slugify(part)
                 if not slug:
                     raise NotFound(f"`{part}` is not a person slug or name")
@@ -303,6 +303,29 @@ def open_threads_with(nb: Notebook, slugs: list[str]) -> list[Thread]:
     """Unsettled named threads that include everyone in ``slugs``: the ones a new note may continue."""
     wanted = {nb.canon(s) or s for s in slugs}
     return [t for t in threads(nb) if t.explicit and t.state != SETTLED and wanted <= set(t.people)]
+
+
+def find_thread(nb: Notebook, key: str) -> Thread:
+    """The thread with this key (a ``thread:`` slug, or the ``+`` key of a ``with`` set), or NotFound."""
+    wanted = "+".join(sorted(set(key.strip().split("+"))))
+    found = {t.key: t for t in threads(nb)}
+    if wanted in found:
+        return found[wanted]
+    raise NotFound(f"no thread `{key}` in this notebook{did_you_mean(wanted, list(found))} "
+                   "(`convo threads` lists them)")
+
+
+def carried_next(nb: Notebook, thread: Thread | None, team_notebook: bool) -> dict[str, Any] | None:
+    """The open ``next`` of the thread a new note continues, for the template to carry over
+    (None when the thread is settled): its ``turn`` as the new note should write it."""
+    if thread is None or thread.latest.next is None or thread.turn is None:
+        return None
+    turn = thread.turn
+    if "+" in turn:
+        turn = "them"
+    elif not team_notebook and nb.is_me(turn):
+        turn = "me"
+    return {"turn": turn, "by": thread.by, "about": thread.about}
 
 
 def template_env(root: Path) -> Any:
@@ -338,8 +361,15 @@ def names_phrase(names: list[str]) -> str:
 
 
 def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], day: dt.date, title: str | None,
-                  thread: str | None, channel: str | None, today: dt.date) -> NewNote:
-    """The file a ``convo new`` would write (and its people stubs); nothing is written yet."""
+                  thread: str | None, channel: str | None, today: dt.date,
+                  carried: dict[str, Any] | None = None) -> NewNote:
+    """The file a ``convo new`` would write (and its people stubs); nothing is written yet.
+
+    In a notebook with more than one team member the note says who wrote it
+    (``recorded_by``, the reader) and names people by slug rather than ``me``.
+    ``carried``: the continued thread's open ``next`` (:func:`carried_next`), written
+    uncommented for the user to keep, change or remove.
+    """
     names = [missing.get(s) or nb.display(s) for s in with_]
     title = title.strip() if title and title.strip() else \
         f"{(channel or 'conversation').capitalize()} with {names_phrase(names)}"
@@ -358,10 +388,13 @@ def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], da
         if (nb.root / stub_path).exists():
             raise EditRefused(f"{stub_path} exists but cannot be read; fix it first (`convo validate`)")
         stubs[stub_path] = render_template(nb.root, "person.md", {"name": name, "slug": slug_, "today": today})
+    team_notebook = len(nb.team) > 1
+    author = nb.viewer if team_notebook else None
     context = {
         "title": title, "date": day, "today": today, "with": with_, "thread": thread, "channel": channel,
         "people": [{"slug": s, "name": missing.get(s) or nb.display(s)} for s in with_],
-        "me": nb.canon("me"), "due_example": day + dt.timedelta(days=7), "slug": slug,
+        "me": nb.viewer or nb.canon("me"), "due_example": day + dt.timedelta(days=7), "slug": slug,
+        "recorded_by": author, "writer": author or "me", "next": carried,
     }
     text = render_template(nb.root, "conversation.md", context)
     return NewNote(path, text, stubs, thread)

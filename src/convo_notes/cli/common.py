@@ -47,6 +47,11 @@ class State:
             self._personal = personal
         return self._notebook
 
+    def reload(self) -> Notebook:
+        """The notebook read again (after an edit), as :meth:`notebook` reads it."""
+        self._notebook = None
+        return self.notebook(self._personal)
+
 
 pass_state = click.make_pass_decorator(State)
 

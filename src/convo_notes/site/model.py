@@ -238,7 +238,7 @@ class SiteModel:
 
     # ----------------------------------------------------------------- helpers
     def _thread_name(self, thread: Thread) -> str:
-        if thread.explicit:
+        if thread.explicit and "+" not in thread.key:
             return thread.key
         parts = [p for p in thread.key.split("+") if not self.view.is_hidden(p)]
         name = "with-" + "--".join(slugify(p) or "x" for p in parts) if parts else "with"
