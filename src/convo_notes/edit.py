@@ -205,6 +205,61 @@ def _verify(old: bytes, new: bytes, index: int, stamp: str) -> None:
                           "such as a YAML anchor or alias?); add the `done:` line by hand")
 
 
+def insert_field(raw: bytes, key: str, value: str) -> bytes:
+    """``raw`` with a top-level ``key: value`` line added at the end of its front matter
+    (just before the closing ``---``, with the file's line end) and no other byte changed.
+
+    Refused (:class:`EditRefused`) when the note cannot be read, already has ``key``, is
+    not a block mapping, or the parser would read anything else differently after the edit.
+    """
+    checked = read_note(raw, "note")
+    if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
+        first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
+        raise EditRefused(f"the note's front matter cannot be read ({first})")
+    if key in checked.data:
+        raise EditRefused(f"the note already has `{key}`")
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    try:
+        text = raw[len(bom):].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditRefused(f"the file is not UTF-8 text ({exc.reason})") from None
+    yaml_text, start = _front_matter(text)
+    try:
+        root = yaml.compose(yaml_text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(root, MappingNode) or root.flow_style:
+        raise EditRefused("the front matter is not a block mapping of `field: value` lines; add the line by hand")
+    at = start + len(yaml_text)  # the closing `---` line starts here
+    eol = "\r\n" if text[:start].endswith("\r\n") else "\n"
+    new_text = text[:at] + f"{key}: {value}{eol}" + text[at:]
+    result = bom + new_text.encode("utf-8")
+    after = read_note(result, "note")
+    expected = {**json.loads(json.dumps(checked.data)), key: value}
+    if after.data is None or json.loads(json.dumps(after.data)) != expected or after.body != checked.body \
+            or any(d.severity == "error" for d in after.diagnostics):
+        raise EditRefused(f"adding `{key}` would change more than that line (an unusual layout, such as a "
+                          "kept block scalar at the end?); add it by hand")
+    return result
+
+
+def write_field(root: Path, rel: str, key: str, value: str, expected: bytes) -> None:
+    """Add ``key: value`` to the note at ``rel`` (:func:`insert_field`), atomically, refusing
+    when the file is no longer the ``expected`` bytes it was planned from."""
+    target = root / rel
+    try:
+        stat = os.stat(target)
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise EditRefused(f"{rel}: cannot read the file ({exc.strerror or exc})") from None
+    if raw != expected:
+        raise EditRefused(f"{rel} changed since it was read; run the command again")
+    try:
+        atomic_write(target, insert_field(raw, key, value), raw, stat)
+    except FileChanged as exc:
+        raise EditRefused(str(exc)) from None
+
+
 # --- atomic writes ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ module              commands
 ``notebook``        ``validate``, ``init``, ``schema``
 ``daily``           ``due``, ``threads``, ``brief``, ``watch``
 ``notes``           ``show``, ``new``, ``done``
+``fix``             ``fix recorded-by``
 ``referrals``       ``referrals``
 ``site``            ``site build``, ``site serve``
 ``integrations``    ``ics``, ``import``, ``export``
@@ -44,6 +45,7 @@ COMMANDS: dict[str, str] = {
     "watch": "daily:watch",
     "new": "notes:new",
     "done": "notes:done",
+    "fix": "fix:fix",
     "referrals": "referrals:referrals",
     "site": "site:site",
     "ics": "integrations:ics_command",
