@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .model import Commitment, Conversation, Notebook, Person
+from .model import OVERLAY, Commitment, Conversation, Notebook, Person
 
 MINE, THEIRS, SETTLED = "mine", "theirs", "settled"
 KINDS = ("commitment", "my-turn", "waiting", "keep-in-touch")
@@ -134,10 +134,12 @@ def open_commitments(nb: Notebook) -> list[tuple[Conversation, Commitment]]:
             if not c.done and not (c.id and c.id in closed)]
 
 
-def last_contact(nb: Notebook) -> dict[str, Conversation]:
-    """Each person's latest conversation."""
+def last_contact(nb: Notebook, personal: bool = True) -> dict[str, Conversation]:
+    """Each person's latest conversation (``personal=False``: of the team's notes only)."""
     out: dict[str, Conversation] = {}
     for conv in nb.conversations:
+        if not personal and conv.path.startswith(OVERLAY):
+            continue
         for slug in conv.with_:
             out[nb.canon(slug) or slug] = conv
     return out
@@ -147,11 +149,13 @@ def cadence_due(nb: Notebook) -> list[tuple[Person, dt.date | None, Conversation
     """People with a cadence, their latest conversation plus the cadence (None when never
     contacted: they are due today, whatever day that is), and that conversation."""
     latest = last_contact(nb)
+    shared = latest if nb.overlay is None else last_contact(nb, personal=False)
     out = []
     for person in nb.people.values():
         if person.cadence is None or nb.is_me(person.slug):
             continue
-        conv = latest.get(person.slug)
+        # a person of the team's notebook is kept in touch with by the team: personal notes do not count
+        conv = (latest if person.path.startswith(OVERLAY) else shared).get(person.slug)
         out.append((person, person.cadence.after(conv.date) if conv else None, conv))
     return out
 

@@ -36,7 +36,7 @@ from .diagnostics import did_you_mean
 from .errors import EditRefused, NotFound
 from .fsutil import FileChanged, atomic_write
 from .loader import build_record
-from .model import Commitment, Conversation, Notebook
+from .model import OVERLAY, Commitment, Conversation, Notebook
 from .parse import read_note
 from .schema import SLUG_RE, slugify
 from .yamlwrite import yaml_value
@@ -74,7 +74,7 @@ def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Co
         ids = [c.id for conv in nb.conversations for c in conv.commitments if c.id]
         raise NotFound(f"no commitment has `id: {ref}`{did_you_mean(ref, ids)}; "
                        "give its id or PATH:LINE as `convo due` shows it")
-    rel = notebook_relative(nb.root, match["path"], cwd)
+    rel = match["path"] if match["path"].startswith(OVERLAY) else notebook_relative(nb.root, match["path"], cwd)
     line = int(match["line"])
     found = next((c for c in nb.conversations if c.path == rel), None)
     if found is None:
@@ -290,7 +290,7 @@ def mark_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> 
     if state == "closed":
         closer = closed[c.id or ""]
         raise EditRefused(f"{conv.path}:{c.line}: already closed by {closer.path} ({closer.date.isoformat()})")
-    target = nb.root / conv.path
+    target = Path(conv.src)  # a personal note is edited in the overlay, never in the team's repository
     try:
         stat = os.stat(target)
         raw = target.read_bytes()

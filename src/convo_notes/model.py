@@ -21,6 +21,7 @@ from .schema import Duration
 
 Locs = dict[Path, tuple[int, int]]
 OVERLAY = "overlay:"  # the prefix of the path of every note read from the reader's personal overlay
+PERSONAL = "personal:"  # the prefix of the key of a thread of personal (overlay) notes
 
 
 @dataclass(frozen=True)
@@ -347,10 +348,13 @@ class Notebook:
 
     def thread_key(self, conv: Conversation) -> str:
         """The thread a conversation belongs to: its ``thread``, else its ``with`` set (the people
-        not on our team, joined by ``+`` in slug order: a key ``thread:`` accepts too)."""
-        if conv.thread:
-            return conv.thread
-        return "+".join(sorted(set(self.others_in(conv.with_))))
+        not on our team, joined by ``+`` in slug order: a key ``thread:`` accepts too).
+
+        The reader's personal (overlay) notes form threads of their own, ``personal:KEY``:
+        they never change the state of a thread the team shares.
+        """
+        key = conv.thread or "+".join(sorted(set(self.others_in(conv.with_))))
+        return PERSONAL + key if conv.path.startswith(OVERLAY) else key
 
     def org_of(self, conv: Conversation) -> str | None:
         """The conversation's org: its own ``org``, else that of the people in ``with`` who are

@@ -71,7 +71,7 @@ from .loader import (
 from .model import Config, Conversation, Notebook, Org, Person
 
 MAGIC = b"convo-snapshot 4\n"
-DERIVED_BY = ("agenda.py", "brief.py", "snapshot.py")  # modules the snapshots' data depends on
+DERIVED_BY = ("agenda.py", "brief.py", "referrals.py", "snapshot.py")  # modules the snapshots' data depends on
 T = TypeVar("T")
 
 
@@ -210,15 +210,21 @@ def involvement(nb: Notebook, conv: Conversation) -> set[str]:
     return named
 
 
-def mentions(nb: Notebook, conv: Conversation) -> set[str]:
+def mentions(nb: Notebook, conv: Conversation, names: dict[str, list[str]] | None = None) -> set[str]:
     """The other slugs a brief looks for in a conversation: commitment ``owner``/``to`` and
-    referral ``by``/``to``/``recommends`` (as written and with ``me`` resolved)."""
+    referral ``by``/``to``/``recommends`` (as written, with ``me`` resolved, and the person or
+    org a free-text ``recommends`` names: :func:`.referrals.recommended`)."""
+    from .referrals import _names_index, recommended
+
     canon = nb.canon
     named: set[str] = set()
     for c in conv.commitments:
         named.update(s for s in (c.owner, canon(c.owner), c.to, canon(c.to)) if s)
+    if conv.referrals and names is None:
+        names = _names_index(nb)
     for r in conv.referrals:
-        named.update(s for s in (r.by, canon(r.by), r.to, canon(r.to), r.recommends) if s)
+        named.update(s for s in (r.by, canon(r.by), r.to, canon(r.to), r.recommends,
+                                 recommended(nb, r.recommends, names)) if s)
     return named
 
 
@@ -240,6 +246,9 @@ def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
     mentioned: dict[str, list[int]] = {}
     closers: dict[str, list[int]] = {}
     thread_of = array("q")
+    from .referrals import _names_index
+
+    names = _names_index(nb)
     for number, conv in enumerate(nb.conversations):
         members = groups.setdefault(nb.thread_key(conv), [])
         if not members:
@@ -248,7 +257,7 @@ def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
         thread_of.append(members[0])
         for slug in involvement(nb, conv):
             involved.setdefault(slug, []).append(number)
-        for slug in mentions(nb, conv):
+        for slug in mentions(nb, conv, names):
             mentioned.setdefault(slug, []).append(number)
         for ident in conv.closes:
             closers.setdefault(ident, []).append(number)

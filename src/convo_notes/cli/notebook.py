@@ -19,14 +19,15 @@ KIND_NAMES = ("conversation", "person", "org")
               help="Output format.")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--personal", is_flag=True, help="Also check your personal overlay notes (overlay:notes/...).")
 @pass_state
-def validate(state: State, fmt: str, as_json: bool, strict: bool) -> None:
+def validate(state: State, fmt: str, as_json: bool, strict: bool, personal: bool) -> None:
     """Check every note and report every problem, like a compiler.
 
     Each problem reads PATH:LINE:COL: error[CODE]: message. Exit 1 when
     there are errors (with --strict, warnings too).
     """
-    nb = state.notebook()
+    nb = state.notebook(personal=personal)
     problems = nb.diagnostics
     if fmt == "json" or as_json:
         emit_json({"errors": [d.to_json() for d in problems]})

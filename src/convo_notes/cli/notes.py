@@ -228,7 +228,7 @@ def done(state: State, ref_: str, day: dt.date | None) -> None:
     """
     from ..edit import find_commitment, mark_done
 
-    nb = state.notebook()  # a note with any error, across notes too, is not edited
+    nb = state.notebook(personal=True)  # a note with any error, across notes too, is not edited
     conv, commitment = find_commitment(nb, ref_)
     result = mark_done(nb, conv, commitment, day or state.today)
     echo(f"{result.path}:{result.line}: done {result.day.isoformat()}: {result.what}")

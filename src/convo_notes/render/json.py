@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..agenda import DueItem, Thread, group_of
 from ..model import Commitment, Conversation, Note, Notebook, Org, Person, Referral
-from ..referrals import Expert, Party, Recommendation, TopicEntry
+from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 
 if TYPE_CHECKING:
     from ..brief import Brief
@@ -39,11 +39,11 @@ def commitment_to_json(nb: Notebook, c: Commitment, closed_by: str | None = None
 
 
 def referral_to_json(nb: Notebook, r: Referral) -> dict[str, Any]:
-    known = r.recommends in nb.people or r.recommends in nb.orgs
+    slug = recommended(nb, r.recommends)
     return {
-        "recommends": {"slug": r.recommends if known else None,
-                       "name": nb.display(r.recommends) if known else r.recommends,
-                       "kind": "person" if r.recommends in nb.people else "org" if r.recommends in nb.orgs else "text"},
+        "recommends": {"slug": slug,
+                       "name": nb.display(slug) if slug else r.recommends,
+                       "kind": "person" if slug in nb.people else "org" if slug in nb.orgs else "text"},
         "for": list(r.topics),
         "by": person_ref(nb, r.by),
         "to": person_ref(nb, r.to),

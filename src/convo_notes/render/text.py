@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, group_of
 from ..model import Note, Notebook
-from ..referrals import Expert, Party, Recommendation, TopicEntry
+from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 from .json import names, note_to_json, party_details, turn_label
 from .terminal import painter, style
 
@@ -216,7 +216,8 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
 
     def referral_line(label: str, e: Any) -> str:
         r = e.referral
-        target = nb.display(r.recommends) if (r.recommends in nb.people or r.recommends in nb.orgs) else r.recommends
+        slug = recommended(nb, r.recommends)
+        target = nb.display(slug) if slug else r.recommends
         note = f" ({r.note})" if r.note else ""
         return (f"  {label:<12}{e.conversation.date.isoformat()}  {names(nb, nb.canon(r.by)) or '?'} recommended "
                 f"{target} for {', '.join(r.topics)} to {names(nb, nb.canon(r.to))}{note}"
