@@ -44,10 +44,13 @@ def validate(state: State, fmt: str, as_json: bool, strict: bool, personal: bool
 @click.option("--name", help="Your name, for your own person note (default: git config user.name).")
 @click.option("--email", help="Your email (default: git config user.email).")
 @click.option("--force", is_flag=True, help="Work in a non-empty directory; files already there are kept.")
+@click.option("--ci", type=click.Choice(["github", "gitlab"]),
+              help="Also write a CI workflow: `convo validate` on every push, the site deployed from the "
+                   "default branch (in an existing notebook, only this file is written).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @pass_state
 def init_command(state: State, directory: Path, name: str | None, email: str | None, force: bool,
-                 as_json: bool) -> None:
+                 ci: str | None, as_json: bool) -> None:
     """Start a new notebook in DIRECTORY: a git repository ready to validate and build.
 
     Writes convo.yml, mkdocs.yml, .gitignore, .pre-commit-config.yaml, your own
@@ -56,7 +59,7 @@ def init_command(state: State, directory: Path, name: str | None, email: str | N
     """
     from ..notebook_init import init_notebook
 
-    result = init_notebook(directory, state.today, name=name, email=email, force=force)
+    result = init_notebook(directory, state.today, name=name, email=email, force=force, ci=ci)
     if as_json:
         emit_json({"root": str(result.root), "me": result.me, "written": result.written, "kept": result.kept,
                    "git_init": result.git_init, "committed": result.committed,

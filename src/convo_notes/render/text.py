@@ -430,7 +430,8 @@ def render_import_actions(actions: list[Any], dry_run: bool) -> str:
 
 def render_init(result: Any) -> str:
     """What ``convo init`` did: the files written and kept, git's state, what to run next."""
-    lines = [style(f"New notebook in {result.root} (me: {result.me})", bold=True)]
+    head = f"New notebook in {result.root} (me: {result.me})" if result.me else f"Notebook in {result.root}"
+    lines = [style(head, bold=True)]
     lines += [f"  created {rel}" for rel in result.written]
     lines += [f"  kept    {rel} (already there)" for rel in result.kept]
     if result.committed:
