@@ -271,8 +271,8 @@ def init_notebook(target: Path, today: dt.date, name: str | None = None, email: 
     result.root = target.resolve()
     files = notebook_files(name, slug, email, today)
     if ci is not None:
-        path, text = ci_file(ci)
-        files[path] = text
+        ci_path, ci_text = ci_file(ci)
+        files[ci_path] = ci_text
     for rel, text in files.items():
         path = target / rel
         if path.exists():

@@ -53,7 +53,6 @@ def deploy_site(nb: Notebook, today: dt.date, *, remote: str = "origin", branch:
     Refused (:class:`SiteError`) outside a git repository, without that remote, or
     when git refuses the push (the remote's branch moved: run it again).
     """
-    import ghp_import
 
     root = Path(nb.root)
     if _git(root, "rev-parse", "--git-dir").returncode != 0:
