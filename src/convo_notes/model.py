@@ -347,13 +347,13 @@ class Notebook:
         return None
 
     def thread_key(self, conv: Conversation) -> str:
-        """The thread a conversation belongs to: its ``thread``, else its ``with`` set (the people
-        not on our team, joined by ``+`` in slug order: a key ``thread:`` accepts too).
+        """The thread a conversation belongs to: its ``thread``, else its ``with`` set (their slugs
+        joined by ``+`` in slug order: a key ``thread:`` accepts too).
 
         The reader's personal (overlay) notes form threads of their own, ``personal:KEY``:
         they never change the state of a thread the team shares.
         """
-        key = conv.thread or "+".join(sorted(set(self.others_in(conv.with_))))
+        key = conv.thread or "+".join(sorted({self.canon(s) or s for s in conv.with_}))
         return PERSONAL + key if conv.path.startswith(OVERLAY) else key
 
     def org_of(self, conv: Conversation) -> str | None:

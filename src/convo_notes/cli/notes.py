@@ -135,7 +135,7 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     if thread is None and not no_cont:
         thread = choose_thread(nb, open_threads_with(nb, slugs), cont is not None or None, state.today)
     # the thread this note joins: the one named, else the thread of its `with` set
-    key = thread or "+".join(sorted(set(nb.others_in(tuple(slugs)))))
+    key = thread or "+".join(sorted({nb.canon(s) or s for s in slugs}))
     before = {t.key: t for t in threads_of(nb)}.get(key)
     plan = plan_new_note(nb, with_=slugs, missing=missing, day=day or state.today, title=title,
                          thread=thread, channel=channel, today=state.today,
