@@ -422,7 +422,7 @@ def load_notebook(
     """
     root = Path(root)
     config, diagnostics = load_config(root, env)
-    extra = scan_overlay(overlay_of(root, env)) if overlay else None
+    extra = scan_overlay(overlay_of(root, env), root) if overlay else None
     return load_scanned(root, scan_note_files(root), config, diagnostics,
                         use_cache=use_cache, check=check, progress=progress,
                         reader=reader_of(root, env, reader), overlay=extra)
@@ -431,11 +431,16 @@ def load_notebook(
 Overlay = tuple[Path, dict[str, FileKey]]  # the overlay's folder and its notes (paths prefixed `overlay:`)
 
 
-def scan_overlay(folder: Path | None) -> Overlay | None:
+def scan_overlay(folder: Path | None, root: Path | None = None) -> Overlay | None:
     """The notes of a personal overlay (a folder laid out like a notebook: ``FOLDER/notes/**``),
-    with paths prefixed ``overlay:``; None when there is no overlay or no such folder."""
+    with paths prefixed ``overlay:``; None when there is no overlay or no such folder, and when
+    it lies inside the notebook ``root`` (its notes would be the team's: it is ignored)."""
     if folder is None or not (folder / NOTES_DIR).is_dir():
         return None
+    if root is not None:
+        inside, base = folder.resolve(), Path(root).resolve()
+        if inside == base or base in inside.parents:
+            return None
     return folder, {OVERLAY + rel: key for rel, key in scan_note_files(folder).items()}
 
 

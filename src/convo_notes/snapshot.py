@@ -126,7 +126,7 @@ def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    extra = scan_overlay(overlay_of(root, env)) if overlay else None
+    extra = scan_overlay(overlay_of(root, env), root) if overlay else None
     return Scan(root, config, problems, scan_note_files(root), started, reader_of(root, env, reader), extra)
 
 
