@@ -387,6 +387,10 @@ def test_an_old_team_notebook_migrates_in_one_command_changing_no_other_byte(cli
     due = run_json(cli, root, {}, "due", "--all")["items"]
     assert {(i["what"], i["owner"]["slug"]) for i in due if i["kind"] == "commitment"} == {
         ("Send the deck", "jordan-lee")}
+    every = cli("-C", str(root), "fix", "recorded-by", "--all")
+    assert every.out.splitlines()[0] == ("notes/c/explicit.md: added recorded_by: alex-kim "
+                                         "(added by Alex Kim <alex@northwind.test>)")
+    assert git(root, "diff", "--numstat", "--", "notes/c/explicit.md").split() == ["1", "0", "notes/c/explicit.md"]
 
 
 def test_fix_lists_what_it_cannot_attribute(cli, tmp_path):
@@ -402,6 +406,19 @@ def test_fix_lists_what_it_cannot_attribute(cli, tmp_path):
     assert stranger.code == 1 and "added by Sam Stranger <sam@else.test>, who matches no single team member" \
         in stranger.err
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_without_a_notebook_me_no_reader_changes_a_team_note(cli, team):
+    root, envs = team["root"], team["envs"]
+    (root / "convo.yml").write_text("site:\n  title: Shared\n", encoding="utf-8")
+    views = {r: run_json(cli, root, env, "due", "--all")["items"] for r, env in envs.items()}
+    assert shared(views["alex"]) == shared(views["jordan"])
+    owners = {i["what"]: i["owner"]["slug"] for i in shared(views["jordan"])}
+    assert owners["Send the pricing"] == "me"  # Alex's v1 note: nobody can tell, whoever reads
+    assert owners["Introduce Priya to our CFO"] == "jordan-lee"
+    warned = cli("-C", str(root), "validate", env=envs["jordan"]).out
+    assert "notes/c/2026-11-02-alex-call.md:6:1: warning[unknown-author]: " in warned
+    assert "read as written by nobody (convo.yml names no `me`)" in warned
 
 
 def test_one_person_notebooks_are_not_warned(cli, make_notebook):

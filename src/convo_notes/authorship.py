@@ -28,17 +28,18 @@ class Authorship:
     raw: bytes = b""
 
 
-def needs_author(nb: Notebook, conv: Conversation, team_size: int | None = None) -> bool:
+def needs_author(nb: Notebook, conv: Conversation, team_size: int | None = None, every: bool = False) -> bool:
     """True for a team-notebook note that uses ``me`` (or a default owner) and has no ``recorded_by``
-    (``team_size``: ``len(nb.team)``, when the caller asks for many notes)."""
-    return ((len(nb.team) if team_size is None else team_size) > 1 and conv.me_line > 0
+    (``every``: any note without ``recorded_by``; ``team_size``: ``len(nb.team)``, when the caller
+    asks for many notes)."""
+    return ((len(nb.team) if team_size is None else team_size) > 1 and (every or conv.me_line > 0)
             and conv.recorded_by in (None, "me") and not conv.path.startswith(OVERLAY))
 
 
-def plan_authors(nb: Notebook) -> list[Authorship]:
+def plan_authors(nb: Notebook, every: bool = False) -> list[Authorship]:
     """For every note :func:`needs_author` picks, the team member who added it in git (or why not)."""
     size = len(nb.team)
-    wanted = [c for c in [*nb.conversations, *nb.incomplete] if needs_author(nb, c, size)]
+    wanted = [c for c in [*nb.conversations, *nb.incomplete] if needs_author(nb, c, size, every)]
     if not wanted:
         return []
     history = added_by(nb.root)

@@ -244,14 +244,18 @@ class Notebook:
 
     reader: str | None = None  # whose view it is (CONVO_ME, --me, the user's config); never changes a fact
     overlay: FsPath | None = None  # the reader's personal notes folder, when it was loaded
+    shared: bool = field(default=False, repr=False)  # more than one `team: true` person: set from `people`
 
     def __post_init__(self) -> None:
         self.slugs = set(self.people) | set(self.orgs) | {c.slug for c in self.conversations}
+        self.shared = sum(1 for p in self.people.values() if p.team) > 1
 
     @property
     def me(self) -> str | None:
-        """The notebook's own person: ``me`` in ``convo.yml`` (else the reader's, for a notebook naming nobody)."""
-        return self.config.me or self.reader
+        """The notebook's own person: ``me`` in ``convo.yml``. In a notebook that names nobody and
+        is kept by one person, the reader stands in (as in format v1); in a team's, nobody does,
+        so no reader changes what a note says."""
+        return self.config.me or (None if self.shared else self.reader)
 
     @property
     def viewer(self) -> str | None:

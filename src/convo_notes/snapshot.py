@@ -102,7 +102,7 @@ class Scan:
         personal = None
         if self.overlay is not None:
             personal = (str(self.overlay[0]), blake2b(marshal.dumps(self.overlay[1], 2), digest_size=20).digest())
-        owner = self.config.me or self.reader  # the reader is a fact only where convo.yml names nobody
+        owner = self.config.me or self.reader  # the reader may be a fact only where convo.yml names nobody
         return (code_stamp(DERIVED_BY), digest, self.config, self.config_problems, owner, personal)
 
     def racy(self) -> bool:

@@ -16,8 +16,10 @@ def fix() -> None:
 
 @fix.command("recorded-by")
 @click.option("--dry-run", is_flag=True, help="Only say what would be written.")
+@click.option("--all", "every", is_flag=True,
+              help="Also notes that do not use `me`, so every conversation says who recorded it.")
 @pass_state
-def recorded_by(state: State, dry_run: bool) -> None:
+def recorded_by(state: State, dry_run: bool, every: bool) -> None:
     """Write `recorded_by` into every note that uses `me` without saying who wrote it.
 
     In a notebook with several team members, `me` in a note is its author
@@ -31,9 +33,9 @@ def recorded_by(state: State, dry_run: bool) -> None:
     from ..edit import write_field
 
     nb = state.notebook()
-    plans = plan_authors(nb)
+    plans = plan_authors(nb, every)
     if not plans:
-        echo("nothing to do: every note that uses `me` says who wrote it"
+        echo(f"nothing to do: every note{'' if every else ' that uses `me`'} says who wrote it"
              if len(nb.team) > 1 else "nothing to do: this notebook has one team member, `me` is unambiguous")
         return
     done = 0
