@@ -214,6 +214,19 @@ def test_personal_notes_never_reach_the_repository_or_the_site(cli, team, tmp_pa
             assert SECRET["jordan"].encode() not in data and SECRET["alex"].encode() not in data, path
 
 
+def test_new_personal_writes_into_the_readers_overlay_only(cli, team, tmp_path):
+    root, env = team["root"], team["envs"]["jordan"]
+    made = cli("-C", str(root), "--today", TODAY, "new", "--personal", "--with", "Priya", "--title", "Coffee",
+               "--no-edit", env=env)
+    assert (made.code, made.out, made.err) == (0, "created overlay:notes/conversations/2026/2026-11-20-coffee.md\n", "")
+    assert (tmp_path / "jordan-personal/notes/conversations/2026/2026-11-20-coffee.md").is_file()
+    assert not (root / "notes/conversations").exists()
+    threads = run_json(cli, root, env, "threads")["threads"]
+    assert [t["conversations"] for t in threads if t["key"] == "personal:priya-shah"] == [2]
+    nobody = cli("-C", str(root), "new", "--personal", "--with", "priya-shah", "--no-edit")
+    assert nobody.code == 2 and "you have no personal overlay" in nobody.err
+
+
 def test_a_reader_does_not_change_the_cached_facts(team):
     from convo_notes import snapshot
 

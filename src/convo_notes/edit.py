@@ -417,20 +417,22 @@ def names_phrase(names: list[str]) -> str:
 
 def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], day: dt.date, title: str | None,
                   thread: str | None, channel: str | None, today: dt.date,
-                  carried: dict[str, Any] | None = None) -> NewNote:
+                  carried: dict[str, Any] | None = None, folder: Path | None = None) -> NewNote:
     """The file a ``convo new`` would write (and its people stubs); nothing is written yet.
 
     In a notebook with more than one team member the note says who wrote it
     (``recorded_by``, the reader) and names people by slug rather than ``me``.
     ``carried``: the continued thread's open ``next`` (:func:`carried_next`), written
-    uncommented for the user to keep, change or remove.
+    uncommented for the user to keep, change or remove. ``folder``: where it goes (the reader's
+    overlay for a personal note; default the notebook); templates always come from the notebook.
     """
+    target = nb.root if folder is None else folder
     names = [missing.get(s) or nb.display(s) for s in with_]
     title = title.strip() if title and title.strip() else \
         f"{(channel or 'conversation').capitalize()} with {names_phrase(names)}"
     slug = f"{day.isoformat()}-{slugify(title) or 'conversation'}"
     path = f"{CONVERSATIONS_DIR}/{day.year:04d}/{slug}.md"
-    if (nb.root / path).exists():
+    if (target / path).exists():
         raise EditRefused(f"{path} already exists; nothing was written (choose another --title)")
     clash = next((c for c in nb.conversations if c.slug == slug), None) or \
         next((f for f in nb.files if f.rsplit("/", 1)[-1] == f"{slug}.md"), None)
@@ -440,7 +442,7 @@ def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], da
     stubs: dict[str, str] = {}
     for slug_, name in missing.items():
         stub_path = f"{PEOPLE_DIR}/{slug_}.md"
-        if (nb.root / stub_path).exists():
+        if (target / stub_path).exists():
             raise EditRefused(f"{stub_path} exists but cannot be read; fix it first (`convo validate`)")
         stubs[stub_path] = render_template(nb.root, "person.md", {"name": name, "slug": slug_, "today": today})
     team_notebook = len(nb.team) > 1

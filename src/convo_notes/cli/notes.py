@@ -95,11 +95,14 @@ def interactive() -> bool:
               help="Continue THREAD (a slug, or a key `convo threads` shows, like ana+ben), or alone: "
                    "the people's one open thread. Its open next move is carried into the note.")
 @click.option("--no-continue", "no_cont", is_flag=True, help="Start a new thread; never ask.")
+@click.option("--personal", is_flag=True,
+              help="Write it in your personal overlay (`overlay:` in your config file), never in the repository.")
 @click.option("--edit/--no-edit", "open_editor", default=True, show_default=True,
               help="Open the note in $VISUAL or $EDITOR.")
 @pass_state
 def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | None, channel: str | None,
-        day: dt.date | None, create_people: bool, cont: str | None, no_cont: bool, open_editor: bool) -> None:
+        day: dt.date | None, create_people: bool, cont: str | None, no_cont: bool, personal: bool,
+        open_editor: bool) -> None:
     """Start a conversation note from the template, then check it.
 
     The file goes to notes/conversations/YYYY/DATE-TITLE.md and is never
@@ -111,9 +114,13 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     change or remove, and the thread's new state is printed after the editor.
     """
     from ..edit import carried_next, create_new_note, find_thread, open_threads_with, plan_new_note, resolve_people
+    from ..model import OVERLAY, PERSONAL
     from ..schema import THREAD_RE
 
-    nb = state.notebook()
+    nb = state.notebook(personal=personal)
+    if personal and nb.overlay is None:
+        raise UsageError("--personal: you have no personal overlay; name a folder in your config file "
+                         "(`overlay: ~/convo-personal`, with a notes/ folder in it): see docs/format.md")
     if cont is not None and no_cont:
         raise UsageError("give --continue or --no-continue, not both")
     continued = find_thread(nb, cont) if cont else None
@@ -132,15 +139,21 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
                            f"{'it' if len(missing) == 1 else 'them'}")
     if thread is not None and not THREAD_RE.match(thread):
         raise UsageError(f"--thread `{thread}` is not a slug (lowercase letters, digits, hyphens)")
-    if thread is None and not no_cont:
+    if thread is None and not no_cont and not personal:  # a personal note never joins a team's thread
         thread = choose_thread(nb, open_threads_with(nb, slugs), cont is not None or None, state.today)
     # the thread this note joins: the one named, else the thread of its `with` set
     key = thread or "+".join(sorted({nb.canon(s) or s for s in slugs}))
+    if personal and thread is not None and thread.startswith(PERSONAL):
+        thread = key = thread.removeprefix(PERSONAL)
+    key = PERSONAL + key if personal else key
     before = {t.key: t for t in threads_of(nb)}.get(key)
+    folder = nb.overlay if personal else nb.root
+    assert folder is not None
     plan = plan_new_note(nb, with_=slugs, missing=missing, day=day or state.today, title=title,
                          thread=thread, channel=channel, today=state.today,
-                         carried=carried_next(nb, before, len(nb.team) > 1))
-    written = create_new_note(nb.root, plan)
+                         carried=carried_next(nb, before, len(nb.team) > 1), folder=folder)
+    prefix = OVERLAY if personal else ""
+    written = [prefix + rel for rel in create_new_note(folder, plan)]
     for rel in written:
         echo(f"created {rel}")
     if before is not None and before.state != "settled":
@@ -148,7 +161,7 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     edited = False
     if open_editor:
         if os.environ.get("VISUAL") or os.environ.get("EDITOR") or interactive():
-            open_in_editor(nb.root, plan.path)
+            open_in_editor(folder, plan.path)
             edited = True
         else:
             echo(f"no $EDITOR set: open {plan.path} in your editor", err=True)
@@ -158,7 +171,7 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     if any(d.severity == "error" for d in problems):
         raise NotebookHasErrors(sum(d.severity == "error" for d in problems))
     if edited:
-        mine = next((c for c in fresh.conversations if c.path == plan.path), None)
+        mine = next((c for c in fresh.conversations if c.path == prefix + plan.path), None)
         if mine is not None:
             now = {t.key: t for t in threads_of(fresh)}.get(fresh.thread_key(mine))
             if now is not None:
