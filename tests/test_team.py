@@ -330,6 +330,13 @@ def test_new_takes_names_in_any_form_and_implicit_thread_keys(cli, team):
     assert cont.code == 0, cont.err
     text = (root / "notes/conversations/2026/2026-11-20-ladder.md").read_text()
     assert "\nwith: [ben-ito]\n" in text and "\nthread: ben-ito+marta-kowal\n" in text
+    # with --create-people a prefix is not a match: `ben` is someone new, not Ben Ito
+    new_ben = cli("-C", str(root), "--today", TODAY, "new", "--with", "ben", "--create-people", "--title", "b",
+                  "--no-edit", "--no-continue", env=env)
+    assert new_ben.out.splitlines()[0] == "created notes/people/ben.md"
+    ambiguous = cli("-C", str(root), "new", "--with", "Be", "--no-edit", env=env)
+    assert (ambiguous.code, ambiguous.err) == (
+        2, "convo: `Be` could be `ben` (Ben), `ben-ito` (Ben Ito): give the slug\n")
     unknown = cli("-C", str(root), "new", "--continue", "ben-ito+marta", "--no-edit", env=env)
     assert (unknown.code, unknown.err) == (2, "convo: no thread `ben-ito+marta` in this notebook (did you mean "
                                               "`ben-ito+marta-kowal`?) (`convo threads` lists them)\n")

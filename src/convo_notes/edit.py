@@ -324,12 +324,14 @@ class NewNote:
     thread: str | None = None
 
 
-def resolve_people(nb: Notebook, values: list[str]) -> tuple[list[str], dict[str, str]]:
+def resolve_people(nb: Notebook, values: list[str], create: bool = False) -> tuple[list[str], dict[str, str]]:
     """Slugs for ``--with`` values (commas split), through the one resolver (:mod:`.names`):
     a slug in any case or spacing, a name, an alias or a unique prefix; ``me`` is the reader.
 
     Returns ``(slugs, missing)`` where ``missing`` maps each unknown slug to a display name.
-    A value that could be several people is :class:`NotFound` listing them.
+    A value that could be several people is :class:`NotFound` listing them. With ``create``
+    (``--create-people``) a prefix does not count: ``pat-lee`` is someone new even when
+    ``pat-leeson`` exists.
     """
     from .names import lookup, resolve
 
@@ -339,7 +341,7 @@ def resolve_people(nb: Notebook, values: list[str]) -> tuple[list[str], dict[str
         for part in (p.strip() for p in value.split(",")):
             if not part:
                 continue
-            found = lookup(nb, part, ("person",))
+            found = lookup(nb, part, ("person",), prefix=not create)
             if len(found) > 1:
                 resolve(nb, part, ("person",))  # raises NotFound naming the candidates
             if found and (found[0] in nb.people or part.strip().casefold() == "me"):

@@ -50,8 +50,9 @@ def candidates(nb: Notebook, kinds: Iterable[Kind] = ("person", "org")) -> dict[
     return out
 
 
-def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org")) -> list[str]:
-    """Every slug ``text`` may stand for, by the first rule that matches anything (see the module)."""
+def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), prefix: bool = True) -> list[str]:
+    """Every slug ``text`` may stand for, by the first rule that matches anything (see the module;
+    ``prefix=False`` leaves out rule 5, for a value that may name someone new)."""
     kinds = tuple(kinds)
     if text.strip().casefold() == "me" and "person" in kinds:
         me = nb.viewer
@@ -66,11 +67,10 @@ def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org")) -
     by_name = sorted(s for s, labels in known.items() if folded in {_fold(n) for n in labels})
     if by_name:
         return by_name
-    if not folded:
+    if not folded or not prefix:
         return []
-    prefix = sorted(s for s, labels in known.items()
-                    if s.startswith(slug_form) or any(_fold(n).startswith(folded) for n in labels))
-    return prefix
+    return sorted(s for s, labels in known.items()
+                  if s.startswith(slug_form) or any(_fold(n).startswith(folded) for n in labels))
 
 
 def resolve(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), what: str = "person or org") -> str:

@@ -132,7 +132,7 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
             with_ = tuple(dict.fromkeys(nb.canon(s) or s for s in continued.latest.with_))
     if not with_:
         raise UsageError("who was it with? Give --with PEOPLE (or --continue THREAD)")
-    slugs, missing = resolve_people(nb, list(with_))
+    slugs, missing = resolve_people(nb, list(with_), create_people)
     if missing and not create_people:
         hints = "; ".join(f"`{s}`{did_you_mean(s, nb.people)}" for s in missing)
         raise UsageError(f"no such person: {hints}. Fix the slug, or add --create-people to create "
