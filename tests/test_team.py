@@ -174,6 +174,8 @@ def test_mine_is_the_readers_and_owner_takes_any_name(cli, team):
     assert {i["owner"]["slug"] for i in mine} == {"jordan-lee"}
     assert {i["what"] for i in mine} >= {"Introduce Priya to our CFO", "Book the CFO lunch",
                                          f"{SECRET['jordan']} personal follow-up"}
+    as_name = run_json(cli, root, {}, "--me", "JORDAN LEE", "due", "--all", "--mine")["items"]
+    assert shared(as_name) == shared(mine)  # --me goes through the one name resolver too
     by_alias = run_json(cli, root, envs["alex"], "due", "--all", "--owner", "jordan")["items"]
     assert shared(by_alias) == shared([i for i in mine])
     # `turn: them` is never a team member's item

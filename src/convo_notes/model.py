@@ -249,6 +249,12 @@ class Notebook:
     def __post_init__(self) -> None:
         self.slugs = set(self.people) | set(self.orgs) | {c.slug for c in self.conversations}
         self.shared = sum(1 for p in self.people.values() if p.team) > 1
+        if self.reader and self.reader not in self.people and self.reader != "me":
+            from .names import lookup  # the one name resolver: `--me Jordan` is jordan-lee
+
+            found = lookup(self, self.reader, ("person",))
+            if len(found) == 1 and found[0] in self.people:
+                self.reader = found[0]
 
     @property
     def me(self) -> str | None:

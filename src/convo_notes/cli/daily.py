@@ -13,6 +13,7 @@ import sys
 import click
 
 from ..agenda import MINE, SETTLED, THEIRS, Thread, find_due, group_of, threads
+from ..diagnostics import did_you_mean
 from ..errors import Found, UsageError
 from ..model import Notebook
 from ..names import resolve, resolve_optional
@@ -32,6 +33,9 @@ def owner_of(nb: Notebook, owner: str | None, mine: bool) -> str | None:
         if not nb.viewer:
             raise UsageError("--mine: who are you? Set CONVO_ME, --me SLUG, or `me` in convo.yml "
                              "or in your config file (docs/getting-started.md)")
+        if nb.viewer not in nb.people:
+            raise UsageError(f"--mine: you are `{nb.viewer}` (--me, CONVO_ME or your config file), but there is "
+                             f"no notes/people/{nb.viewer}.md{did_you_mean(nb.viewer, nb.people)}")
         return nb.viewer
     return resolve_optional(nb, owner, ("person",), "--owner")
 
