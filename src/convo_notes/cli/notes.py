@@ -156,6 +156,9 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     written = [prefix + rel for rel in create_new_note(folder, plan)]
     for rel in written:
         echo(f"created {rel}")
+    if nb.reader is None and len(nb.team) > 1:
+        echo(f"recorded_by: {nb.viewer} (convo.yml's `me`): if you are someone else, set CONVO_ME, --me or `me:` "
+             "in your config file (docs/getting-started.md) and fix the note", err=True)
     if before is not None and before.state != "settled":
         echo(f"{key}: {thread_state_line(nb, before)} (carried into the note: keep, change or remove it)")
     edited = False
