@@ -280,6 +280,8 @@ def test_the_site_names_whose_turn_it_is(cli, team, tmp_path):
     assert "No conversations yet" not in jordan
     assert "## Recorded by Jordan Lee" in jordan and "## Jordan Lee's turn" in jordan
     assert "Introduce Priya to our CFO" in jordan  # what Jordan owes
+    feed = (tmp_path / "out/calendar.ics").read_text(encoding="utf-8")
+    assert "SUMMARY:Jordan Lee's turn: Book the CFO lunch" in feed and "My turn" not in feed
 
 
 # --- convo new ----------------------------------------------------------------------------------
