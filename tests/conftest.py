@@ -29,8 +29,10 @@ SAMPLE_PRIVATE_WORDS = ("Tidewater", "Halvorsen", "Lantern", "Meridian", "Vesna"
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own cache directory and no stray notebook settings."""
     monkeypatch.setenv("CONVO_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    for name in ("CONVO_NOTEBOOK", "CONVO_TODAY", "CONVO_ME", "EDITOR", "VISUAL"):
+    for name in ("CONVO_NOTEBOOK", "CONVO_TODAY", "CONVO_ME", "CONVO_CONFIG", "EDITOR", "VISUAL"):
         monkeypatch.delenv(name, raising=False)
+    # no user's settings file (reader, personal overlay) leaks into a test
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.setenv("NO_COLOR", "1")
 
 

@@ -224,8 +224,15 @@ def test_due_owner_and_mine_filters(cli, make_notebook):
     assert mine["owner"] == {"slug": "sam", "name": "Sam Stone"}
     ana = json.loads(run(cli, root, "due", "--json", "--owner", "ana", "--all").out)["items"]
     assert [(i["kind"], i["what"]) for i in ana] == [("commitment", "Send the widget specs")]
-    assert run(cli, root, "due", "--owner", "cy").out == (
-        "Nothing due as of 2026-03-10 for Cy Park (overdue, today and the next 7 days).\n")
+    # format v1.1: in the quote Cy recorded, `turn: me` and the default owner are Cy
+    cy = json.loads(run(cli, root, "due", "--json", "--owner", "cy", "--all").out)["items"]
+    # (and keeping in touch with Ana falls to Cy, who spoke with her last)
+    assert [(i["kind"], i["what"], i["label"]) for i in cy] == [
+        ("keep-in-touch", "keep in touch with Ana Lima (every 2w)", "keep in touch"),
+        ("my-turn", "Send the revised quote", "Cy Park's turn"), ("commitment", "Draft the contract", "commitment")]
+    as_cy = json.loads(run(cli, root, "--me", "cy", "due", "--json", "--mine", "--all").out)["items"]
+    assert [(i["what"], i["label"], i["yours"]) for i in as_cy][1:] == [
+        ("Send the revised quote", "your turn", True), ("Draft the contract", "commitment", True)]
 
 
 def test_due_usage_errors(cli, make_notebook):

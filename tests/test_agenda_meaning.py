@@ -159,15 +159,19 @@ def test_me_and_my_own_slug_are_the_same(cli, make_notebook):
                                             "--owner", "ben").out)["items"]] == [{"slug": "sam", "name": "Sam Stone"}]
 
 
-def test_convo_me_overrides_the_notebook_me(cli, make_notebook):
+def test_convo_me_changes_only_whose_view_it_is(cli, make_notebook):
     root = make_notebook(ME_NOTES)
     env = {"CONVO_ME": "ben"}
-    # As Ben, `turn: sam` is someone else's turn (not late yet), and `turn: me` is Ben's.
-    assert due(cli, root, "--mine", env=env) == [("my-turn", "2026-03-11", "Turn me"),
-                                                 ("commitment", "2026-03-13", "Owner ben")]
+    # Format v1.1: the notes were written by the notebook's `me` (sam), whoever reads them.
+    # As Ben, `--mine` is what Ben must act on, and `turn: me` stays Sam's turn.
+    assert due(cli, root, "--mine", env=env) == [("commitment", "2026-03-13", "Owner ben")]
+    assert due(cli, root, env=env) == due(cli, root)
     assert thread_states(cli, root) == {"ana": ("mine", "2026-03-11"), "ben": ("mine", "2026-03-12")}
-    result = cli("-C", str(root), "--today", TODAY, "threads", "--json", env=env)
-    assert {t["key"]: t["state"] for t in json.loads(result.out)["threads"]} == {"ana": "mine", "ben": "theirs"}
+    as_ben = json.loads(cli("-C", str(root), "--today", TODAY, "threads", "--json", env=env).out)["threads"]
+    as_sam = json.loads(cli("-C", str(root), "--today", TODAY, "threads", "--json").out)["threads"]
+    assert [(t["key"], t["state"], t["turn"]) for t in as_ben] == [(t["key"], t["state"], t["turn"]) for t in as_sam]
+    assert [(t["label"], t["yours"]) for t in as_sam] == [("your turn", True), ("your turn", True)]
+    assert [(t["label"], t["yours"]) for t in as_ben] == [("Sam Stone's turn", False)] * 2
 
 
 # --- private ------------------------------------------------------------------------------

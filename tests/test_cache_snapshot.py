@@ -64,7 +64,7 @@ def test_agenda_snapshot_is_written_then_used_and_equals_a_full_load(nb_root):
     second = views.agenda_view(nb_root)
     assert (first.from_snapshot, second.from_snapshot) == (False, True)
     assert second.notebook.conversations == []  # names and diagnostics only
-    full = load_notebook(nb_root, check=False)
+    full = load_notebook(nb_root)  # checked across notes, as the snapshot is
     assert second.entries == agenda_entries(full)
     assert second.notebook.people == full.people and second.notebook.orgs == full.orgs
     assert second.notebook.diagnostics == full.diagnostics and second.notebook.files == full.files
@@ -155,13 +155,17 @@ def test_edit_is_seen_even_with_the_same_size(nb_root):
     assert "Send the widget sheet" in {i.what for i in due_of(views.agenda_view(nb_root), DAY, include_all=True)}
 
 
-def test_convo_me_is_part_of_the_key(nb_root):
+def test_the_reader_is_not_part_of_the_key_but_the_notebooks_me_is(nb_root):
     views.agenda_view(nb_root, env={})
     assert views.agenda_view(nb_root, env={}).from_snapshot
     as_cy = views.agenda_view(nb_root, env={"CONVO_ME": "cy"})
-    assert not as_cy.from_snapshot
+    assert as_cy.from_snapshot and as_cy.notebook.viewer == "cy"  # the reader changes no fact
     assert as_cy.entries == agenda_entries(load_notebook(nb_root, env={"CONVO_ME": "cy"}, check=False))
-    assert not views.agenda_view(nb_root, env={}).from_snapshot  # back to sam: recomputed
+    (nb_root / "convo.yml").write_text("me: cy\n")
+    os.utime(nb_root / "convo.yml", ns=(1_600_000_000_000_000_000,) * 2)
+    as_owner = views.agenda_view(nb_root, env={})
+    assert not as_owner.from_snapshot  # the notebook's `me` is a fact: recomputed
+    assert as_owner.entries == agenda_entries(load_notebook(nb_root, env={}, check=False))
 
 
 def test_a_note_modified_just_now_is_not_snapshotted(nb_root):
@@ -266,11 +270,11 @@ def test_brief_snapshot_is_invalidated_by_every_change(nb_root, change, monkeypa
         assert _brief_outputs(again.notebook, slug, DAY) == _brief_outputs(full, slug, DAY)
 
 
-def test_brief_convo_me_changes_the_key(nb_root):
+def test_brief_the_reader_keeps_the_key(nb_root):
     views.brief_view(nb_root, "me", env={})
     assert views.brief_view(nb_root, "me", env={}).from_snapshot
-    as_cy = views.brief_view(nb_root, "me", env={"CONVO_ME": "cy"})
-    assert not as_cy.from_snapshot and build_brief(as_cy.notebook, "me", DAY).subject.slug == "cy"
+    as_cy = views.brief_view(nb_root, "cy", env={"CONVO_ME": "cy"})
+    assert as_cy.from_snapshot and build_brief(as_cy.notebook, "cy", DAY).subject.slug == "cy"
 
 
 # --- commands running at once -----------------------------------------------------------------

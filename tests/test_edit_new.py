@@ -106,7 +106,7 @@ def test_new_refuses_to_guess_between_several_open_threads(cli, make_notebook):
                           "notes/c/c.md": "---\ndate: 2026-03-02\nwith: ana\nthread: side\nnext:\n  turn: ana\n---\n"})
     result = new(cli, root, "--with", "ana", "--continue", "--no-edit")
     assert (result.code, result.err) == (
-        2, "convo: several open threads with these people (deal, side): choose one with --thread\n")
+        2, "convo: several open threads with these people (deal, side): choose one with --continue THREAD\n")
 
 
 def test_notebook_template_overrides_the_builtin_one(cli, make_notebook):

@@ -136,6 +136,21 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         "notes/c.md:5:11: warning[broken-link]: `[[pat-le]]` links to no person, org or conversation "
         "(did you mean `pat-lee`?)",
     ),
+    "unknown-author": (
+        {"notes/people/kim.md": "---\nname: Kim\nteam: true\n---\n",
+         "notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nnext:\n  turn: me\n---\n"},
+        "notes/c.md:5:1: warning[unknown-author]: this note uses `me` (or a default owner) but has no "
+        "`recorded_by`, so it is read as written by `sam`, the `me` of convo.yml; add `recorded_by: SLUG` "
+        "(`convo fix recorded-by` writes it from git history)",
+    ),
+    "me-meaning-changed": (
+        {"notes/people/kim.md": "---\nname: Kim\nteam: true\n---\n",
+         "notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nrecorded_by: kim\ncommitments:\n"
+                       "  - what: Call back\n---\n"},
+        "notes/c.md:6:1: warning[me-meaning-changed]: `me` here is `kim` (the note's `recorded_by`) since "
+        "format v1.1; in v1 it was `sam` (convo.yml's `me`): write `sam` where that was meant, then add "
+        "`format: 1.1` to convo.yml",
+    ),
     "bad-config": (
         {"convo.yml": "me: nobody\n"},
         "convo.yml:1:1: error[bad-config]: `me: nobody`: no person `nobody` in notes/people/",

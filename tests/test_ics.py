@@ -93,6 +93,9 @@ def test_my_turn_and_keep_in_touch_items(cli, notebook):
         "My turn: Send revised pricing and confirm the site visit": dt.date(2026, 11, 20),
         "My turn: Return the ladder before the gutter cleaning": dt.date(2026, 11, 24),
         "My turn: Send the budget narrative draft": dt.date(2026, 11, 26),
+        # a teammate's turn names them: the feed speaks for its reader only
+        "Tomas Lindqvist's turn: Chase Crumb & Co on the board decision": dt.date(2026, 11, 21),
+        "Priya Natarajan's turn: Draft the MOU for Rafael to take to the dean": dt.date(2026, 12, 4),
     }
     keep = {str(c["SUMMARY"]): c["DUE"].dt for c in by_category["keep-in-touch"]}
     assert keep["Keep in touch: Oliver Grant"] == dt.date(2026, 10, 30)

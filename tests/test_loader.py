@@ -163,11 +163,13 @@ def test_today_must_be_a_date(cli, make_notebook):
     assert "'tomorrow' is not a date in YYYY-MM-DD form" in result.err
 
 
-def test_convo_me_overrides_config(make_notebook):
+def test_convo_me_names_the_reader_not_the_notebook(make_notebook):
     root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n",
                           "notes/people/kim.md": "---\nname: Kim\n---\n"})
-    assert load_notebook(root, env={}).me == "sam"
-    assert load_notebook(root, env={"CONVO_ME": "kim"}).me == "kim"
+    assert (load_notebook(root, env={}).me, load_notebook(root, env={}).viewer) == ("sam", "sam")
+    as_kim = load_notebook(root, env={"CONVO_ME": "kim"})
+    assert (as_kim.me, as_kim.reader, as_kim.viewer) == ("sam", "kim", "kim")
+    assert load_notebook(root, env={"CONVO_ME": "kim"}, reader="sam").viewer == "sam"  # --me wins
 
 
 def test_cache_sees_edits_deletes_and_corruption(make_notebook, monkeypatch, tmp_path):

@@ -227,8 +227,10 @@ def test_export_vcard_4_and_round_trip(cli, notebook, make_notebook, tmp_path):
 
 
 def test_export_vcard_unknown_slug(cli, notebook):
+    # slugs go through the one name resolver: any case or spacing, a name or an alias
+    assert cli("-C", str(notebook), "export", "vcard", "DANA REYES").out.count("BEGIN:VCARD") == 1
     result = cli("-C", str(notebook), "export", "vcard", "nobody")
-    assert (result.code, result.err) == (2, "convo: no person 'nobody' in notes/people/\n")
+    assert (result.code, result.err) == (2, "convo: no person `nobody` in notes/people/\n")
 
 
 def test_helpers():

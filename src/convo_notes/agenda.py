@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .dates import add_days
-from .model import Commitment, Conversation, Notebook, Person
+from .model import OVERLAY, Commitment, Conversation, Notebook, Person
 
 MINE, THEIRS, SETTLED = "mine", "theirs", "settled"
 KINDS = ("commitment", "my-turn", "waiting", "keep-in-touch")
@@ -33,8 +33,8 @@ class Thread:
     key: str  # the `thread` slug, or the sorted `with` slugs joined by "+"
     explicit: bool
     conversations: tuple[Conversation, ...]  # chronological
-    state: str  # MINE, THEIRS or SETTLED
-    turn: str | None  # slug whose move it is (me resolved), None when settled
+    state: str  # MINE (one of us: our team), THEIRS or SETTLED
+    turn: str | None  # slug whose move it is (me resolved; several joined by "+"), None when settled
     by: dt.date | None
     about: str | None
     people: tuple[str, ...]  # everyone in `with` across the thread, first-seen order
@@ -87,7 +87,6 @@ def threads(nb: Notebook) -> list[Thread]:
     for conv in nb.conversations:  # already chronological
         groups[key_of(conv)].append(conv)
     canon = nb.canon
-    me = canon("me")
     out = []
     for key, convs in groups.items():
         latest = convs[-1]
@@ -98,12 +97,13 @@ def threads(nb: Notebook) -> list[Thread]:
             state, turn, by, about = SETTLED, None, None, None
         else:
             by, about = nxt.by, nxt.about
-            if nb.is_me(nxt.turn):
-                state, turn = MINE, me
-            elif nxt.turn == "them":
-                state, turn = THEIRS, "+".join(canon(s) or s for s in latest.with_)
+            whose = nb.canon_in(latest, nxt.turn)
+            if whose == "them":  # the people in `with` not on our team (all of them, if all are)
+                state, turn = THEIRS, "+".join(nb.others_in(latest.with_))
+            elif nb.is_ours(whose):
+                state, turn = MINE, whose
             else:
-                state, turn = THEIRS, nxt.turn
+                state, turn = THEIRS, whose
         out.append(Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, people))
     return out
 
@@ -135,10 +135,12 @@ def open_commitments(nb: Notebook) -> list[tuple[Conversation, Commitment]]:
             if not c.done and not (c.id and c.id in closed)]
 
 
-def last_contact(nb: Notebook) -> dict[str, Conversation]:
-    """Each person's latest conversation."""
+def last_contact(nb: Notebook, personal: bool = True) -> dict[str, Conversation]:
+    """Each person's latest conversation (``personal=False``: of the team's notes only)."""
     out: dict[str, Conversation] = {}
     for conv in nb.conversations:
+        if not personal and conv.path.startswith(OVERLAY):
+            continue
         for slug in conv.with_:
             out[nb.canon(slug) or slug] = conv
     return out
@@ -148,11 +150,13 @@ def cadence_due(nb: Notebook) -> list[tuple[Person, dt.date | None, Conversation
     """People with a cadence, their latest conversation plus the cadence (None when never
     contacted: they are due today, whatever day that is), and that conversation."""
     latest = last_contact(nb)
+    shared = latest if nb.overlay is None else last_contact(nb, personal=False)
     out = []
     for person in nb.people.values():
         if person.cadence is None or nb.is_me(person.slug):
             continue
-        conv = latest.get(person.slug)
+        # a person of the team's notebook is kept in touch with by the team: personal notes do not count
+        conv = (latest if person.path.startswith(OVERLAY) else shared).get(person.slug)
         out.append((person, person.cadence.after(conv.date) if conv else None, conv))
     return out
 
@@ -188,14 +192,17 @@ def agenda_entries(nb: Notebook) -> list[DueItem]:
         about = nxt.about or f"next move in {thread.title}"
         private = nb.is_private(latest)
         if thread.state == MINE:
-            items.append(DueItem("my-turn", nxt.by, me, None, about, thread.key, people, source, private))
+            items.append(DueItem("my-turn", nxt.by, thread.turn, None, about, thread.key, people, source, private))
         elif nxt.by is not None:
-            items.append(DueItem("waiting", nxt.by, thread.turn, me, about, thread.key, people, source, private))
+            items.append(DueItem("waiting", nxt.by, thread.turn, nb.author_of(latest), about, thread.key, people,
+                                 source, private))
     for person, when, last in cadence_due(nb):
         what = f"keep in touch with {person.name} (every {person.cadence})"
         if last is None:
             what += ", never contacted"
-        items.append(DueItem("keep-in-touch", when, me, person.slug, what, None, (person.slug,),
+        # the relationship is held by whoever on the team spoke with them last
+        holder = nb.author_of(last) if last is not None else me
+        items.append(DueItem("keep-in-touch", when, holder, person.slug, what, None, (person.slug,),
                              f"{person.path}:{person.cadence_line}", nb.is_private(person)))
     return items
 

@@ -193,6 +193,9 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
         for text in conv.interests:
             interests.setdefault(text.casefold(), Interest(text, conv, private[conv.path]))
 
+    from .referrals import _names_index, recommended
+
+    names = _names_index(nb)
     given: list[ReferralEntry] = []
     received: list[ReferralEntry] = []
     about: list[ReferralEntry] = []
@@ -203,7 +206,7 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
                 given.append(entry)
             if (nb.canon(r.to) or "") in slugs:
                 received.append(entry)
-            if r.recommends in slugs or r.recommends == subject.slug:
+            if (recommended(nb, r.recommends, names) or r.recommends) in slugs | {subject.slug}:
                 about.append(entry)
 
     cadences = tuple(KeepInTouch(p, when, conv is None)

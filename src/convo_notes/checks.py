@@ -141,7 +141,32 @@ def check_config(nb: Notebook) -> Iterator[Diagnostic]:
                          f"`me: {me}`: no person `{me}` in notes/people/{did_you_mean(me, nb.people)}")
 
 
-NOTEBOOK_CHECKS: list[Callable[[Notebook], Iterable[Diagnostic]]] = [check_unique, check_config]
+def check_authors(nb: Notebook) -> Iterator[Diagnostic]:
+    """In a team notebook, a note's `me` must have an author (format v1.1): warnings with the fix."""
+    from .model import OVERLAY
+
+    if len(nb.team) < 2:
+        return
+    owner = nb.config.me
+    written_for_v11 = str(nb.config.raw.get("format", "")).strip() in ("1.1", "v1.1")
+    for conv in [*nb.conversations, *nb.incomplete]:
+        if not conv.me_line or conv.path.startswith(OVERLAY):
+            continue
+        author = conv.recorded_by if conv.recorded_by != "me" else None
+        if author is None:
+            who = f"`{owner}`, the `me` of convo.yml" if owner else "nobody (convo.yml names no `me`)"
+            yield Diagnostic(conv.path, conv.me_line, 1, "unknown-author",
+                             f"this note uses `me` (or a default owner) but has no `recorded_by`, so it is read "
+                             f"as written by {who}; add `recorded_by: SLUG` (`convo fix recorded-by` "
+                             "writes it from git history)")
+        elif owner and author != owner and not written_for_v11:
+            yield Diagnostic(conv.path, conv.me_line, 1, "me-meaning-changed",
+                             f"`me` here is `{author}` (the note's `recorded_by`) since format v1.1; in v1 it "
+                             f"was `{owner}` (convo.yml's `me`): write `{owner}` where that was meant, then "
+                             "add `format: 1.1` to convo.yml")
+
+
+NOTEBOOK_CHECKS: list[Callable[[Notebook], Iterable[Diagnostic]]] = [check_unique, check_config, check_authors]
 
 
 def run_checks(nb: Notebook, only: Iterable[Note] | None = None) -> list[Diagnostic]:

@@ -172,6 +172,22 @@ CODES: dict[str, Code] = {
         "`Talked to [[dana-reyess]] about it.`",
         "Fix the slug inside the brackets.",
     ),
+    "unknown-author": Code(
+        "warning",
+        "In a notebook with several team members, a conversation uses `me` (or relies on a default such "
+        "as a commitment's `owner`) but does not say who wrote it, so `me` falls back to `convo.yml`'s `me`.",
+        "Jordan's note `owner: me` with no `recorded_by`, in a notebook whose `me` is Alex.",
+        "Add `recorded_by: SLUG` (the team member who wrote it); `convo fix recorded-by` writes it into "
+        "every such note from git history (the author of the commit that added the file).",
+    ),
+    "me-meaning-changed": Code(
+        "warning",
+        "A conversation recorded by someone other than `convo.yml`'s `me` uses `me`: in format v1 that "
+        "`me` meant the notebook's `me`, since v1.1 it means the note's author (`recorded_by`).",
+        "`recorded_by: jordan-lee` and `turn: me`, in a notebook whose `me` is `alex-kim`.",
+        "Check what the note meant: write the slug (`turn: alex-kim`) where `me` meant the notebook's "
+        "person; then add `format: 1.1` to `convo.yml` to say the notebook is written for v1.1.",
+    ),
     "bad-config": Code(
         "error",
         "`convo.yml` cannot be read or has a wrong value.",

@@ -37,7 +37,7 @@ from .diagnostics import did_you_mean
 from .errors import EditRefused, NotFound
 from .fsutil import FileChanged, WriteFailed, atomic_create, atomic_write, read_snapshot
 from .loader import build_record
-from .model import Commitment, Conversation, Notebook
+from .model import OVERLAY, Commitment, Conversation, Notebook
 from .parse import read_note
 from .schema import SLUG_RE, slugify
 from .yamlwrite import yaml_value
@@ -81,7 +81,7 @@ def find_commitment(nb: Notebook, ref: str, cwd: Path | None = None) -> tuple[Co
         ids = [c.id for conv in nb.conversations for c in conv.commitments if c.id]
         raise NotFound(f"no commitment has `id: {ref}`{did_you_mean(ref, ids)}; "
                        "give its id or PATH:LINE as `convo due` shows it")
-    rel = notebook_relative(nb.root, match["path"], cwd)
+    rel = match["path"] if match["path"].startswith(OVERLAY) else notebook_relative(nb.root, match["path"], cwd)
     line = int(match["line"])
     found = next((c for c in nb.conversations if c.path == rel), None)
     if found is None:
@@ -225,6 +225,61 @@ def _verify(old: bytes, new: bytes, index: int, stamp: str) -> None:
                           "such as a YAML anchor or alias?); add the `done:` line by hand")
 
 
+def insert_field(raw: bytes, key: str, value: str) -> bytes:
+    """``raw`` with a top-level ``key: value`` line added at the end of its front matter
+    (just before the closing ``---``, with the file's line end) and no other byte changed.
+
+    Refused (:class:`EditRefused`) when the note cannot be read, already has ``key``, is
+    not a block mapping, or the parser would read anything else differently after the edit.
+    """
+    checked = read_note(raw, "note")
+    if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
+        first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
+        raise EditRefused(f"the note's front matter cannot be read ({first})")
+    if key in checked.data:
+        raise EditRefused(f"the note already has `{key}`")
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    try:
+        text = raw[len(bom):].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditRefused(f"the file is not UTF-8 text ({exc.reason})") from None
+    yaml_text, start = _front_matter(text)
+    try:
+        root = yaml.compose(yaml_text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(root, MappingNode) or root.flow_style:
+        raise EditRefused("the front matter is not a block mapping of `field: value` lines; add the line by hand")
+    at = start + len(yaml_text)  # the closing `---` line starts here
+    eol = "\r\n" if text[:start].endswith("\r\n") else "\n"
+    new_text = text[:at] + f"{key}: {value}{eol}" + text[at:]
+    result = bom + new_text.encode("utf-8")
+    after = read_note(result, "note")
+    expected = {**json.loads(json.dumps(checked.data)), key: value}
+    if after.data is None or json.loads(json.dumps(after.data)) != expected or after.body != checked.body \
+            or any(d.severity == "error" for d in after.diagnostics):
+        raise EditRefused(f"adding `{key}` would change more than that line (an unusual layout, such as a "
+                          "kept block scalar at the end?); add it by hand")
+    return result
+
+
+def write_field(root: Path, rel: str, key: str, value: str, expected: bytes) -> None:
+    """Add ``key: value`` to the note at ``rel`` (:func:`insert_field`), atomically, refusing
+    when the file is no longer the ``expected`` bytes it was planned from."""
+    target = root / rel
+    try:
+        stat = os.stat(target)
+        raw = target.read_bytes()
+    except OSError as exc:
+        raise EditRefused(f"{rel}: cannot read the file ({exc.strerror or exc})") from None
+    if raw != expected:
+        raise EditRefused(f"{rel} changed since it was read; run the command again")
+    try:
+        atomic_write(target, insert_field(raw, key, value), raw, stat)
+    except FileChanged as exc:
+        raise EditRefused(str(exc)) from None
+
+
 # --- atomic writes ---------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +312,7 @@ def mark_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> 
     if state == "closed":
         closer = closed[c.id or ""]
         raise EditRefused(f"{conv.path}:{c.line}: already closed by {closer.path} ({closer.date.isoformat()})")
-    target = nb.root / conv.path
+    target = Path(conv.src)  # a personal note is edited in the overlay, never in the team's repository
     try:
         snapshot = read_snapshot(target, conv.path)
     except FileChanged as exc:
@@ -293,27 +348,29 @@ class NewNote:
     thread: str | None = None
 
 
-def resolve_people(nb: Notebook, values: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Slugs for ``--with`` values (slugs, names or aliases; commas split), and unknown ones.
+def resolve_people(nb: Notebook, values: list[str], create: bool = False) -> tuple[list[str], dict[str, str]]:
+    """Slugs for ``--with`` values (commas split), through the one resolver (:mod:`.names`):
+    a slug in any case or spacing, a name, an alias or a unique prefix; ``me`` is the reader.
 
     Returns ``(slugs, missing)`` where ``missing`` maps each unknown slug to a display name.
+    A value that could be several people is :class:`NotFound` listing them. With ``create``
+    (``--create-people``) a prefix does not count: ``pat-lee`` is someone new even when
+    ``pat-leeson`` exists.
     """
-    by_name: dict[str, str] = {}
-    for person in nb.people.values():
-        for name in (person.name, *person.aliases):
-            by_name.setdefault(name.casefold(), person.slug)
+    from .names import lookup, resolve
+
     slugs: list[str] = []
     missing: dict[str, str] = {}
     for value in values:
         for part in (p.strip() for p in value.split(",")):
             if not part:
                 continue
-            slug = nb.canon(part) if part == "me" else None
-            if slug is None and part in nb.people:
-                slug = part
-            if slug is None and part.casefold() in by_name:
-                slug = by_name[part.casefold()]
-            if slug is None:
+            found = lookup(nb, part, ("person",), prefix=not create)
+            if len(found) > 1:
+                resolve(nb, part, ("person",))  # raises NotFound naming the candidates
+            if found and (found[0] in nb.people or part.strip().casefold() == "me"):
+                slug = found[0]
+            else:
                 slug = part if SLUG_RE.match(part) else slugify(part)
                 if not slug:
                     raise NotFound(f"`{part}` is not a person slug or name")
@@ -327,6 +384,29 @@ def open_threads_with(nb: Notebook, slugs: list[str]) -> list[Thread]:
     """Unsettled named threads that include everyone in ``slugs``: the ones a new note may continue."""
     wanted = {nb.canon(s) or s for s in slugs}
     return [t for t in threads(nb) if t.explicit and t.state != SETTLED and wanted <= set(t.people)]
+
+
+def find_thread(nb: Notebook, key: str) -> Thread:
+    """The thread with this key (a ``thread:`` slug, or the ``+`` key of a ``with`` set), or NotFound."""
+    wanted = "+".join(sorted(set(key.strip().split("+"))))
+    found = {t.key: t for t in threads(nb)}
+    if wanted in found:
+        return found[wanted]
+    raise NotFound(f"no thread `{key}` in this notebook{did_you_mean(wanted, list(found))} "
+                   "(`convo threads` lists them)")
+
+
+def carried_next(nb: Notebook, thread: Thread | None, team_notebook: bool) -> dict[str, Any] | None:
+    """The open ``next`` of the thread a new note continues, for the template to carry over
+    (None when the thread is settled): its ``turn`` as the new note should write it."""
+    if thread is None or thread.latest.next is None or thread.turn is None:
+        return None
+    turn = thread.turn
+    if "+" in turn:
+        turn = "them"
+    elif not team_notebook and nb.is_me(turn):
+        turn = "me"
+    return {"turn": turn, "by": thread.by, "about": thread.about}
 
 
 def template_env(root: Path) -> Any:
@@ -362,14 +442,23 @@ def names_phrase(names: list[str]) -> str:
 
 
 def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], day: dt.date, title: str | None,
-                  thread: str | None, channel: str | None, today: dt.date) -> NewNote:
-    """The file a ``convo new`` would write (and its people stubs); nothing is written yet."""
+                  thread: str | None, channel: str | None, today: dt.date,
+                  carried: dict[str, Any] | None = None, folder: Path | None = None) -> NewNote:
+    """The file a ``convo new`` would write (and its people stubs); nothing is written yet.
+
+    In a notebook with more than one team member the note says who wrote it
+    (``recorded_by``, the reader) and names people by slug rather than ``me``.
+    ``carried``: the continued thread's open ``next`` (:func:`carried_next`), written
+    uncommented for the user to keep, change or remove. ``folder``: where it goes (the reader's
+    overlay for a personal note; default the notebook); templates always come from the notebook.
+    """
+    target = nb.root if folder is None else folder
     names = [missing.get(s) or nb.display(s) for s in with_]
     title = title.strip() if title and title.strip() else \
         f"{(channel or 'conversation').capitalize()} with {names_phrase(names)}"
     slug = f"{day.isoformat()}-{slugify(title) or 'conversation'}"
     path = f"{CONVERSATIONS_DIR}/{day.year:04d}/{slug}.md"
-    if (nb.root / path).exists():
+    if (target / path).exists():
         raise EditRefused(f"{path} already exists; nothing was written (choose another --title)")
     clash = next((c for c in nb.conversations if c.slug == slug), None) or \
         next((f for f in nb.files if f.rsplit("/", 1)[-1] == f"{slug}.md"), None)
@@ -379,13 +468,16 @@ def plan_new_note(nb: Notebook, *, with_: list[str], missing: dict[str, str], da
     stubs: dict[str, str] = {}
     for slug_, name in missing.items():
         stub_path = f"{PEOPLE_DIR}/{slug_}.md"
-        if (nb.root / stub_path).exists():
+        if (target / stub_path).exists():
             raise EditRefused(f"{stub_path} exists but cannot be read; fix it first (`convo validate`)")
         stubs[stub_path] = render_template(nb.root, "person.md", {"name": name, "slug": slug_, "today": today})
+    team_notebook = len(nb.team) > 1
+    author = nb.viewer if team_notebook else None
     context = {
         "title": title, "date": day, "today": today, "with": with_, "thread": thread, "channel": channel,
         "people": [{"slug": s, "name": missing.get(s) or nb.display(s)} for s in with_],
-        "me": nb.canon("me"), "due_example": add_days(day, 7), "slug": slug,
+        "me": nb.viewer or nb.canon("me"), "due_example": add_days(day, 7), "slug": slug,
+        "recorded_by": author, "writer": author or "me", "next": carried,
         # `with` as the notebook writes references: slugs, or Obsidian links (`links: obsidian`)
         "refs": [f"[[{s}]]" for s in with_] if nb.config.links == "obsidian" else list(with_),
     }

@@ -113,3 +113,50 @@ def last_edit_of(nb: Notebook, changes: dict[str, Change], slug: str) -> Edit | 
     _, path = max(dated)
     change = changes[path]
     return Edit(path, change.date, change.author, team_member(nb, change.author))
+
+
+class Added(NamedTuple):
+    """The commit that added a file: its author's name and email."""
+
+    author: str
+    email: str
+
+
+def added_by(root: Path | str, timeout: float = 60.0) -> dict[str, Added]:
+    """``{notebook-relative posix path: Added(author, email)}``: who committed each file's addition
+    (the latest addition, for a file deleted and added again), from one ``git log`` run.
+    ``{}`` when ``root`` is not in a git work tree or git is not installed."""
+    try:
+        proc = subprocess.run(
+            ["git", "-c", "core.quotePath=false", "-C", str(root), "log", "-z", "--name-only", "--no-renames",
+             "--diff-filter=A", "--relative", f"--format={_RECORD}%an{_FIELD}%ae"],
+            capture_output=True, timeout=timeout, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    if proc.returncode != 0:
+        return {}
+    found: dict[str, Added] = {}
+    for record in proc.stdout.decode("utf-8", errors="replace").split(_RECORD):
+        if not record:
+            continue
+        header, _, names = record.partition("\0")
+        author, _, email = header.partition(_FIELD)
+        for name in names.split("\0"):
+            name = name.strip("\n")
+            if name and name not in found:
+                found[name] = Added(author, email)
+    return found
+
+
+def member_for(nb: Notebook, added: Added) -> str | None:
+    """The team member (``team: true``, or the notebook's ``me``) a commit author is: by email
+    first, then by name or alias; None when no one, or several, match."""
+    team = [nb.people[s] for s in nb.team if s in nb.people]
+    email = added.email.strip().casefold()
+    by_email = [p.slug for p in team if email and email in {e.strip().casefold() for e in p.emails}]
+    if len(by_email) == 1:
+        return by_email[0]
+    wanted = _fold(added.author)
+    by_name = [p.slug for p in team if wanted in {_fold(p.name), *(_fold(a) for a in p.aliases)}]
+    return by_name[0] if len(by_name) == 1 else None

@@ -156,7 +156,8 @@ def calendar_entries(nb: Notebook, today: dt.date, include_private: bool = False
             if not include_private and _involves_private(nb, thread.latest):
                 continue
             people = ", ".join(nb.display(s) for s in item.people)
-            summary = f"My turn: {item.what}"
+            turn = "My turn" if nb.is_reader(item.owner) else f"{nb.display(item.owner)}'s turn"
+            summary = f"{turn}: {item.what}"
             description = f"Thread: {thread.title}\nWith: {people}\nSource: {item.source}"
             entries.append(Entry(uid(f"turn:{item.thread}"), summary, description, item.date, "my-turn"))
         elif item.kind == "keep-in-touch":

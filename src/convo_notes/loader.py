@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 from . import fsutil
 from .diagnostics import CURRENT_FILE, Diagnostic
 from .errors import NotebookNotFound
-from .model import Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
+from .model import OVERLAY, Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
 from .parse import FrontMatter, decode, parse_yaml, read_note
 from .schema import SLUG_RE, coerce, coerce_config
 
@@ -179,15 +179,31 @@ def list_note_files(root: Path) -> list[str]:
 
 
 def load_config(root: Path, env: Mapping[str, str] | None = None) -> tuple[Config, list[Diagnostic]]:
-    """Read ``convo.yml`` (optional, through the cache) and apply ``CONVO_ME``."""
+    """Read ``convo.yml`` (optional, through the cache).
+
+    ``CONVO_ME`` no longer changes it (format v1.1): it names the reader, who changes
+    only whose view it is (see :func:`reader_of`), never what a note says.
+    """
     from .cache.records import cached_file
 
-    environ: Mapping[str, str] = os.environ if env is None else env
     config, problems = cached_file(root, CONFIG_FILE, _read_config)
     config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw))
-    if environ.get("CONVO_ME"):
-        config.me = environ["CONVO_ME"]
     return config, list(problems)
+
+
+def reader_of(root: Path, env: Mapping[str, str] | None = None, me: str | None = None) -> str | None:
+    """Who is reading: ``me`` (``--me``), else ``CONVO_ME``, else ``me`` in the user's config file."""
+    from .userconfig import user_settings
+
+    environ: Mapping[str, str] = os.environ if env is None else env
+    return me or environ.get("CONVO_ME") or user_settings(root, environ).me
+
+
+def overlay_of(root: Path, env: Mapping[str, str] | None = None) -> Path | None:
+    """The reader's personal notes folder (``overlay`` in the user's config file), if any."""
+    from .userconfig import user_settings
+
+    return user_settings(root, os.environ if env is None else env).overlay
 
 
 def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
@@ -288,22 +304,40 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
         when = dt.date.min
     day = when.date() if isinstance(when, dt.datetime) else when
     time = when if isinstance(when, dt.datetime) else None
-    with_ = values.get("with", ())
+    # Format v1.1: inside a note, `me` is its author. A note naming its author has every
+    # `me` resolved here (from the file alone, so the cache holds it); a `me` left in a
+    # record is the notebook's own person (`Notebook.canon`).
+    author = values.get("recorded_by")
+    if author == "me":
+        author = None
+    uses: list[int] = []
+
+    def me(value: str | None, at: tuple[Any, ...], default: bool = False) -> str | None:
+        if value == "me" or (default and value is None):
+            uses.append(fm.locs.get(at, (1, 1))[0])
+            return author or "me"
+        return value
+
+    with_ = tuple(me(s, ("with",)) or s for s in values.get("with", ()))
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
-        next_turn = NextTurn(nxt["turn"], nxt.get("by"), nxt.get("about"), fm.locs.get(("next",), (1, 1))[0])
+        next_turn = NextTurn(me(nxt["turn"], ("next", "turn")) or "me", nxt.get("by"), nxt.get("about"),
+                             fm.locs.get(("next",), (1, 1))[0])
     commitments = tuple(
         Commitment(
-            what=c["what"], owner=c.get("owner", "me"), to=c.get("to"), due=c.get("due"), done=c.get("done"),
+            what=c["what"], owner=me(c.get("owner"), ("commitments", i), True) or "me",
+            to=me(c.get("to"), ("commitments", i, "to")), due=c.get("due"), done=c.get("done"),
             id=c.get("id"), path=rel, index=i, line=fm.locs.get(("commitments", i), (1, 1))[0],
         )
         for i, c in values.get("commitments", ()) if "what" in c
     )
     referrals = tuple(
         Referral(
-            recommends=r["recommends"], topics=tuple(t for t in r["for"] if t.strip()),
-            by=r.get("by") or (with_[0] if len(with_) == 1 else None), to=r.get("to", "me"),
+            recommends=me(r["recommends"], ("referrals", i, "recommends")) or r["recommends"],
+            topics=tuple(t for t in r["for"] if t.strip()),
+            by=me(r.get("by"), ("referrals", i, "by")) or (with_[0] if len(with_) == 1 else None),
+            to=me(r.get("to"), ("referrals", i), True) or "me",
             note=r.get("note"), path=rel, index=i, line=fm.locs.get(("referrals", i), (1, 1))[0],
         )
         for i, r in values.get("referrals", ()) if "recommends" in r and "for" in r
@@ -314,9 +348,24 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
         recorded_by=values.get("recorded_by"), tags=values.get("tags", ()),
         interests=values.get("interests", ()), private=values.get("private"), next=next_turn,
         commitments=commitments, closes=values.get("closes", ()), referrals=referrals,
+        me_line=min(uses, default=0),
         sort_key=(day.toordinal(), time.hour * 3600 + time.minute * 60 + time.second if time else 0, rel),
         **common,
     ), problems
+
+
+def with_author(conv: Conversation, author: str) -> Conversation:
+    """``conv`` recorded by ``author``, every ``me`` in it resolved to them (format v1.1)."""
+    def me(slug: str | None) -> str | None:
+        return author if slug == "me" else slug
+
+    nxt = conv.next
+    return replace(
+        conv, recorded_by=author, with_=tuple(me(s) or s for s in conv.with_),
+        next=replace(nxt, turn=me(nxt.turn) or author) if nxt else None,
+        commitments=tuple(replace(c, owner=me(c.owner) or author, to=me(c.to)) for c in conv.commitments),
+        referrals=tuple(replace(r, recommends=me(r.recommends) or author, by=me(r.by), to=me(r.to) or author)
+                        for r in conv.referrals))
 
 
 def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
@@ -336,7 +385,8 @@ def read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
 
 def _read_file(root: Path, rel: str) -> tuple[Note | None, list[Diagnostic]]:
     try:
-        raw = fsutil.read_notebook_file(fsutil.real_root(str(root)), os.path.join(root, rel), fsutil.NOTE_LIMIT, "note")
+        raw = fsutil.read_notebook_file(fsutil.real_root(str(root)), os.path.join(root, rel.removeprefix(OVERLAY)),
+                                        fsutil.NOTE_LIMIT, "note")
     except fsutil.Refused as refused:
         return None, [Diagnostic(rel, 1, 1, refused.code, refused.message)]
     try:
@@ -449,17 +499,38 @@ def load_notebook(
     use_cache: bool = True,
     check: bool = True,
     progress: Progress | None = None,
+    reader: str | None = None,
+    overlay: bool = False,
 ) -> Notebook:
     """Read a whole notebook into records, with every problem found as a diagnostic.
 
     ``check=False`` skips the checks across notes (references, unique ids), for
     commands that only query: each file's own problems are still reported.
+    ``reader`` (``--me``; else ``CONVO_ME`` or the user's config, :func:`reader_of`) is whose
+    view it is. ``overlay=True`` also reads the reader's personal notes (``overlay`` in the
+    user's config), with paths ``overlay:notes/...``; the site and exports never ask for them.
     """
     root = Path(root)
     config, diagnostics = load_config(root, env)
     files, skipped = scan_notes(root)
+    extra = scan_overlay(overlay_of(root, env), root) if overlay else None
     return load_scanned(root, files, config, diagnostics + skipped,
-                        use_cache=use_cache, check=check, progress=progress)
+                        use_cache=use_cache, check=check, progress=progress,
+                        reader=reader_of(root, env, reader), overlay=extra)
+Overlay = tuple[Path, dict[str, FileKey]]  # the overlay's folder and its notes (paths prefixed `overlay:`)
+
+
+def scan_overlay(folder: Path | None, root: Path | None = None) -> Overlay | None:
+    """The notes of a personal overlay (a folder laid out like a notebook: ``FOLDER/notes/**``),
+    with paths prefixed ``overlay:``; None when there is no overlay or no such folder, and when
+    it lies inside the notebook ``root`` (its notes would be the team's: it is ignored)."""
+    if folder is None or not (folder / NOTES_DIR).is_dir():
+        return None
+    if root is not None:
+        inside, base = folder.resolve(), Path(root).resolve()
+        if inside == base or base in inside.parents:
+            return None
+    return folder, {OVERLAY + rel: key for rel, key in scan_note_files(folder).items()}
 
 
 def load_scanned(
@@ -471,6 +542,8 @@ def load_scanned(
     use_cache: bool = True,
     check: bool = True,
     progress: Progress | None = None,
+    reader: str | None = None,
+    overlay: Overlay | None = None,
 ) -> Notebook:
     """:func:`load_notebook` from a configuration and a scan already made (see :mod:`.cache.views`).
 
@@ -479,17 +552,30 @@ def load_scanned(
     exactly the one :func:`load_notebook` returns.
     """
     with paused_gc():  # records are acyclic: collecting while tens of thousands pile up only costs time
-        return _assemble(root, keyed, config, config_problems, use_cache, check, progress)
+        nb = _assemble(root, keyed, config, config_problems, use_cache, check, progress, reader, overlay)
+    return nb
 
 
 def _assemble(root: Path, keyed: dict[str, FileKey], config: Config, config_problems: list[Diagnostic],
-              use_cache: bool, check: bool, progress: Progress | None) -> Notebook:
-    results = read_files(root, keyed, use_cache, progress)
-    return assemble(root, list(keyed), results, config, config_problems, check=check)
+              use_cache: bool, check: bool, progress: Progress | None, reader: str | None = None,
+              overlay: Overlay | None = None) -> Notebook:
+    files = list(keyed)
+    results = dict(read_files(root, keyed, use_cache, progress))
+    if overlay is not None:
+        files += list(overlay[1])
+        personal = read_files(overlay[0], overlay[1], use_cache)
+        author = reader or config.me
+        for rel, (note, problems) in personal.items():
+            if isinstance(note, Conversation) and author and note.recorded_by in (None, "me"):
+                note = with_author(note, author)  # the reader's own notes: their `me` is the reader
+            results[rel] = (note, problems)
+    return assemble(root, files, results, config, config_problems, check=check, reader=reader,
+                    overlay=overlay[0] if overlay else None)
 
 
 def assemble(root: Path, files: list[str], results: Mapping[str, tuple[Note | None, list[Diagnostic]]],
-             config: Config, config_problems: list[Diagnostic], *, check: bool = True) -> Notebook:
+             config: Config, config_problems: list[Diagnostic], *, check: bool = True, reader: str | None = None,
+             overlay: Path | None = None) -> Notebook:
     """The notebook from each file's record and problems (what :func:`read_files` returns).
 
     The language server calls this with an open buffer's record in place of its file's,
@@ -510,16 +596,17 @@ def assemble(root: Path, files: list[str], results: Mapping[str, tuple[Note | No
         if note is None:
             continue
         if isinstance(note, Person):
-            people[note.slug] = note
+            people.setdefault(note.slug, note)  # the team's file wins over a personal one
         elif isinstance(note, Org):
-            orgs[note.slug] = note
+            orgs.setdefault(note.slug, note)
         elif note.placed:
             conversations.append(note)
         else:
             unreadable.add(rel)
             incomplete.append(note)
     conversations.sort(key=_SORT_KEY)
-    notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files)
+    notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files,
+                        reader=reader, overlay=overlay)
     notebook.incomplete = incomplete
     if check:
         from . import checks  # only `validate`, `show` and edits check across notes

@@ -21,6 +21,8 @@ from .parse import FrontMatter, Path, decode, read_note, split
 from .schema import Duration
 
 Locs = dict[Path, tuple[int, int]]
+OVERLAY = "overlay:"  # the prefix of the path of every note read from the reader's personal overlay
+PERSONAL = "personal:"  # the prefix of the key of a thread of personal (overlay) notes
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ class _Source:
 
     @property
     def src(self) -> str:
-        """The note's absolute file path."""
-        return os.path.join(self.root, self.path)
+        """The note's absolute file path (an overlay note's ``overlay:`` prefix is not part of it)."""
+        return os.path.join(self.root, self.path.removeprefix(OVERLAY))
 
     @property
     def body(self) -> str:
@@ -216,6 +218,7 @@ class Conversation(_Source):
 
     kind = "conversation"
 
+    me_line: int = 0  # the first line that uses `me` (written or by default); 0 when none does
     placed: bool = True  # False: no valid `date` or `with`; checked, but in no query and not on the site
     # Chronological order: (date ordinal, second of the day, path); set by the loader.
     sort_key: tuple[int, int, str] = field(default=(0, 0, ""), compare=False, repr=False)
@@ -256,27 +259,87 @@ class Notebook:
     slugs: set[str] = field(default_factory=set)  # every person, org and conversation slug
     incomplete: list[Conversation] = field(default_factory=list)  # unplaced: checked, never queried
 
+    reader: str | None = None  # whose view it is (CONVO_ME, --me, the user's config); never changes a fact
+    overlay: FsPath | None = None  # the reader's personal notes folder, when it was loaded
+    shared: bool = field(default=False, repr=False)  # more than one `team: true` person: set from `people`
+
     def __post_init__(self) -> None:
         self.slugs = set(self.people) | set(self.orgs) | {c.slug for c in self.conversations}
+        self.shared = sum(1 for p in self.people.values() if p.team) > 1
+        if self.reader and self.reader not in self.people and self.reader != "me":
+            from .names import lookup  # the one name resolver: `--me Jordan` is jordan-lee
+
+            found = lookup(self, self.reader, ("person",))
+            if len(found) == 1 and found[0] in self.people:
+                self.reader = found[0]
 
     @property
     def me(self) -> str | None:
-        return self.config.me
+        """The notebook's own person: ``me`` in ``convo.yml``. In a notebook that names nobody and
+        is kept by one person, the reader stands in (as in format v1); in a team's, nobody does,
+        so no reader changes what a note says."""
+        return self.config.me or (None if self.shared else self.reader)
+
+    @property
+    def viewer(self) -> str | None:
+        """Whose view it is: the reader, else the notebook's ``me``."""
+        return self.reader or self.config.me
 
     def canon(self, slug: str | None) -> str | None:
-        """``me`` as the notebook's own slug where one is configured."""
-        if slug == "me" and self.config.me:
-            return self.config.me
+        """``me`` as the notebook's own slug where one is known.
+
+        A note with ``recorded_by`` has its ``me`` resolved to its author when it is read
+        (:func:`.loader.build_record`), so a ``me`` left in a record is the notebook's.
+        """
+        if slug == "me":
+            return self.me or slug
         return slug
 
+    def author_of(self, conv: Conversation) -> str:
+        """Who recorded a conversation: ``recorded_by``, else the notebook's ``me``."""
+        return self.canon(conv.recorded_by or "me") or "me"
+
+    def canon_in(self, conv: Conversation, slug: str | None) -> str | None:
+        """A slug as written in ``conv``: ``me`` there is its author (format v1.1)."""
+        return self.author_of(conv) if slug == "me" else slug
+
     def is_me(self, slug: str | None) -> bool:
-        return slug == "me" or (slug is not None and slug == self.config.me)
+        """True for ``me`` and the notebook's own person."""
+        return slug == "me" or (slug is not None and slug == self.me)
+
+    def is_reader(self, slug: str | None) -> bool:
+        """True when ``slug`` is the person reading (the one "your" speaks to)."""
+        viewer = self.viewer
+        return slug is not None and viewer is not None and (self.canon(slug) or slug) == viewer
+
+    @property
+    def team(self) -> list[str]:
+        """Every member of our own team (``team: true``, and the notebook's ``me``), sorted."""
+        members = {p.slug for p in self.people.values() if p.team}
+        if self.me:
+            members.add(self.me)
+        return sorted(members)
+
+    def is_ours(self, slug: str | None) -> bool:
+        """True for ``me`` and every member of our own team."""
+        if slug is None:
+            return False
+        if self.is_me(slug):
+            return True
+        person = self.people.get(slug)
+        return person is not None and person.team
+
+    def others_in(self, with_: tuple[str, ...]) -> tuple[str, ...]:
+        """The people of a ``with`` who are not on our team (everyone, when all are): ``them``."""
+        everyone = tuple(self.canon(s) or s for s in with_)
+        outside = tuple(s for s in everyone if not self.is_ours(s))
+        return outside or everyone
 
     def display(self, slug: str | None) -> str:
         """A person's or org's display name, ``me`` for the notebook's own person."""
         if slug is None:
             return ""
-        if slug == "me" and not self.config.me:
+        if slug == "me" and not self.me:
             return "me"
         slug = self.canon(slug) or slug
         if slug in self.people:
@@ -286,8 +349,9 @@ class Notebook:
         return slug
 
     def is_private(self, note: Note) -> bool:
-        """Private for the site: explicitly, by default setting, or because it could not be read."""
-        if note.path in self.unreadable:
+        """Private for the site: explicitly, by default setting, because it could not be read,
+        or because it is one of the reader's personal (overlay) notes."""
+        if note.path in self.unreadable or note.path.startswith(OVERLAY):
             return True
         if note.private is None:
             return self.config.private_by_default
@@ -310,17 +374,22 @@ class Notebook:
         return None
 
     def thread_key(self, conv: Conversation) -> str:
-        """The thread a conversation belongs to: its ``thread``, else its ``with`` set."""
-        if conv.thread:
-            return conv.thread
-        return "+".join(sorted({self.canon(s) or s for s in conv.with_}))
+        """The thread a conversation belongs to: its ``thread``, else its ``with`` set (their slugs
+        joined by ``+`` in slug order: a key ``thread:`` accepts too).
+
+        The reader's personal (overlay) notes form threads of their own, ``personal:KEY``:
+        they never change the state of a thread the team shares.
+        """
+        key = conv.thread or "+".join(sorted({self.canon(s) or s for s in conv.with_}))
+        return PERSONAL + key if conv.path.startswith(OVERLAY) else key
 
     def org_of(self, conv: Conversation) -> str | None:
-        """The conversation's org: its own ``org``, else that of the people in ``with``."""
+        """The conversation's org: its own ``org``, else that of the people in ``with`` who are
+        not on our team (of anyone in ``with``, when all are)."""
         if conv.org:
             return conv.org
-        for slug in conv.with_:
-            person = self.people.get(self.canon(slug) or slug)
+        for slug in self.others_in(conv.with_):
+            person = self.people.get(slug)
             if person and person.org:
                 return person.org
         return None

@@ -5,7 +5,7 @@ Every option and argument that names a person or an org (``--with``, ``--owner``
 find the same record everywhere. In order, the first rule that gives exactly one
 answer wins:
 
-1. ``me`` (the notebook's own person);
+1. ``me`` (the person reading: ``--me``, ``CONVO_ME``, the user's config, else the notebook's ``me``);
 2. the slug itself;
 3. the slug in any case or spacing (``PRIYA-SHAH``, ``priya shah``, ``Priya  Shah``);
 4. a display name or alias, ignoring case and repeated spaces;
@@ -50,11 +50,12 @@ def candidates(nb: Notebook, kinds: Iterable[Kind] = ("person", "org")) -> dict[
     return out
 
 
-def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org")) -> list[str]:
-    """Every slug ``text`` may stand for, by the first rule that matches anything (see the module)."""
+def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), prefix: bool = True) -> list[str]:
+    """Every slug ``text`` may stand for, by the first rule that matches anything (see the module;
+    ``prefix=False`` leaves out rule 5, for a value that may name someone new)."""
     kinds = tuple(kinds)
-    if text.strip() == "me" and "person" in kinds:
-        me = nb.canon("me")
+    if text.strip().casefold() == "me" and "person" in kinds:
+        me = nb.viewer
         return [me] if me else ["me"]
     known = candidates(nb, kinds)
     if text in known:
@@ -66,11 +67,10 @@ def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org")) -
     by_name = sorted(s for s, labels in known.items() if folded in {_fold(n) for n in labels})
     if by_name:
         return by_name
-    if not folded:
+    if not folded or not prefix:
         return []
-    prefix = sorted(s for s, labels in known.items()
-                    if s.startswith(slug_form) or any(_fold(n).startswith(folded) for n in labels))
-    return prefix
+    return sorted(s for s, labels in known.items()
+                  if s.startswith(slug_form) or any(_fold(n).startswith(folded) for n in labels))
 
 
 def resolve(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), what: str = "person or org") -> str:

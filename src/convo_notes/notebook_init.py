@@ -220,18 +220,102 @@ Try:
     return files
 
 
+CI_FILES = {"github": ".github/workflows/convo.yml", "gitlab": ".gitlab-ci.yml"}
+
+
+def ci_file(host: str) -> tuple[str, str]:
+    """``(path, text)`` of the CI configuration for ``github`` or ``gitlab``: ``convo validate`` on
+    every push, and the site published from the default branch."""
+    from . import __version__
+
+    install = f'pip install "convo-notes=={__version__}"'
+    if host == "github":
+        return CI_FILES[host], f"""\
+# convo-notes: check every note on every push; publish the team site from the default branch.
+# Written by `convo init --ci github`. The site goes to the gh-pages branch: turn on GitHub Pages
+# for it (Settings > Pages > Deploy from a branch > gh-pages). Private notes are never published,
+# but anyone who can read this repository can read them.
+name: convo
+on:
+  push:
+  pull_request:
+permissions:
+  contents: write
+jobs:
+  notebook:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          fetch-depth: 0
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - run: {install}
+      - run: convo validate
+      - name: Publish the team site
+        if: github.event_name == 'push' && github.ref_name == github.event.repository.default_branch
+        run: |
+          git config user.name "github-actions[bot]"
+          git config user.email "41898282+github-actions[bot]@users.noreply.github.com"
+          convo site deploy --remote origin --branch gh-pages
+"""
+    if host == "gitlab":
+        return CI_FILES[host], f"""\
+# convo-notes: check every note on every push; publish the team site from the default branch.
+# Written by `convo init --ci gitlab`. GitLab Pages serves what the `pages` job leaves in public/.
+# Private notes are never published, but anyone who can read this repository can read them.
+stages: [check, deploy]
+default:
+  image: python:3.12
+  before_script:
+    - {install}
+validate:
+  stage: check
+  script:
+    - convo validate
+pages:
+  stage: deploy
+  script:
+    - convo site build --site-dir public
+  artifacts:
+    paths: [public]
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+"""
+    raise ValueError(host)
+
+
+def add_ci(root: Path, host: str) -> str:
+    """Write the CI configuration for ``host`` into the notebook at ``root``; never overwrites."""
+    path, text = ci_file(host)
+    target = root / path
+    if target.exists():
+        raise NotEmpty(f"{path} already exists; nothing was written (edit it, or delete it first)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, text.encode("utf-8"))
+    return path
+
+
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False)
 
 
 def init_notebook(target: Path, today: dt.date, name: str | None = None, email: str | None = None,
-                  force: bool = False, obsidian: bool = False) -> InitResult:
+                  force: bool = False, obsidian: bool = False, ci: str | None = None) -> InitResult:
     """Create a notebook in ``target`` (created if missing); refuse a non-empty one unless ``force``.
 
     With ``force`` files that already exist are kept as they are (so ``--force --obsidian``
-    adds ``.obsidian/`` to an existing notebook). ``obsidian``: see the module.
+    adds ``.obsidian/`` to an existing notebook). ``obsidian``: see the module. ``ci``
+    (``github`` or ``gitlab``) adds a CI configuration; in a folder that is already a
+    notebook (it has ``convo.yml``) only that file is written.
     """
     target = target.expanduser()
+    if ci is not None and (target / "convo.yml").is_file():
+        result = InitResult(target.resolve(), "")
+        result.written.append(add_ci(target, ci))
+        result.git_message = "an existing notebook: only the CI configuration was written (commit it)"
+        return result
     if target.exists() and not target.is_dir():
         raise NotEmpty(f"{target} exists and is not a directory")
     if target.is_dir() and any(target.iterdir()) and not force:
@@ -243,7 +327,11 @@ def init_notebook(target: Path, today: dt.date, name: str | None = None, email: 
     result = InitResult(target.resolve() if target.exists() else target.absolute(), slug)
     target.mkdir(parents=True, exist_ok=True)
     result.root = target.resolve()
-    for rel, text in notebook_files(name, slug, email, today, obsidian).items():
+    files = notebook_files(name, slug, email, today, obsidian)
+    if ci is not None:
+        ci_path, ci_text = ci_file(ci)
+        files[ci_path] = ci_text
+    for rel, text in files.items():
         path = target / rel
         if path.exists():
             result.kept.append(rel)

@@ -215,6 +215,15 @@ def _party_for(nb: Notebook, recommends: str, names: dict[str, list[str]] | None
     return folded, "text", " ".join(recommends.split()), None, False
 
 
+def recommended(nb: Notebook, recommends: str, names: dict[str, list[str]] | None = None) -> str | None:
+    """The person or org slug a referral's ``recommends`` stands for (``me`` resolved; free text that
+    is exactly one person's or org's name counts as them), or None for someone with no file.
+
+    ``convo brief``, ``convo referrals`` and the site all ask this, so they agree on who was recommended.
+    """
+    return _party_for(nb, recommends, names)[3]
+
+
 def recommendations(nb: Notebook, include_private: bool = True) -> Iterable[tuple[Recommendation, str]]:
     """Every ``(recommendation, topic as written)`` in notebook order.
 
@@ -230,7 +239,7 @@ def recommendations(nb: Notebook, include_private: bool = True) -> Iterable[tupl
             to = nb.canon(ref.to) or ref.to
             if not include_private and not (_visible(nb, by) and _visible(nb, to)):
                 continue
-            rec = Recommendation(ref, conv, by, to, not nb.is_me(to), conv_private)
+            rec = Recommendation(ref, conv, by, to, not nb.is_ours(to), conv_private)
             for topic in ref.topics:
                 yield rec, topic
 

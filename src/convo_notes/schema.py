@@ -110,7 +110,8 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("with", "people", "who we talked with: a person slug or a list of them", True),
         Field("title", "string", "defaults to the body's first `#` heading, else the slug"),
         Field("channel", "enum", "how it happened", choices=CHANNELS),
-        Field("thread", "slug", "the ongoing conversation this belongs to"),
+        Field("thread", "thread", "the ongoing conversation this belongs to: a slug, or the key `convo threads` "
+              "shows for a thread of a `with` set (`ben-ito+marta-kowal`)"),
         Field("org", "org", "defaults to the org of the people in `with`"),
         Field("recorded_by", "person", "who on the team wrote it (default `me`)"),
         Field("tags", "list", "free tags"),
@@ -312,6 +313,24 @@ def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     return sys.intern(text)  # slugs repeat across notes: one object each, stored once in the cache
 
 
+THREAD_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\+[a-z0-9]+(?:-[a-z0-9]+)*)*$")
+
+
+def _thread(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
+    """A thread slug, or slugs joined by ``+`` (the key of a thread made of a ``with`` set)."""
+    text = _expect_text(checker, spec, raw, at, "a slug")
+    if text is None:
+        return None
+    if not THREAD_RE.match(text):
+        checker.report(at, "bad-slug",
+                       f"`{text}` is not a thread slug (lowercase letters, digits and hyphens, or the slugs "
+                       f"of a `with` set joined by `+`; e.g. `{slugify(text) or 'harbor-renewal'}`)")
+        return None
+    if "+" in text:  # one key whatever the order the slugs were written in
+        text = "+".join(sorted(set(text.split("+"))))
+    return sys.intern(text)
+
+
 def _person(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     return _slug(checker, spec, raw, at)
 
@@ -427,6 +446,7 @@ _HANDLERS: dict[str, Callable[[_Checker, Field, Value, Path], Any]] = {
     "datetime": _datetime,
     "bool": _bool,
     "slug": _slug,
+    "thread": _thread,
     "person": _person,
     "people": _people,
     "turn": _turn,
@@ -502,6 +522,7 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     ]},
     "bool": {"type": "boolean"},
     "slug": {"type": "string", "pattern": SLUG_OR_LINK},
+    "thread": {"type": "string", "pattern": THREAD_RE.pattern},
     "person": {"type": "string", "pattern": SLUG_OR_LINK},
     "people": {"oneOf": [{"type": "string", "pattern": SLUG_OR_LINK},
                          {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": SLUG_OR_LINK}}]},
@@ -554,6 +575,7 @@ TYPE_LABELS = {
     "datetime": f"date, or date-time `YYYY-MM-DDTHH:MM`, {range_text()}",
     "bool": "`true` or `false`",
     "slug": "slug",
+    "thread": "slug, or slugs joined by `+`",
     "person": "person slug or `me`",
     "people": "person slug, or a list of them",
     "turn": "`me`, `them` or a person slug",

@@ -23,7 +23,7 @@ from this run's scan, and the configuration as read now (``convo.yml`` with
 note, or changed ``me`` changes the key, and the snapshot is rebuilt from a full
 load (through the per-file cache) by the same functions a full load uses.
 Anything that depends on today is computed at query time. A snapshot is not
-written when a note was modified less than :data:`.cache.RACY_NS` before the
+written when a note was modified less than :func:`.records.racy` before the
 scan (it could change again without its size, mtime or ctime moving). A snapshot that
 cannot be read, or fails a CRC-32, is ignored; snapshots are written to a
 temporary file renamed into place, so commands running at once never see a
@@ -56,11 +56,21 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
 
 from ..agenda import DueItem, agenda_entries
 from ..diagnostics import Diagnostic
-from ..loader import FileKey, Progress, load_config, load_scanned, scan_notes
+from ..loader import (
+    FileKey,
+    Overlay,
+    Progress,
+    load_config,
+    load_scanned,
+    overlay_of,
+    reader_of,
+    scan_notes,
+    scan_overlay,
+)
 from ..model import Config, Conversation, Notebook, Org, Person
 from .records import blake2b, cache_file, code_stamp, racy, write_atomic
 
-MAGIC = b"convo-snapshot 3\n"
+MAGIC = b"convo-snapshot 4\n"
 T = TypeVar("T")
 
 
@@ -71,40 +81,53 @@ class Scan:
     about half a millisecond to create at import.)
     """
 
-    __slots__ = ("root", "config", "config_problems", "files", "started_ns")
+    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay")
 
     def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
-                 files: dict[str, FileKey], started_ns: int) -> None:
+                 files: dict[str, FileKey], started_ns: int, reader: str | None = None,
+                 overlay: Overlay | None = None) -> None:
         self.root = root
         self.config = config
         self.config_problems = config_problems
         self.files = files
         self.started_ns = started_ns  # just before the scan: notes modified after this are not snapshotted
+        self.reader = reader
+        self.overlay = overlay
 
     def key(self) -> tuple[Any, ...]:
         """What a snapshot must have been computed from to be valid now."""
         # marshal version 2 writes no back-references, so equal scans give equal bytes
         digest = blake2b(marshal.dumps(self.files, 2), digest_size=20).digest()
-        return (code_stamp(), digest, self.config, self.config_problems)
+        personal = None
+        if self.overlay is not None:
+            personal = (str(self.overlay[0]), blake2b(marshal.dumps(self.overlay[1], 2), digest_size=20).digest())
+        owner = self.config.me or self.reader  # the reader may be a fact only where convo.yml names nobody
+        return (code_stamp(), digest, self.config, self.config_problems, owner, personal)
 
     def racy(self) -> bool:
-        """True when some note is too recent to be trusted by its key alone (:func:`.cache.racy`)."""
+        """True when some note is too recent to be trusted by its key alone (:func:`.records.racy`)."""
         started = self.started_ns
-        return any(racy(key, started) for key in self.files.values())
+        keys = [*self.files.values(), *(self.overlay[1].values() if self.overlay else ())]
+        return any(racy(key, started) for key in keys)
 
     def load(self, progress: Progress | None = None) -> Notebook:
         """The whole notebook, exactly as :func:`.loader.load_notebook` reads it, checks across notes included."""
         return load_scanned(self.root, self.files, self.config, self.config_problems,
-                            check=True, progress=progress)
+                            check=True, progress=progress, reader=self.reader, overlay=self.overlay)
 
 
-def scan(root: Path | str, env: dict[str, str] | None = None) -> Scan:
-    """Read the configuration and stat every note (what a warm command cannot skip)."""
+def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None = None,
+         overlay: bool = False) -> Scan:
+    """Read the configuration and stat every note (what a warm command cannot skip).
+
+    ``reader``: ``--me`` (else ``CONVO_ME`` or the user's config); ``overlay``: also the
+    reader's personal notes."""
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
     files, skipped = scan_notes(root)  # the entries it left out are reported with the configuration's problems
-    return Scan(root, config, problems + skipped, files, started)
+    extra = scan_overlay(overlay_of(root, env), root) if overlay else None
+    return Scan(root, config, problems + skipped, files, started, reader_of(root, env, reader), extra)
 
 
 class AgendaView:
@@ -137,9 +160,9 @@ def snapshot_file(root: Path, kind: str) -> Path | None:
 
 
 def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
-                progress: Progress | None = None) -> AgendaView:
+                progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> AgendaView:
     """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid."""
-    found = scan(root, env)
+    found = scan(root, env, reader, overlay)
     target = snapshot_file(found.root, "agenda")
     key = None if target is None else found.key()
     if target is not None and key is not None:
@@ -154,9 +177,9 @@ def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
 
 
 def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None,
-               progress: Progress | None = None) -> BriefView:
+               progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> BriefView:
     """A notebook from which :func:`.brief.build_brief` on ``slug`` gives the brief of the whole one."""
-    found = scan(root, env)
+    found = scan(root, env, reader, overlay)
     target = snapshot_file(found.root, "brief")
     key = None if target is None else found.key()
     if target is not None and key is not None:
@@ -187,15 +210,21 @@ def involvement(nb: Notebook, conv: Conversation) -> set[str]:
     return named
 
 
-def mentions(nb: Notebook, conv: Conversation) -> set[str]:
+def mentions(nb: Notebook, conv: Conversation, names: dict[str, list[str]] | None = None) -> set[str]:
     """The other slugs a brief looks for in a conversation: commitment ``owner``/``to`` and
-    referral ``by``/``to``/``recommends`` (as written and with ``me`` resolved)."""
+    referral ``by``/``to``/``recommends`` (as written, with ``me`` resolved, and the person or
+    org a free-text ``recommends`` names: :func:`.referrals.recommended`)."""
+    from ..referrals import _names_index, recommended
+
     canon = nb.canon
     named: set[str] = set()
     for c in conv.commitments:
         named.update(s for s in (c.owner, canon(c.owner), c.to, canon(c.to)) if s)
+    if conv.referrals and names is None:
+        names = _names_index(nb)
     for r in conv.referrals:
-        named.update(s for s in (r.by, canon(r.by), r.to, canon(r.to), r.recommends) if s)
+        named.update(s for s in (r.by, canon(r.by), r.to, canon(r.to), r.recommends,
+                                 recommended(nb, r.recommends, names)) if s)
     return named
 
 
@@ -217,6 +246,9 @@ def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
     mentioned: dict[str, list[int]] = {}
     closers: dict[str, list[int]] = {}
     thread_of = array("q")
+    from ..referrals import _names_index
+
+    names = _names_index(nb)
     for number, conv in enumerate(nb.conversations):
         members = groups.setdefault(nb.thread_key(conv), [])
         if not members:
@@ -225,7 +257,7 @@ def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
         thread_of.append(members[0])
         for slug in involvement(nb, conv):
             involved.setdefault(slug, []).append(number)
-        for slug in mentions(nb, conv):
+        for slug in mentions(nb, conv, names):
             mentioned.setdefault(slug, []).append(number)
         for ident in conv.closes:
             closers.setdefault(ident, []).append(number)
@@ -283,8 +315,10 @@ def _common(nb: Notebook) -> dict[str, Any]:
 def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversation]) -> Notebook:
     people: dict[str, Person] = payload["people"]
     orgs: dict[str, Org] = payload["orgs"]
+    files = [*found.files, *(found.overlay[1] if found.overlay else ())]
     return Notebook(found.root, found.config, people, orgs, conversations, list(payload["diagnostics"]),
-                    set(payload["unreadable"]), list(found.files))
+                    set(payload["unreadable"]), files, reader=found.reader,
+                    overlay=found.overlay[0] if found.overlay else None)
 
 
 def _write(target: Path, key: tuple[Any, ...], payload: Callable[[], dict[str, Any]],

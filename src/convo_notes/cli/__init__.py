@@ -9,6 +9,7 @@ module              commands
 ``notebook``        ``validate``, ``init``, ``schema``
 ``daily``           ``due``, ``threads``, ``brief``, ``watch``
 ``notes``           ``show``, ``new``, ``done``
+``fix``             ``fix recorded-by``
 ``referrals``       ``referrals``
 ``find``            ``search``, ``people``, ``orgs``
 ``contacts``        ``person new``, ``org new``, ``edit``
@@ -48,6 +49,7 @@ COMMANDS: dict[str, str] = {
     "watch": "daily:watch",
     "new": "notes:new",
     "done": "notes:done",
+    "fix": "fix:fix",
     "referrals": "referrals:referrals",
     "search": "find:search",
     "people": "find:people",
@@ -92,15 +94,18 @@ class LazyGroup(click.Group):
               help="The notebook directory (default: found from the current directory upward).")
 @click.option("--today", type=DATE, envvar="CONVO_TODAY", metavar="YYYY-MM-DD",
               help="Fix 'today' for every command (env CONVO_TODAY).")
+@click.option("--me", "reader", metavar="SLUG",
+              help="Read as this person: whose turn is 'yours', --mine, `convo new` (env CONVO_ME; "
+                   "never changes what a note says).")
 @click.version_option(__version__, prog_name="convo")
 @click.pass_context
-def cli(ctx: click.Context, notebook: str | None, today: dt.date | None) -> None:
+def cli(ctx: click.Context, notebook: str | None, today: dt.date | None, reader: str | None) -> None:
     """convo: keep track of conversations, promises and whose turn it is.
 
     Notes are Markdown files with YAML front matter under notes/. Every
     command reads them through the same strict loader.
     """
-    ctx.obj = State(notebook, today or dt.date.today())
+    ctx.obj = State(notebook, today or dt.date.today(), reader)
 
 
 def all_commands() -> dict[str, click.Command]:

@@ -26,18 +26,32 @@ class State:
 
     notebook_dir: str | None
     today: dt.date
+    reader: str | None = None  # --me: whose view it is (else CONVO_ME or the user's config)
     _notebook: Notebook | None = field(default=None, repr=False)
+    _personal: bool = field(default=False, repr=False)
 
     @property
     def root(self) -> Path:
         return find_root(explicit=self.notebook_dir)
 
-    def notebook(self) -> Notebook:
-        """The notebook, checked across notes too: every command sees the same errors."""
-        if self._notebook is None:
+    def notebook(self, personal: bool = False) -> Notebook:
+        """The notebook, checked across notes too: every command sees the same errors.
+
+        ``personal``: with the reader's overlay notes (only for the reader's own views:
+        ``due``, ``threads``, ``brief``, ``referrals``, ``show``, ``validate``; never for
+        anything that writes into the repository or builds the site).
+        """
+        if self._notebook is None or self._personal != personal:
             with TerminalProgress("Reading notes") as progress:
-                self._notebook = load_notebook(self.root, check=True, progress=progress)
+                self._notebook = load_notebook(self.root, check=True, progress=progress, reader=self.reader,
+                                               overlay=personal)
+            self._personal = personal
         return self._notebook
+
+    def reload(self) -> Notebook:
+        """The notebook read again (after an edit), as :meth:`notebook` reads it."""
+        self._notebook = None
+        return self.notebook(self._personal)
 
 
 pass_state = click.make_pass_decorator(State)

@@ -14,6 +14,7 @@ import click
 
 from ..agenda import MINE, SETTLED, THEIRS, Thread, find_due, group_of, threads
 from ..dates import MAX_WITHIN_DAYS
+from ..diagnostics import did_you_mean
 from ..errors import Found, UsageError
 from ..model import Notebook
 from ..names import resolve, resolve_optional
@@ -30,7 +31,13 @@ def owner_of(nb: Notebook, owner: str | None, mine: bool) -> str | None:
     if owner and mine:
         raise UsageError("give --owner SLUG or --mine, not both")
     if mine:
-        return nb.canon("me")
+        if not nb.viewer:
+            raise UsageError("--mine: who are you? Set CONVO_ME, --me SLUG, or `me` in convo.yml "
+                             "or in your config file (docs/getting-started.md)")
+        if nb.viewer not in nb.people:
+            raise UsageError(f"--mine: you are `{nb.viewer}` (--me, CONVO_ME or your config file), but there is "
+                             f"no notes/people/{nb.viewer}.md{did_you_mean(nb.viewer, nb.people)}")
+        return nb.viewer
     return resolve_optional(nb, owner, ("person",), "--owner")
 
 
@@ -39,7 +46,7 @@ def owner_of(nb: Notebook, owner: str | None, mine: bool) -> str | None:
               help="Show items due up to DAYS days from today (overdue ones always show).")
 @click.option("--all", "include_all", is_flag=True, help="Also items due later and items with no date.")
 @click.option("--owner", metavar="SLUG", shell_complete=complete_person, help="Only what SLUG must act on.")
-@click.option("--mine", is_flag=True, help="Only what I must act on (the notebook's `me`).")
+@click.option("--mine", is_flag=True, help="Only what I must act on (the reader: --me, CONVO_ME, your config).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (keys in docs/daily.md).")
 @click.option("--fail-on-overdue", is_flag=True, help="Exit 1 when anything shown is overdue (for scripts).")
 @pass_state
@@ -57,7 +64,8 @@ def due(state: State, within: int, include_all: bool, owner: str | None, mine: b
 
     with paused_gc():
         with TerminalProgress("Reading notes") as progress:
-            view = agenda_view(state.root, progress=progress)  # from a snapshot when nothing changed
+            # from a snapshot when nothing changed
+            view = agenda_view(state.root, progress=progress, reader=state.reader, overlay=True)
         nb, today = view.notebook, state.today
         who = owner_of(nb, owner, mine)
         items = find_due(nb, today, within=within, include_all=include_all, owner=who, entries=view.entries)
@@ -86,7 +94,7 @@ def sort_threads(found: list[Thread], order: str, today: dt.date) -> list[Thread
 @pass_state
 def threads_command(state: State, as_json: bool, only: str | None, order: str) -> None:
     """Every ongoing conversation: whose turn it is, by when, and the next move."""
-    nb = state.notebook()
+    nb = state.notebook(personal=True)
     found = sort_threads([t for t in threads(nb) if only is None or t.state == only], order, state.today)
     if as_json:
         emit_report(nb, {"today": state.today, "threads": [thread_json(nb, t, state.today) for t in found]})
@@ -113,10 +121,11 @@ def brief(state: State, slug: str, as_json: bool) -> None:
 
     with paused_gc():
         with TerminalProgress("Reading notes") as progress:
-            nb = brief_view(state.root, slug, progress=progress).notebook  # only the notes this brief needs
+            # only the notes this brief needs
+            nb = brief_view(state.root, slug, progress=progress, reader=state.reader, overlay=True).notebook
         subject = resolve(nb, slug)  # every person and org is in the view: a name or alias finds its slug
         if subject != slug:
-            nb = brief_view(state.root, subject).notebook
+            nb = brief_view(state.root, subject, reader=state.reader, overlay=True).notebook
         b = build_brief(nb, subject, state.today)
         if as_json:
             emit_report(nb, brief_json(nb, b, state.today))
@@ -146,7 +155,7 @@ def watch(state: State, within: int, mine: bool) -> None:
 
     def show(nb: Notebook) -> None:
         today = fixed_today or dt.date.today()
-        who = nb.canon("me") if mine else None
+        who = nb.viewer if mine else None
         report = render_watch_report(nb, find_due(nb, today, within=within, owner=who), today, within, who)
         if last.get("report") == report:
             return  # events are hints: an event that changed nothing prints nothing

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import CommandFailed, NotFound, UsageError
+from ..errors import CommandFailed, UsageError
 from ..fsutil import atomic_write
 from ..render.terminal import echo, emit_json
 from ..render.text import render_import_actions
@@ -159,13 +159,12 @@ def export_group(ctx: click.Context, fmt: str | None, table: str | None, output:
 @pass_state
 def export_vcard(state: State, slugs: tuple[str, ...], output: Path | None, include_private: bool) -> None:
     """Write people as vCard 4.0 (everyone, or the SLUGS given), for contacts apps."""
+    from ..names import resolve
     from ..vcard import export_vcards
 
     nb = state.notebook()
-    unknown = [s for s in slugs if (nb.canon(s) or s) not in nb.people]
-    if unknown:
-        raise NotFound(f"no person {', '.join(repr(s) for s in unknown)} in notes/people/")
-    text = export_vcards(nb, list(slugs) or None, include_private=include_private)
+    chosen = [resolve(nb, s, ("person",), "person") for s in slugs]  # the one name resolver
+    text = export_vcards(nb, chosen or None, include_private=include_private)
     count = text.count("BEGIN:VCARD")
     _write_or_print(text, output, f"{count} card{'s' * (count != 1)}")
     finish(nb)

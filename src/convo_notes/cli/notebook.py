@@ -23,8 +23,10 @@ KIND_NAMES = ("conversation", "person", "org", "config")
 @click.option("--lint/--no-lint", default=True, show_default=True,
               help="Also run the lints (warnings such as an org without `what`; see docs/validate.md).")
 @click.option("--skip", "skip", multiple=True, metavar="CODE", help="Do not run this lint (repeatable).")
+@click.option("--personal", is_flag=True, help="Also check your personal overlay notes (overlay:notes/...).")
 @pass_state
-def validate(state: State, fmt: str, as_json: bool, strict: bool, lint: bool, skip: tuple[str, ...]) -> None:
+def validate(state: State, fmt: str, as_json: bool, strict: bool, lint: bool, skip: tuple[str, ...],
+             personal: bool) -> None:
     """Check every note and report every problem, like a compiler.
 
     Each problem reads PATH:LINE:COL: error[CODE]: message. Exit 1 when
@@ -33,7 +35,7 @@ def validate(state: State, fmt: str, as_json: bool, strict: bool, lint: bool, sk
     """
     from ..lints import run_lints
 
-    nb = state.notebook()
+    nb = state.notebook(personal=personal)
     problems = nb.diagnostics
     if lint:
         problems = sorted([*problems, *run_lints(nb, state.today, skip)], key=Diagnostic.sort_key)
@@ -54,10 +56,13 @@ def validate(state: State, fmt: str, as_json: bool, strict: bool, lint: bool, sk
 @click.option("--force", is_flag=True, help="Work in a non-empty directory; files already there are kept.")
 @click.option("--obsidian", is_flag=True,
               help="Also make it an Obsidian vault: .obsidian/ settings, property types, [[links]] in new notes.")
+@click.option("--ci", type=click.Choice(["github", "gitlab"]),
+              help="Also write a CI workflow: `convo validate` on every push, the site deployed from the "
+                   "default branch (in an existing notebook, only this file is written).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @pass_state
 def init_command(state: State, directory: Path, name: str | None, email: str | None, force: bool,
-                 obsidian: bool, as_json: bool) -> None:
+                 obsidian: bool, ci: str | None, as_json: bool) -> None:
     """Start a new notebook in DIRECTORY: a git repository ready to validate and build.
 
     Writes convo.yml, mkdocs.yml, .gitignore, .pre-commit-config.yaml, your own
@@ -66,7 +71,8 @@ def init_command(state: State, directory: Path, name: str | None, email: str | N
     """
     from ..notebook_init import init_notebook
 
-    result = init_notebook(directory, state.today, name=name, email=email, force=force, obsidian=obsidian)
+    result = init_notebook(directory, state.today, name=name, email=email, force=force, obsidian=obsidian,
+                           ci=ci)
     if as_json:
         emit_json({"root": str(result.root), "me": result.me, "written": result.written, "kept": result.kept,
                    "git_init": result.git_init, "committed": result.committed,

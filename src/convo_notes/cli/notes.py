@@ -49,7 +49,7 @@ def find_note(nb: Notebook, path: str) -> Note | None:
 @pass_state
 def show(state: State, path: str, as_json: bool) -> None:
     """Show one note, parsed and normalized (PATH relative to the notebook, or a slug)."""
-    nb = state.notebook()
+    nb = state.notebook(personal=True)
     note = find_note(nb, path)
     rel = note.path if note else notebook_path(nb, path)
     problems = [d for d in nb.diagnostics if d.path == rel]
@@ -83,55 +83,127 @@ def interactive() -> bool:
 
 
 @click.command()
-@click.option("--with", "with_", multiple=True, required=True, metavar="PEOPLE", shell_complete=complete_person,
-              help="Who it was with: slugs or names; repeat or separate with commas.")
+@click.option("--with", "with_", multiple=True, metavar="PEOPLE", shell_complete=complete_person,
+              help="Who it was with: slugs or names; repeat or separate with commas "
+                   "(default with --continue THREAD: the thread's latest people).")
 @click.option("--title", help="The title (default: 'Conversation with ...'); the file name comes from it.")
 @click.option("--thread", metavar="SLUG", help="The ongoing conversation this belongs to.")
 @click.option("--channel", type=click.Choice(CHANNELS), help="How it happened.")
 @click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="When it happened (default: today).")
 @click.option("--create-people", is_flag=True, help="Create people who have no file yet, as short stubs.")
-@click.option("--continue/--no-continue", "cont", default=None,
-              help="Continue the people's open thread (asked on a terminal when there is one).")
+@click.option("--continue", "cont", is_flag=False, flag_value="", default=None, metavar="[THREAD]",
+              help="Continue THREAD (a slug, or a key `convo threads` shows, like ana+ben), or alone: "
+                   "the people's one open thread. Its open next move is carried into the note.")
+@click.option("--no-continue", "no_cont", is_flag=True, help="Start a new thread; never ask.")
+@click.option("--personal", is_flag=True,
+              help="Write it in your personal overlay (`overlay:` in your config file), never in the repository.")
 @click.option("--edit/--no-edit", "open_editor", default=True, show_default=True,
               help="Open the note in $VISUAL or $EDITOR.")
 @pass_state
 def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | None, channel: str | None,
-        day: dt.date | None, create_people: bool, cont: bool | None, open_editor: bool) -> None:
+        day: dt.date | None, create_people: bool, cont: str | None, no_cont: bool, personal: bool,
+        open_editor: bool) -> None:
     """Start a conversation note from the template, then check it.
 
     The file goes to notes/conversations/YYYY/DATE-TITLE.md and is never
     overwritten. Templates: templates/conversation.md in the notebook
-    overrides the built-in one (templates/person.md for new people).
+    overrides the built-in one (templates/person.md for new people). In a
+    notebook with several team members the note says who recorded it (you:
+    --me, CONVO_ME or your config file). When the note continues a thread
+    with an open next move, that move is written into it for you to keep,
+    change or remove, and the thread's new state is printed after the editor.
     """
-    from ..edit import create_new_note, open_threads_with, plan_new_note, resolve_people
-    from ..loader import load_notebook
-    from ..schema import SLUG_RE
+    from ..edit import carried_next, create_new_note, find_thread, open_threads_with, plan_new_note, resolve_people
+    from ..model import OVERLAY, PERSONAL
+    from ..schema import THREAD_RE
 
-    nb = state.notebook()
-    slugs, missing = resolve_people(nb, list(with_))
+    nb = state.notebook(personal=personal)
+    if personal and nb.overlay is None:
+        raise UsageError("--personal: you have no personal overlay; name a folder in your config file "
+                         "(`overlay: ~/convo-personal`, with a notes/ folder in it): see docs/format.md")
+    if cont is not None and no_cont:
+        raise UsageError("give --continue or --no-continue, not both")
+    continued = find_thread(nb, cont) if cont else None
+    if continued is not None:
+        if thread is not None and thread != continued.key:
+            raise UsageError(f"--thread {thread} and --continue {continued.key} name different threads")
+        thread = continued.key
+        if not with_:
+            with_ = tuple(dict.fromkeys(nb.canon(s) or s for s in continued.latest.with_))
+    if not with_:
+        raise UsageError("who was it with? Give --with PEOPLE (or --continue THREAD)")
+    slugs, missing = resolve_people(nb, list(with_), create_people)
     if missing and not create_people:
         hints = "; ".join(f"`{s}`{did_you_mean(s, nb.people)}" for s in missing)
         raise UsageError(f"no such person: {hints}. Fix the slug, or add --create-people to create "
                            f"{'it' if len(missing) == 1 else 'them'}")
-    if thread is not None and not SLUG_RE.match(thread):
+    if thread is not None and not THREAD_RE.match(thread):
         raise UsageError(f"--thread `{thread}` is not a slug (lowercase letters, digits, hyphens)")
-    if thread is None and cont is not False:
-        thread = choose_thread(nb, open_threads_with(nb, slugs), cont, state.today)
+    if thread is None and not no_cont and not personal:  # a personal note never joins a team's thread
+        thread = choose_thread(nb, open_threads_with(nb, slugs), cont is not None or None, state.today)
+    # the thread this note joins: the one named, else the thread of its `with` set
+    key = thread or "+".join(sorted({nb.canon(s) or s for s in slugs}))
+    if personal and thread is not None and thread.startswith(PERSONAL):
+        thread = key = thread.removeprefix(PERSONAL)
+    key = PERSONAL + key if personal else key
+    before = {t.key: t for t in threads_of(nb)}.get(key)
+    folder = nb.overlay if personal else nb.root
+    assert folder is not None
     plan = plan_new_note(nb, with_=slugs, missing=missing, day=day or state.today, title=title,
-                         thread=thread, channel=channel, today=state.today)
-    written = create_new_note(nb.root, plan)
+                         thread=thread, channel=channel, today=state.today,
+                         carried=carried_next(nb, before, len(nb.team) > 1), folder=folder)
+    prefix = OVERLAY if personal else ""
+    written = [prefix + rel for rel in create_new_note(folder, plan)]
     for rel in written:
         echo(f"created {rel}")
+    if nb.reader is None and len(nb.team) > 1:
+        echo(f"recorded_by: {nb.viewer} (convo.yml's `me`): if you are someone else, set CONVO_ME, --me or `me:` "
+             "in your config file (docs/getting-started.md) and fix the note", err=True)
+    if before is not None and before.state != "settled":
+        echo(f"{key}: {thread_state_line(nb, before)} (carried into the note: keep, change or remove it)")
+    edited = False
     if open_editor:
         if os.environ.get("VISUAL") or os.environ.get("EDITOR") or interactive():
-            open_in_editor(nb.root, plan.path)
+            open_in_editor(folder, plan.path)
+            edited = True
         else:
             echo(f"no $EDITOR set: open {plan.path} in your editor", err=True)
-    fresh = load_notebook(nb.root)
+    fresh = state.reload()
     problems = [d for d in fresh.diagnostics if d.path in written]
     print_diagnostics(problems)
     if any(d.severity == "error" for d in problems):
         raise NotebookHasErrors(sum(d.severity == "error" for d in problems))
+    if edited:
+        mine = next((c for c in fresh.conversations if c.path == prefix + plan.path), None)
+        if mine is not None:
+            now = {t.key: t for t in threads_of(fresh)}.get(fresh.thread_key(mine))
+            if now is not None:
+                echo(f"{now.key}: {thread_state_line(fresh, now, before)}")
+
+
+def threads_of(nb: Notebook) -> list[Thread]:
+    """Every thread of the notebook (see :func:`.agenda.threads`)."""
+    from ..agenda import threads
+
+    return threads(nb)
+
+
+def thread_state_line(nb: Notebook, t: Thread, before: Thread | None = None) -> str:
+    """A thread's state in words: ``still waiting on Dana Reyes, by 2026-11-25``, ``your turn``,
+    ``settled`` (naming the move that was open, when this settled it)."""
+    from ..render.json import names, turn_label
+
+    if t.turn is None:
+        if before is not None and before.turn is not None and before.key == t.key:
+            was = f": {before.about}" if before.about else ""
+            return f"settled (the open move was {turn_label(nb, before.turn)}{was})"
+        return "settled"
+    by = f", by {t.by.isoformat()}" if t.by else ""
+    about = f": {t.about}" if t.about else ""
+    if t.state == "theirs":
+        still = "still " if before is not None and before.turn == t.turn else ""
+        return f"{still}waiting on {names(nb, t.turn)}{by}{about}"
+    return f"{turn_label(nb, t.turn)}{by}{about}"
 
 
 def choose_thread(nb: Notebook, candidates: list[Thread], cont: bool | None, today: dt.date) -> str | None:
@@ -151,7 +223,8 @@ def choose_thread(nb: Notebook, candidates: list[Thread], cont: bool | None, tod
     if cont:
         if len(keys) == 1:
             return keys[0]
-        raise UsageError(f"several open threads with these people ({', '.join(keys)}): choose one with --thread")
+        raise UsageError(f"several open threads with these people ({', '.join(keys)}): "
+                         "choose one with --continue THREAD")
     echo(f"open thread{'s' * (len(keys) != 1)} with these people: {', '.join(keys)} "
          "(pass --continue or --thread to continue one)", err=True)
     return None
@@ -171,7 +244,7 @@ def done(state: State, ref_: str, day: dt.date | None) -> None:
     """
     from ..edit import find_commitment, mark_done
 
-    nb = state.notebook()  # a note with any error, across notes too, is not edited
+    nb = state.notebook(personal=True)  # a note with any error, across notes too, is not edited
     conv, commitment = find_commitment(nb, ref_)
     result = mark_done(nb, conv, commitment, day or state.today)
     echo(f"{result.path}:{result.line}: done {result.day.isoformat()}: {result.what}")

@@ -36,7 +36,7 @@ def referrals(state: State, topic: tuple[str, ...], by: str | None, to: str | No
     matches the topic follow the recommendations. Exit 1 when TOPIC
     matches nothing (the closest topics are suggested).
     """
-    nb = state.notebook()
+    nb = state.notebook(personal=True)
     wanted = " ".join(topic).strip() or None
     by_slug = resolve_optional(nb, by, ("person",), "--by")
     to_slug = resolve_optional(nb, to, ("person",), "--to")

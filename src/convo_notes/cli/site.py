@@ -1,4 +1,4 @@
-"""``convo site build`` and ``convo site serve``: the team site (see :mod:`convo_notes.site`)."""
+"""``convo site build``, ``serve`` and ``deploy``: the team site (see :mod:`convo_notes.site`)."""
 
 from __future__ import annotations
 
@@ -57,6 +57,31 @@ def build(state: State, site_dir: str | None, strict: bool | None, staging: str 
     if sys.stderr.isatty():
         echo(f"({report.seconds:.1f} s)", err=True)
     finish(nb, show=False)  # the count only: a build log may be public, diagnostics name private notes
+
+
+@site.command("deploy")
+@click.option("--remote", default="origin", show_default=True, metavar="NAME", help="The git remote to push to.")
+@click.option("--branch", default="gh-pages", show_default=True, metavar="BRANCH", help="The branch to publish.")
+@click.option("-m", "--message", metavar="MSG", help="The commit message (default: names the notebook's commit).")
+@click.option("--strict/--no-strict", default=None, help=STRICT_HELP)
+@pass_state
+def deploy(state: State, remote: str, branch: str, message: str | None, strict: bool | None) -> None:
+    """Build the team site and publish it to a branch of the notebook's remote (GitHub Pages).
+
+    The same build as `convo site build` (public notes only), committed as the
+    whole content of BRANCH with ghp-import and pushed, as `mkdocs gh-deploy`
+    does. Refused when the notebook has errors. Your personal overlay is never
+    read.
+    """
+    from ..site.deploy import deploy_site
+
+    nb = state.notebook()
+    if nb.errors:
+        finish(nb)  # prints the errors and exits 1: a broken notebook is not published
+    done = deploy_site(nb, state.today, remote=remote, branch=branch, message=message, strict=strict)
+    for problem in done.report.problems:
+        echo(style("warning: ", fg="yellow") + problem, err=True)
+    echo(f"published {done.report.pages} pages to {done.remote}/{done.branch}: {done.message}")
 
 
 def parse_address(address: str) -> tuple[str, int]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..agenda import DueItem, Thread, group_of
 from ..model import Commitment, Conversation, Note, Notebook, Org, Person, Referral
-from ..referrals import Expert, Party, Recommendation, TopicEntry
+from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 
 if TYPE_CHECKING:
     from ..brief import Brief
@@ -39,11 +39,11 @@ def commitment_to_json(nb: Notebook, c: Commitment, closed_by: str | None = None
 
 
 def referral_to_json(nb: Notebook, r: Referral) -> dict[str, Any]:
-    known = r.recommends in nb.people or r.recommends in nb.orgs
+    slug = recommended(nb, r.recommends)
     return {
-        "recommends": {"slug": r.recommends if known else None,
-                       "name": nb.display(r.recommends) if known else r.recommends,
-                       "kind": "person" if r.recommends in nb.people else "org" if r.recommends in nb.orgs else "text"},
+        "recommends": {"slug": slug,
+                       "name": nb.display(slug) if slug else r.recommends,
+                       "kind": "person" if slug in nb.people else "org" if slug in nb.orgs else "text"},
         "for": list(r.topics),
         "by": person_ref(nb, r.by),
         "to": person_ref(nb, r.to),
@@ -76,6 +76,8 @@ def note_to_json(nb: Notebook, note: Note) -> dict[str, Any]:
             interests=list(note.interests),
             next=None if note.next is None else {
                 "turn": note.next.turn if note.next.turn in ("me", "them") else person_ref(nb, note.next.turn),
+                "turn_of": ref(nb, "+".join(nb.others_in(note.with_)) if note.next.turn == "them"
+                               else nb.canon_in(note, note.next.turn)),
                 "by": note.next.by, "about": note.next.about},
             commitments=[commitment_to_json(nb, c) for c in note.commitments],
             closes=list(note.closes),
@@ -90,6 +92,23 @@ def names(nb: Notebook, slug: str | None) -> str:
     if not slug:
         return ""
     return ", ".join(nb.display(s) for s in slug.split("+"))
+
+
+def turn_label(nb: Notebook, slug: str | None) -> str:
+    """Whose turn, spoken to the reader: ``your turn`` for them only, else ``Alex Kim's turn``
+    (``their turn`` for several people, ``settled`` for nobody)."""
+    if not slug:
+        return "settled"
+    if "+" in slug:
+        return "their turn"
+    if nb.is_reader(slug):
+        return "your turn"
+    return f"{nb.display(slug)}'s turn"
+
+
+def is_yours(nb: Notebook, slug: str | None) -> bool:
+    """True when ``slug`` (one person, or several joined by ``+``) includes the reader."""
+    return bool(slug) and any(nb.is_reader(s) for s in (slug or "").split("+"))
 
 
 def ref(nb: Notebook, slug: str | None) -> dict[str, str] | None:
@@ -117,6 +136,8 @@ def due_item_json(nb: Notebook, item: DueItem, today: dt.date, within: int) -> d
         "id": item.id,
         "source": item.source,
         "private": item.private,
+        "yours": is_yours(nb, item.owner),
+        "label": turn_label(nb, item.owner) if item.kind == "my-turn" else item.kind.replace("-", " "),
     }
 
 
@@ -138,6 +159,9 @@ def thread_json(nb: Notebook, t: Thread, today: dt.date) -> dict[str, Any]:
         "latest": latest.path,
         "source": f"{latest.path}:{latest.next.line if latest.next else 1}",
         "private": any(nb.is_private(c) for c in t.conversations),
+        "yours": is_yours(nb, t.turn),
+        "label": turn_label(nb, t.turn),
+        "recorded_by": ref(nb, nb.author_of(latest)),
     }
 
 

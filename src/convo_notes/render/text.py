@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, group_of
 from ..model import Note, Notebook
-from ..referrals import Expert, Party, Recommendation, TopicEntry
-from .json import names, note_to_json, party_details
+from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
+from .json import names, note_to_json, party_details, turn_label
 from .terminal import painter, plain, style
 
 if TYPE_CHECKING:
@@ -28,11 +28,16 @@ GROUP_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming", 
                 "undated": "No date"}
 
 
-KIND_LABELS = {"commitment": "commitment", "my-turn": "my turn", "waiting": "waiting",
+KIND_LABELS = {"commitment": "commitment", "my-turn": "our turn", "waiting": "waiting",
                "keep-in-touch": "keep in touch"}
 
 
-STATE_LABELS = {MINE: "my turn", THEIRS: "their turn", SETTLED: "settled"}
+STATE_LABELS = {MINE: "our turn", THEIRS: "their turn", SETTLED: "settled"}
+
+
+def kind_label(nb: Notebook, item: DueItem) -> str:
+    """An item's kind, spoken to the reader: a turn is ``your turn`` or ``Alex Kim's turn``."""
+    return turn_label(nb, item.owner) if item.kind == "my-turn" else KIND_LABELS[item.kind]
 
 
 def when(day: dt.date | None, today: dt.date) -> str:
@@ -62,14 +67,15 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     """One item on one line: date, how late, kind, owner → to, what, thread, source."""
     paint = paint or style
     date = item.date.isoformat() if item.date else "(no date)"
-    to = names(nb, item.to) or (", ".join(nb.display(s) for s in item.people) if item.kind == "my-turn" else "")
+    to = names(nb, item.to) or (", ".join(nb.display(s) for s in item.people if s != item.owner)
+                                if item.kind == "my-turn" else "")
     who = names(nb, item.owner) + (f" → {to}" if to else "")
     late = when(item.date, today)
     if late.endswith("late"):
         late = paint(late, fg="red", bold=True)
     thread = f"  [{item.thread}]" if item.thread else ""
     private = paint("[private] ", fg="magenta") if item.private else ""
-    return (f"  {date:<10}  {late:>8}  {KIND_LABELS[item.kind]:<13}  {private}{who}: {item.what}{thread}  "
+    return (f"  {date:<10}  {late:>8}  {kind_label(nb, item):<13}  {private}{who}: {item.what}{thread}  "
             + paint(item.source, dim=True))
 
 
@@ -109,10 +115,10 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
 
 
 def thread_label(nb: Notebook, t: Thread) -> str:
-    """``my turn``, ``Dana Reyes's turn``, ``their turn`` (several people) or ``settled``."""
-    if t.state == THEIRS and t.turn and "+" not in t.turn:
-        return f"{names(nb, t.turn)}'s turn"
-    return STATE_LABELS[t.state]
+    """``your turn`` (the reader's only), ``Dana Reyes's turn``, ``their turn`` (several people) or ``settled``."""
+    if t.state == SETTLED:
+        return STATE_LABELS[t.state]
+    return turn_label(nb, t.turn)
 
 
 def thread_lines(nb: Notebook, found: list[Thread], today: dt.date) -> list[str]:
@@ -210,7 +216,8 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
 
     def referral_line(label: str, e: Any) -> str:
         r = e.referral
-        target = nb.display(r.recommends) if (r.recommends in nb.people or r.recommends in nb.orgs) else r.recommends
+        slug = recommended(nb, r.recommends)
+        target = nb.display(slug) if slug else r.recommends
         note = f" ({r.note})" if r.note else ""
         return (f"  {label:<12}{e.conversation.date.isoformat()}  {names(nb, nb.canon(r.by)) or '?'} recommended "
                 f"{target} for {', '.join(r.topics)} to {names(nb, nb.canon(r.to))}{note}"
@@ -366,8 +373,10 @@ def render_threads(nb: Notebook, found: list[Thread], today: dt.date, only: str 
     lines = [style(f"Threads as of {today.isoformat()}", bold=True), ""]
     lines += thread_lines(nb, found, today)
     counts = {s: sum(1 for t in found if t.state == s) for s in (MINE, THEIRS, SETTLED)}
-    lines += ["", f"{plural(len(found), 'thread')}: "
-              + ", ".join(f"{n} {STATE_LABELS[s]}" for s, n in counts.items() if n)]
+    yours = sum(1 for t in found if t.state == MINE and nb.is_reader(t.turn))
+    parts = [f"{n} {STATE_LABELS[s]}" + (f" ({yours} yours)" if s == MINE and yours else "")
+             for s, n in counts.items() if n]
+    lines += ["", f"{plural(len(found), 'thread')}: " + ", ".join(parts)]
     return "\n".join(lines)
 
 
@@ -421,7 +430,8 @@ def render_import_actions(actions: list[Any], dry_run: bool) -> str:
 
 def render_init(result: Any) -> str:
     """What ``convo init`` did: the files written and kept, git's state, what to run next."""
-    lines = [style(f"New notebook in {result.root} (me: {result.me})", bold=True)]
+    head = f"New notebook in {result.root} (me: {result.me})" if result.me else f"Notebook in {result.root}"
+    lines = [style(head, bold=True)]
     lines += [f"  created {rel}" for rel in result.written]
     lines += [f"  kept    {rel} (already there)" for rel in result.kept]
     if result.committed:

@@ -21,6 +21,7 @@ from typing import Callable
 
 from ..loader import note_kind
 from ..model import Conversation, Org, Person
+from ..referrals import recommended
 from .inert import clean_text
 from .model import INDEX_PAGES, SiteModel
 
@@ -104,7 +105,7 @@ def _conversation_pages(site: SiteModel, conv: Conversation) -> set[str]:
     named = set(thread.people) | set((thread.turn or "").split("+"))
     named |= {nb.canon(s) or s for s in conv.with_}
     if conv.next is not None:
-        named.add(nb.canon(conv.next.turn) or conv.next.turn)
+        named.add(nb.canon_in(conv, conv.next.turn) or conv.next.turn)
     for c in conv.commitments:
         named |= {nb.canon(c.owner) or c.owner, nb.canon(c.to) or c.to or ""}
         if c.id:
@@ -116,9 +117,8 @@ def _conversation_pages(site: SiteModel, conv: Conversation) -> set[str]:
             pages.add(site.conv_page[other.path])
             named |= {nb.canon(c.owner) or c.owner, nb.canon(c.to) or c.to or ""}
     for r in conv.referrals:
-        named |= {nb.canon(r.recommends) or r.recommends, nb.canon(r.by) or r.by or "", nb.canon(r.to) or r.to}
-    if conv.recorded_by:
-        named.add(nb.canon(conv.recorded_by) or conv.recorded_by)
+        named |= {recommended(nb, r.recommends) or r.recommends, nb.canon(r.by) or r.by or "", nb.canon(r.to) or r.to}
+    named.add(nb.author_of(conv))  # the author's page lists what they recorded
     orgs = {nb.org_of(conv)}
     for slug in named:
         if slug in site.person_page:

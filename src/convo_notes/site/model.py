@@ -172,7 +172,11 @@ class SiteModel:
         self.recommended: dict[str, list[Mention]] = defaultdict(list)
         self.given: dict[str, list[Mention]] = defaultdict(list)
         self.received: dict[str, list[Mention]] = defaultdict(list)
+        # what each team member recorded (a note's author: `recorded_by`, else the notebook's `me`)
+        self.recorded: dict[str, list[Conversation]] = defaultdict(list)
+        names = referrals._names_index(nb)
         for conv in nb.conversations:
+            self.recorded[nb.author_of(conv)].append(conv)
             for slug in conv.with_:
                 self.with_person[nb.canon(slug) or slug].append(conv)
             org = nb.org_of(conv)
@@ -180,7 +184,7 @@ class SiteModel:
                 self.of_org[org].append(conv)
             for ref in conv.referrals:
                 mention = Mention(conv, ref)
-                self.recommended[nb.canon(ref.recommends) or ref.recommends].append(mention)
+                self.recommended[referrals.recommended(nb, ref.recommends, names) or ref.recommends].append(mention)
                 if ref.by:
                     self.given[nb.canon(ref.by) or ref.by].append(mention)
                 self.received[nb.canon(ref.to) or ref.to].append(mention)
@@ -192,7 +196,10 @@ class SiteModel:
         self.keep_in_touch = sorted(agenda.keep_in_touch(nb, today), key=lambda k: (k[1], k[0].name.casefold()))
         self.cadence_due = {p.slug: when for p, when, _ in self.keep_in_touch}
         self.threads_of: dict[str, list[Thread]] = defaultdict(list)
+        self.turn_of: dict[str, list[Thread]] = defaultdict(list)  # each team member's turns
         for thread in self.threads:
+            if thread.state == agenda.MINE and thread.turn:
+                self.turn_of[thread.turn].append(thread)
             for slug in thread.people:
                 self.threads_of[slug].append(thread)
 
@@ -272,7 +279,7 @@ class SiteModel:
 
     # ----------------------------------------------------------------- helpers
     def _thread_name(self, thread: Thread) -> str:
-        if thread.explicit:
+        if thread.explicit and "+" not in thread.key:
             return thread.key
         parts = [p for p in thread.key.split("+") if not self.view.is_hidden(p)]
         name = "with-" + "--".join(slugify(p) or "x" for p in parts) if parts else "with"

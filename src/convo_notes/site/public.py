@@ -39,6 +39,10 @@ class PublicNotebook(Notebook):
 
     stand_ins: frozenset[str] = frozenset()
 
+    def is_reader(self, slug: str | None) -> bool:
+        """Nobody: the site is read by the whole team, so it names whose turn it is (never "my turn")."""
+        return False
+
     def display(self, slug: str | None) -> str:
         if slug is not None and (self.canon(slug) or slug) in self.stand_ins and not (
                 slug == "me" or self.is_me(slug)):
