@@ -106,7 +106,8 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> tuple[Confi
 
     environ: Mapping[str, str] = os.environ if env is None else env
     config, problems = cached_file(root, CONFIG_FILE, _read_config)
-    config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw))
+    config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw),
+                     keep_in_touch=dict(config.keep_in_touch))
     if environ.get("CONVO_ME"):
         config.me = environ["CONVO_ME"]
     return config, list(problems)
@@ -142,6 +143,10 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         config.private_by_default = bool(site.get("private_by_default", site.get("visibility") == "private"))
         aliases = values.get("topics", {}).get("aliases", {})
         config.topic_aliases = {k.lower(): v.lower() for k, v in aliases.items()}
+        agenda = values.get("agenda", {})
+        config.follow_up = agenda.get("follow_up", config.follow_up)
+        config.warn = agenda.get("warn")
+        config.keep_in_touch = values.get("keep_in_touch", {})
     return config, problems
 
 
@@ -186,7 +191,7 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             expertise=values.get("expertise", ()), tags=values.get("tags", ()),
             aliases=values.get("aliases", ()), cadence=values.get("cadence"),
             team=bool(values.get("team", False)), private=values.get("private"),
-            cadence_line=fm.locs.get(("cadence",), (1, 1))[0], **common,
+            cadence_line=fm.locs.get(("cadence",), (1, 1))[0], snooze=values.get("snooze"), **common,
         ), problems
     if kind == "org":
         return Org(
@@ -208,11 +213,13 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
-        next_turn = NextTurn(nxt["turn"], nxt.get("by"), nxt.get("about"), fm.locs.get(("next",), (1, 1))[0])
+        next_turn = NextTurn(nxt["turn"], nxt.get("by"), nxt.get("about"), fm.locs.get(("next",), (1, 1))[0],
+                             nxt.get("snooze"))
     commitments = tuple(
         Commitment(
             what=c["what"], owner=c.get("owner", "me"), to=c.get("to"), due=c.get("due"), done=c.get("done"),
             id=c.get("id"), path=rel, index=i, line=fm.locs.get(("commitments", i), (1, 1))[0],
+            snooze=c.get("snooze"), every=c.get("every"), last_done=c.get("last_done"), warn=c.get("warn"),
         )
         for i, c in values.get("commitments", ()) if "what" in c
     )

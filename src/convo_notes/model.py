@@ -17,7 +17,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .parse import FrontMatter, Path, decode, read_note, split
-from .schema import Duration
+from .schema import Duration, Repeat
 
 Locs = dict[Path, tuple[int, int]]
 
@@ -30,6 +30,7 @@ class NextTurn:
     by: dt.date | None
     about: str | None
     line: int
+    snooze: dt.date | None = None  # hidden from the agenda until this date
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Commitment:
     path: str  # the conversation's file
     index: int  # position in its `commitments` list
     line: int
+    snooze: dt.date | None = None  # hidden from the agenda until this date
+    every: Repeat | None = None  # recurring: `due` is the next occurrence
+    last_done: dt.date | None = None  # a recurring commitment's latest completion
+    warn: Duration | None = None  # listed this long before `due`, whatever the window
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,7 @@ class Person(_Source):
     root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
+    snooze: dt.date | None = None  # no keep-in-touch reminder until this date
 
     kind = "person"
 
@@ -222,6 +228,9 @@ class Config:
     private_by_default: bool = False
     topic_aliases: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    follow_up: Duration = field(default_factory=lambda: Duration(7, "d"))  # agenda: follow_up
+    warn: Duration | None = None  # agenda: warn (a commitment's own `warn` wins)
+    keep_in_touch: dict[str, Duration] = field(default_factory=dict)  # tag (casefolded) -> cadence
 
 
 @dataclass(slots=True)

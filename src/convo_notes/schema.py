@@ -24,6 +24,8 @@ _DATETIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
 _DURATION_RE = re.compile(r"^(\d+)\s*([dwmy])$")
+_CADENCE_RE = re.compile(r"^(\d+)\s*([dwmy])(?:\s*\.\.\s*(\d+)\s*([dwmy]))?$")
+_REPEAT_RE = re.compile(r"^(\.?\+)?(\d+)\s*([dwmy])$")
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
@@ -44,17 +46,31 @@ class Field:
 
 @dataclass(frozen=True)
 class Duration:
-    """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``."""
+    """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``.
+
+    A cadence may name a window, ``2w..4w``: ``maximum`` is then its upper end (contact
+    is due at the ideal, this duration, and overdue only after the maximum).
+    """
 
     count: int
     unit: str  # d, w, m, y
+    maximum: "Duration | None" = None
 
     def after(self, day: dt.date) -> dt.date:
+        """``day`` plus this duration (months and years clamp to the month's last day)."""
+        return self.shift(day, 1)
+
+    def before(self, day: dt.date) -> dt.date:
+        """``day`` minus this duration (months and years clamp to the month's last day)."""
+        return self.shift(day, -1)
+
+    def shift(self, day: dt.date, sign: int) -> dt.date:
+        """``day`` moved by this duration forward (``sign`` 1) or back (-1)."""
         if self.unit == "d":
-            return day + dt.timedelta(days=self.count)
+            return day + dt.timedelta(days=sign * self.count)
         if self.unit == "w":
-            return day + dt.timedelta(weeks=self.count)
-        months = self.count * (12 if self.unit == "y" else 1)
+            return day + dt.timedelta(weeks=sign * self.count)
+        months = sign * self.count * (12 if self.unit == "y" else 1)
         year, month0 = divmod(day.month - 1 + months, 12)
         year += day.year
         month = month0 + 1
@@ -62,21 +78,45 @@ class Duration:
         return dt.date(year, month, min(day.day, last))
 
     def __str__(self) -> str:
-        return f"{self.count}{self.unit}"
+        return f"{self.count}{self.unit}" + (f"..{self.maximum}" if self.maximum else "")
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """How a recurring commitment repeats: ``1w`` or ``+1w`` (strictly from its previous
+    ``due``, as Org's ``+1w``) or ``.+1w`` (from the day it was done, as Org's ``.+1w``)."""
+
+    interval: Duration
+    from_done: bool
+
+    def next_due(self, due: dt.date | None, done: dt.date) -> dt.date:
+        """The next occurrence after one done on ``done`` (``due``: the occurrence completed)."""
+        if self.from_done or due is None:
+            return self.interval.after(done)
+        return self.interval.after(due)
+
+    def __str__(self) -> str:
+        return (".+" if self.from_done else "") + str(self.interval)
 
 
 NEXT = (
     Field("turn", "turn", "whose move it is: `me`, `them` (the people in `with`) or a person slug", True),
     Field("by", "date", "when the next move is due"),
     Field("about", "string", "what the next move is"),
+    Field("snooze", "date", "hidden from `convo due` until this date (`convo snooze`); shown again on it"),
 )
 COMMITMENT = (
     Field("what", "string", "what was promised", True),
     Field("owner", "person", "who must act: a person slug or `me` (default `me`)"),
     Field("to", "person", "who it is owed to: a person slug or `me`"),
-    Field("due", "date", "when it is due"),
-    Field("done", "date", "when it was fulfilled"),
+    Field("due", "date", "when it is due (for a recurring commitment: its next occurrence)"),
+    Field("done", "date", "when it was fulfilled (on a recurring commitment: the series ended)"),
     Field("id", "slug", "an id unique across the notebook, so `closes` in a later conversation can close it"),
+    Field("snooze", "date", "hidden from `convo due` until this date (`convo snooze`); shown again on it"),
+    Field("every", "repeat", "repeats: `1w` (or `+1w`) counts from the previous `due`, `.+1w` from the day "
+          "it was done; `convo done` then moves `due` to the next occurrence"),
+    Field("last_done", "date", "when a recurring commitment was last done (written by `convo done`)"),
+    Field("warn", "duration", "list it this long before it is due, whatever the agenda's window (`3d`)"),
 )
 REFERRAL = (
     Field("recommends", "recommends", "a person or org slug, or free text for someone with no file yet", True),
@@ -96,7 +136,9 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("expertise", "list", "what they know about (\"who knows X\")"),
         Field("tags", "list", "free tags"),
         Field("aliases", "list", "other names they go by"),
-        Field("cadence", "duration", "keep in touch at least this often: `14d`, `2w`, `3m`, `1y`"),
+        Field("cadence", "cadence", "keep in touch at least this often: `14d`, `2w`, `3m`, `1y`; or a window "
+              "`2w..4w` (due after the first, overdue after the second); wins over `keep_in_touch` in convo.yml"),
+        Field("snooze", "date", "no keep-in-touch reminder until this date (`convo snooze`)"),
         Field("team", "bool", "a member of our own team"),
         Field("private", "bool", "never on the site"),
     ),
@@ -139,8 +181,17 @@ TOPICS = (
     Field("aliases", "text-map", "other words for a topic, each mapped to the topic it means "
           "(`plumber: plumbing`)"),
 )
+AGENDA = (
+    Field("follow_up", "duration", "how long someone else's move (or a commitment owed to us) may go "
+          "without a date before it is listed as a stale wait (default `7d`)"),
+    Field("warn", "duration", "list every commitment this long before it is due, whatever the window "
+          "(a commitment's own `warn` wins)"),
+)
 CONFIG = (
     Field("me", "slug", "the slug of the person the notebook speaks for (env `CONVO_ME` overrides it)"),
+    Field("agenda", "mapping", "how `convo due` finds stale waits and warns early", fields=AGENDA),
+    Field("keep_in_touch", "cadence-map", "a cadence for people by tag (`clients: 2w`, "
+          "`neighbours: 3m..6m`); a person's own `cadence` wins, else their first tag listed here"),
     Field("site", "mapping", "options of the team site", fields=SITE),
     Field("topics", "mapping", "how `convo referrals` matches topics", fields=TOPICS),
 )
@@ -332,6 +383,55 @@ def _duration(checker: _Checker, spec: Field, raw: Value, at: Path) -> Duration 
     return Duration(int(match[1]), match[2])
 
 
+def _cadence(checker: _Checker, spec: Field, raw: Value, at: Path) -> Duration | None:
+    text = _expect_text(checker, spec, raw, at, "a duration")
+    if text is None:
+        return None
+    return _cadence_text(checker, spec.name, text, at)
+
+
+def _cadence_text(checker: _Checker, name: str, text: str, at: Path) -> Duration | None:
+    match = _CADENCE_RE.match(text.strip())
+    if match and int(match[1]) > 0 and (match[3] is None or int(match[3]) > 0):
+        ideal = Duration(int(match[1]), match[2])
+        if match[3] is None:
+            return ideal
+        maximum = Duration(int(match[3]), match[4])
+        probe = dt.date(2001, 1, 31)
+        if maximum.after(probe) >= ideal.after(probe):
+            return Duration(ideal.count, ideal.unit, maximum)
+    checker.report(at, "bad-duration", f"`{name}: {text}` is not a duration like 14d, 2w, 3m or 1y, "
+                   "or a window like 2w..4w (the second no shorter than the first)")
+    return None
+
+
+def _cadence_map(checker: _Checker, spec: Field, raw: Value, at: Path) -> dict[str, Duration] | None:
+    if not isinstance(raw, dict):
+        checker.report(at, "wrong-type", f"`{spec.name}` must be a mapping of `tag: cadence` lines")
+        return None
+    out: dict[str, Duration] = {}
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            checker.report(at + (key,), "wrong-type", f"`{spec.name}: {key}` must be a duration like 2w")
+            continue
+        found = _cadence_text(checker, str(key), value, at + (key,))
+        if found is not None:
+            out[str(key).casefold()] = found
+    return out
+
+
+def _repeat(checker: _Checker, spec: Field, raw: Value, at: Path) -> Repeat | None:
+    text = _expect_text(checker, spec, raw, at, "a repeat")
+    if text is None:
+        return None
+    match = _REPEAT_RE.match(text.strip())
+    if not match or int(match[2]) == 0:
+        checker.report(at, "bad-duration", f"`{spec.name}: {text}` is not a repeat like 1w, +1w (from the "
+                       "previous due date) or .+1w (from the day it was done)")
+        return None
+    return Repeat(Duration(int(match[2]), match[3]), match[1] == ".+")
+
+
 def _ids(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
     items = raw if isinstance(raw, list) else [raw]
     out = []
@@ -398,6 +498,9 @@ _HANDLERS: dict[str, Callable[[_Checker, Field, Value, Path], Any]] = {
     "org": _slug,
     "enum": _enum,
     "duration": _duration,
+    "cadence": _cadence,
+    "cadence-map": _cadence_map,
+    "repeat": _repeat,
     "ids": _ids,
     "recommends": _recommends,
     "text-map": _text_map,
@@ -459,6 +562,10 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "turn": {"type": "string", "pattern": SLUG_RE.pattern},
     "org": {"type": "string", "pattern": SLUG_RE.pattern},
     "duration": {"type": "string", "pattern": r"^0*[1-9]\d*\s*[dwmy]$"},
+    "cadence": {"type": "string", "pattern": r"^0*[1-9]\d*\s*[dwmy](\s*\.\.\s*0*[1-9]\d*\s*[dwmy])?$"},
+    "cadence-map": {"type": "object", "additionalProperties": {
+        "type": "string", "pattern": r"^0*[1-9]\d*\s*[dwmy](\s*\.\.\s*0*[1-9]\d*\s*[dwmy])?$"}},
+    "repeat": {"type": "string", "pattern": r"^(\.?\+)?0*[1-9]\d*\s*[dwmy]$"},
     "ids": {"oneOf": [{"type": "string", "pattern": SLUG_RE.pattern},
                       {"type": "array", "items": {"type": "string", "pattern": SLUG_RE.pattern}}]},
     "recommends": {"type": "string", "minLength": 1},
@@ -510,6 +617,9 @@ TYPE_LABELS = {
     "turn": "`me`, `them` or a person slug",
     "org": "org slug",
     "duration": "duration (`14d`, `2w`, `3m`, `1y`)",
+    "cadence": "duration, or a window `2w..4w`",
+    "cadence-map": "mapping of tag to cadence",
+    "repeat": "repeat (`1w`, `+1w`, `.+1w`)",
     "ids": "list of commitment ids",
     "recommends": "person or org slug, or free text",
     "text-map": "mapping of text to text",

@@ -9,6 +9,7 @@ module              commands
 ``notebook``        ``validate``, ``init``, ``schema``
 ``daily``           ``due``, ``threads``, ``brief``, ``watch``
 ``notes``           ``show``, ``new``, ``done``
+``plan``            ``snooze``, ``reschedule``, ``reopen``
 ``referrals``       ``referrals``
 ``find``            ``search``, ``people``, ``orgs``
 ``site``            ``site build``, ``site serve``
@@ -45,6 +46,9 @@ COMMANDS: dict[str, str] = {
     "watch": "daily:watch",
     "new": "notes:new",
     "done": "notes:done",
+    "snooze": "plan:snooze",
+    "reschedule": "plan:reschedule",
+    "reopen": "plan:reopen",
     "referrals": "referrals:referrals",
     "search": "find:search",
     "people": "find:people",
@@ -81,17 +85,19 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-C", "--notebook", metavar="DIR", envvar="CONVO_NOTEBOOK",
               help="The notebook directory (default: found from the current directory upward).")
-@click.option("--today", type=DATE, envvar="CONVO_TODAY", metavar="YYYY-MM-DD",
-              help="Fix 'today' for every command (env CONVO_TODAY).")
+@click.option("--today", type=DATE, envvar="CONVO_TODAY", metavar="DATE",
+              help="Fix 'today' for every command: YYYY-MM-DD, tomorrow, fri, +3d... (env CONVO_TODAY).")
+@click.option("--no-pager", is_flag=True, help="Never send long output (brief, referrals, due --all) "
+              "through $PAGER.")
 @click.version_option(__version__, prog_name="convo")
 @click.pass_context
-def cli(ctx: click.Context, notebook: str | None, today: dt.date | None) -> None:
+def cli(ctx: click.Context, notebook: str | None, today: dt.date | None, no_pager: bool) -> None:
     """convo: keep track of conversations, promises and whose turn it is.
 
     Notes are Markdown files with YAML front matter under notes/. Every
     command reads them through the same strict loader.
     """
-    ctx.obj = State(notebook, today or dt.date.today())
+    ctx.obj = State(notebook, today or dt.date.today(), no_pager)
 
 
 def all_commands() -> dict[str, click.Command]:
