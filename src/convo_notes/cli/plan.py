@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from ..agenda import SETTLED, Thread, threads
-from ..errors import EditRefused, NotFound
+from ..errors import EditRefused, NotFound, UsageError
 from ..model import Commitment, Conversation, Notebook, Person
 from ..render.terminal import echo
 from .common import DATE, State, complete_item, pass_state
@@ -33,36 +33,57 @@ class Item:
     person: Person | None = None
 
 
-def find_item(nb: Notebook, text: str) -> Item:
-    """The item ``text`` names, by the first rule that matches.
+PREFIXES = ("commitment", "thread", "person")
+
+
+def find_item(nb: Notebook, text: str, kinds: tuple[str, ...] = PREFIXES) -> Item:
+    """The item ``text`` names, among ``kinds``, by the first rule that matches.
 
     1. ``PATH:LINE``: the commitment starting on that line, or the ``next`` on that line
        of a thread's latest conversation (as ``convo due`` prints them);
     2. a commitment's ``id``; 3. a thread's key; 4. a person (slug, name or alias).
+
+    ``commitment:``, ``thread:`` or ``person:`` in front says which is meant. A thread
+    key that is also a person (a thread of the conversations with that one person) is
+    refused as ambiguous when both may be meant, asking for the prefix.
     """
     from ..edit import _PATH_LINE, find_commitment, notebook_relative
     from ..names import lookup, resolve
 
+    head, colon, rest = text.partition(":")
+    if colon and head in PREFIXES and head in kinds:
+        kinds, text = (head,), rest
     all_threads = threads(nb)
     match = _PATH_LINE.match(text)
     if match is not None:
         rel, line = notebook_relative(nb.root, match["path"]), int(match["line"])
-        for t in all_threads:
-            if t.latest.path == rel and t.latest.next is not None and t.latest.next.line == line:
-                return Item("thread", t.latest, thread=t)
+        if "thread" in kinds:
+            for t in all_threads:
+                if t.latest.path == rel and t.latest.next is not None and t.latest.next.line == line:
+                    return Item("thread", t.latest, thread=t)
         conv, c = find_commitment(nb, text)
         return Item("commitment", conv, c)
-    for conv in nb.conversations:
-        for c in conv.commitments:
-            if c.id == text:
-                return Item("commitment", conv, c)
-    for t in all_threads:
-        if t.key == text:
-            return Item("thread", t.latest, thread=t)
-    if lookup(nb, text, ("person",)):
+    if "commitment" in kinds:
+        for conv in nb.conversations:
+            for c in conv.commitments:
+                if c.id == text:
+                    return Item("commitment", conv, c)
+    person = None
+    if "person" in kinds and lookup(nb, text, ("person",)):
         slug = resolve(nb, text, ("person",), "person")
-        return Item("person", person=nb.people[slug])
-    raise NotFound(f"`{text}` is no commitment id, PATH:LINE, thread or person in this notebook")
+        person = Item("person", person=nb.people[slug])
+    if "thread" in kinds:
+        for t in all_threads:
+            if t.key == text:
+                if person is not None:
+                    raise UsageError(f"`{text}` is both a thread and a person: write `thread:{text}` "
+                                     f"(its next move) or `person:{text}` (keeping in touch)")
+                return Item("thread", t.latest, thread=t)
+    if person is not None:
+        return person
+    what = " or ".join(kinds)
+    raise NotFound(f"`{text}` is no {what} in this notebook (give a commitment id or PATH:LINE, "
+                   "a thread slug or a person)")
 
 
 def report(change: Any, stat: Any, nb: Notebook, dry_run: bool) -> None:
@@ -135,7 +156,7 @@ def reschedule(state: State, item: str, day: dt.date, dry_run: bool) -> None:
     from ..edit import plan_commitment_fields, plan_next_fields
 
     nb = state.notebook()
-    found = find_item(nb, item)
+    found = find_item(nb, item, ("commitment", "thread"))
     stamp = day.isoformat()
     if found.kind == "commitment":
         assert found.conversation and found.commitment
@@ -145,13 +166,10 @@ def reschedule(state: State, item: str, day: dt.date, dry_run: bool) -> None:
                               "`convo reopen` it first")
         change, stat = plan_commitment_fields(nb, found.conversation, c, {"due": stamp},
                                               f"due {stamp}: {c.what}")
-    elif found.kind == "thread":
+    else:
         conv = _next_of(found)
         assert found.thread
         change, stat = plan_next_fields(nb, conv, {"by": stamp}, f"next move in {found.thread.key} by {stamp}")
-    else:
-        raise EditRefused(f"a person has no date to move: `convo snooze {item} --until DATE` "
-                          "puts off their keep-in-touch reminder")
     report(change, stat, nb, dry_run)
 
 
@@ -169,7 +187,7 @@ def reopen(state: State, item: str, dry_run: bool) -> None:
     from ..edit import plan_commitment_fields
 
     nb = state.notebook()
-    found = find_item(nb, item)
+    found = find_item(nb, item, ("commitment",))
     if found.kind != "commitment":
         raise EditRefused(f"`{item}` is not a commitment; only a commitment can be reopened")
     assert found.conversation and found.commitment
