@@ -60,7 +60,8 @@ def test_a_snoozed_person_has_no_keep_in_touch_until_then(cli, make_notebook):
 # --- stale waits --------------------------------------------------------------------------
 
 def test_a_wait_without_by_goes_stale_after_the_follow_up_window(cli, make_notebook):
-    root = make_notebook({**PEOPLE, "notes/c/a.md": conv("2026-03-01", "ana", "next: {turn: them, about: Ana replies}\n")})
+    root = make_notebook({**PEOPLE,
+                          "notes/c/a.md": conv("2026-03-01", "ana", "next: {turn: them, about: Ana replies}\n")})
     assert items(cli, root, today="2026-03-08") == []  # the window's last day
     assert items(cli, root, today="2026-03-09") == [("waiting", "2026-03-08", "overdue", "Ana replies")]
     got = json.loads(cli("-C", str(root), "--today", "2026-03-09", "due", "--json").out)["items"][0]
@@ -280,8 +281,9 @@ def test_a_recurring_commitment_has_an_rrule(cli, make_notebook):
 # --- output that fits ---------------------------------------------------------------------------------
 
 def test_due_fits_the_width_and_keeps_the_source(cli, make_notebook):
+    what = "Send the long and detailed quarterly report with every appendix"
     root = make_notebook({**PEOPLE, "notes/c/a.md": conv("2026-03-01", "ana", "commitments:\n"
-                          "  - {what: Send the long and detailed quarterly report with every appendix, due: 2026-03-11}\n")})
+                                                         f"  - {{what: {what}, due: 2026-03-11}}\n")})
     result = cli("-C", str(root), "--today", TODAY, "due", env={"COLUMNS": "90"})
     line = result.out.splitlines()[3]
     assert line == "  2026-03-11     in 1d  commitment     Sam Stone: Send the long an…  [ana]  notes/c/a.md:5"
