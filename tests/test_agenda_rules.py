@@ -127,7 +127,7 @@ def test_a_bad_cadence_window_or_repeat_is_an_error(cli, make_notebook):
     assert result.code == 1
     assert "notes/people/cy.md:3:10: error[bad-duration]: `cadence: 4w..2w` is not a duration" in result.out
     assert "notes/c/a.md:5:22: error[bad-duration]: `every: weekly` is not a repeat like 1w" in result.out
-    assert "convo.yml:3:12: error[bad-config]: `clients: often` is not a duration" in result.out + result.err
+    assert "convo.yml:3:12: error[bad-config]: `clients: often` is not a duration like 14d" in result.out + result.err
 
 
 # --- filters and --week -------------------------------------------------------------------------

@@ -400,8 +400,8 @@ def _cadence_text(checker: _Checker, name: str, text: str, at: Path) -> Duration
         probe = dt.date(2001, 1, 31)
         if maximum.after(probe) >= ideal.after(probe):
             return Duration(ideal.count, ideal.unit, maximum)
-    checker.report(at, "bad-duration", f"`{name}: {text}` is not a duration like 14d, 2w, 3m or 1y, "
-                   "or a window like 2w..4w (the second no shorter than the first)")
+    window = ", or a window like 2w..4w (the second no shorter than the first)" if ".." in text else ""
+    checker.report(at, "bad-duration", f"`{name}: {text}` is not a duration like 14d, 2w, 3m or 1y{window}")
     return None
 
 
