@@ -196,3 +196,14 @@ def test_file_changed_underneath_is_refused(cli, root, monkeypatch):
     assert result.code == 1
     assert "changed while convo was editing it; nothing was written" in result.err
     assert read(root) == NOTE + "More body.\n"
+
+
+def test_a_keep_in_touch_source_names_the_person(cli, root):
+    printed = json.loads(run(cli, root, "due", "--json", "--all").out)["items"]
+    source = next(i["source"] for i in printed if i["kind"] == "keep-in-touch")
+    assert source == "notes/people/ana.md:4"
+    assert run(cli, root, "snooze", source, "--until", "2026-04-01").code == 0
+    assert "\ncadence: 2w\nsnooze: 2026-04-01\n---\n" in read(root, "notes/people/ana.md")
+    assert [i for i in json.loads(run(cli, root, "due", "--json").out)["items"] if i["kind"] == "keep-in-touch"] == []
+    refused = run(cli, root, "reschedule", source, "fri")
+    assert refused.code == 2 and "notes/people/ana.md is Ana Lima's note: give a commitment or a thread" in refused.err

@@ -639,6 +639,18 @@ def plan_person_fields(nb: Notebook, person: Any, changes: dict[str, str | None]
                        lambda raw: set_fields(raw, (), changes), summary)
 
 
+def plan_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> tuple[Change, Any]:
+    """What :func:`mark_done` would write, as a planned change (for ``convo done --dry-run``)."""
+    state = commitment_state(c, closed_ids(nb), day)
+    if state == "done":
+        raise EditRefused(f"{conv.path}:{c.line}: already done on {c.done.isoformat() if c.done else '?'}")
+    if state == "closed":
+        closer = closed_ids(nb)[c.id or ""]
+        raise EditRefused(f"{conv.path}:{c.line}: already closed by {closer.path} ({closer.date.isoformat()})")
+    return plan_change(nb, conv.path, _same_commitment(c), lambda raw: insert_done(raw, c.index, day),
+                       f"done {day.isoformat()}: {c.what}")
+
+
 def plan_recurring_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> tuple[Change, Any]:
     """``convo done`` on a recurring commitment: ``last_done`` set to ``day`` and ``due`` moved to the
     next occurrence (from the previous ``due`` for ``every: 1w``, from ``day`` for ``every: .+1w``)."""

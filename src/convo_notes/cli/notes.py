@@ -172,7 +172,7 @@ def done(state: State, ref_: str, day: dt.date | None, dry_run: bool) -> None:
     (exit 1) if the note has errors, the commitment is already done or
     closed, or the file changes while it is edited.
     """
-    from ..edit import find_commitment, insert_done, mark_done, plan_change, plan_recurring_done
+    from ..edit import find_commitment, mark_done, plan_done, plan_recurring_done
     from .plan import report
 
     nb = state.notebook()  # a note with any error, across notes too, is not edited
@@ -183,14 +183,8 @@ def done(state: State, ref_: str, day: dt.date | None, dry_run: bool) -> None:
         report(change, stat, nb, dry_run)
         return
     if dry_run:
-        from ..agenda import closed_ids, commitment_state
-
-        if commitment_state(commitment, closed_ids(nb), when) in ("done", "closed"):
-            mark_done(nb, conv, commitment, when)  # refuses, saying why
-        change, _stat = plan_change(nb, conv.path, lambda record: True,
-                                    lambda raw: insert_done(raw, commitment.index, when),
-                                    f"done {when.isoformat()}: {commitment.what}")
-        report(change, None, nb, True)
+        change, stat = plan_done(nb, conv, commitment, when)
+        report(change, stat, nb, True)
         return
     result = mark_done(nb, conv, commitment, when)
     echo(f"{result.path}:{result.line}: done {result.day.isoformat()}: {result.what}")

@@ -39,8 +39,8 @@ PREFIXES = ("commitment", "thread", "person")
 def find_item(nb: Notebook, text: str, kinds: tuple[str, ...] = PREFIXES) -> Item:
     """The item ``text`` names, among ``kinds``, by the first rule that matches.
 
-    1. ``PATH:LINE``: the commitment starting on that line, or the ``next`` on that line
-       of a thread's latest conversation (as ``convo due`` prints them);
+    1. ``PATH:LINE``: the commitment starting on that line, the ``next`` on that line
+       of a thread's latest conversation, or a person's note (as ``convo due`` prints them);
     2. a commitment's ``id``; 3. a thread's key; 4. a person (slug, name or alias).
 
     ``commitment:``, ``thread:`` or ``person:`` in front says which is meant. A thread
@@ -61,6 +61,12 @@ def find_item(nb: Notebook, text: str, kinds: tuple[str, ...] = PREFIXES) -> Ite
             for t in all_threads:
                 if t.latest.path == rel and t.latest.next is not None and t.latest.next.line == line:
                     return Item("thread", t.latest, thread=t)
+        for who in nb.people.values():
+            if who.path == rel:  # any line of a person's note: their keep-in-touch
+                if "person" not in kinds:
+                    raise NotFound(f"{rel} is {who.name}'s note: give a commitment or a thread here "
+                                   f"(`convo snooze {who.slug} --until DATE` puts off keeping in touch)")
+                return Item("person", person=who)
         conv, c = find_commitment(nb, text)
         return Item("commitment", conv, c)
     if "commitment" in kinds:
