@@ -286,8 +286,11 @@ def test_due_fits_the_width_and_keeps_the_source(cli, make_notebook):
                                                          f"  - {{what: {what}, due: 2026-03-11}}\n")})
     result = cli("-C", str(root), "--today", TODAY, "due", env={"COLUMNS": "90"})
     line = result.out.splitlines()[3]
-    assert line == "  2026-03-11     in 1d  commitment     Sam Stone: Send the long an…  [ana]  notes/c/a.md:5"
-    assert len(line) == 90
+    assert line == "  2026-03-11     in 1d  commitment     Sam Stone: Send the long and detai…  notes/c/a.md:5"
+    assert len(line) == 90  # with less than 20 characters left for the text, the [thread] went first
+    wider = cli("-C", str(root), "--today", TODAY, "due", env={"COLUMNS": "100"}).out.splitlines()[3]
+    assert wider == ("  2026-03-11     in 1d  commitment     Sam Stone: Send the long and detailed…  [ana]  "
+                     "notes/c/a.md:5")
     wide = cli("-C", str(root), "--today", TODAY, "due").out  # not a terminal: never cut
     assert "with every appendix  [ana]  notes/c/a.md:5" in wide
 

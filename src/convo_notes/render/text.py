@@ -78,6 +78,9 @@ def _late_text(item: DueItem, today: dt.date) -> str:
     return when(item.date, today)
 
 
+MIN_WHAT = 20  # the text of an item is never cut shorter than this (the line wraps instead)
+
+
 def _fit(text: str, room: int) -> str:
     """``text`` cut to ``room`` characters with an ellipsis (at least a few characters kept)."""
     if len(text) <= room:
@@ -90,7 +93,8 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     """One item on one line: date, how late, kind, owner → to, what, thread, source.
 
     Columns are padded before colour is added, so they stay aligned with colour on;
-    with a ``width``, the ``what`` text is cut with an ellipsis to fit, the source kept whole.
+    with a ``width``, the ``what`` text is cut with an ellipsis to fit, the source kept whole
+    (where even that leaves less than 20 characters, the ``[thread]`` is left out first).
     """
     paint = paint or style
     date = item.date.isoformat() if item.date else "(no date)"
@@ -107,7 +111,10 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     what = item.what
     if width is not None:
         fixed = len(head) + len(marks) + len(thread) + 2 + len(item.source)
-        what = _fit(what, width - fixed)
+        if width - fixed < MIN_WHAT and thread:  # tight: the thread goes before the text does
+            fixed -= len(thread)
+            thread = ""
+        what = _fit(what, max(width - fixed, MIN_WHAT))
     shown_private = paint("[private] ", fg="magenta") if item.private else ""
     return (f"  {date:<10}  {late}  {KIND_LABELS[item.kind]:<13}  {shown_private}{who}: {what}"
             + (paint(marks, fg="yellow") if marks else "") + f"{thread}  " + paint(item.source, dim=True))
