@@ -74,6 +74,7 @@ class Conv:
     promises: list[Promise] = field(default_factory=list)
     next: Next | None = None
     closes: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,6 +99,8 @@ def write_conv(c: Conv) -> str:
     lines = ["---", f"date: {c.date.isoformat()}", f"with: [{', '.join(c.with_)}]"]
     if c.thread:
         lines.append(f"thread: {c.thread}")
+    if c.tags:
+        lines.append(f"tags: [{', '.join(c.tags)}]")
     if c.promises:
         lines.append("commitments:")
         for p in c.promises:
@@ -147,11 +150,18 @@ def write_book(root: Path, book: Book) -> None:
         (root / conv.path).write_text(write_conv(conv))
 
 
-def reference(book: Book, today: dt.date, within: int = 7, show_all: bool = False) -> list[tuple]:
+def reference(book: Book, today: dt.date, within: int = 7, show_all: bool = False,
+              tag: str | None = None, involving: str | None = None) -> list[tuple]:
     """The agenda by the rules of docs/daily.md, as (kind, date, group, source, snoozed, stale,
-    warning, deadline, recurring) tuples in the documented order."""
+    warning, deadline, recurring) tuples in the documented order; ``tag`` and ``involving`` are
+    ``--tag`` and ``--person``."""
     def me(slug: str | None) -> bool:
         return slug in ("me", ME)
+
+    def canon(slug: str | None) -> str | None:
+        return ME if slug == "me" else slug
+
+    tags_of = {w.slug: set(w.tags) for w in book.people}
 
     follow_up = book.follow_up or "7d"
     convs = sorted(book.convs, key=lambda c: (c.date, c.path))
@@ -162,6 +172,8 @@ def reference(book: Book, today: dt.date, within: int = 7, show_all: bool = Fals
             if p.done or (p.id and p.id in closed):
                 continue
             item = {"kind": "commitment", "date": p.due, "source": (c.path, p.line), "snooze": p.snooze,
+                    "people": set(c.with_), "tags": set(c.tags),
+                    "involved": {canon(p.owner or "me"), canon(p.to)},
                     "stale": False, "deadline": None, "warn_from": None,
                     "recurring": p.every.lstrip("+") if p.every and not p.every.startswith(".") else p.every}
             period = p.warn or book.warn
@@ -180,7 +192,8 @@ def reference(book: Book, today: dt.date, within: int = 7, show_all: bool = Fals
         if n is None:
             continue
         base = {"source": (c.path, n.line), "snooze": n.snooze, "stale": False, "deadline": None,
-                "warn_from": None, "recurring": None}
+                "warn_from": None, "recurring": None, "people": set(c.with_), "tags": set(c.tags),
+                "involved": {ME, *(c.with_ if n.turn == "them" else (canon(n.turn),))}}
         if me(n.turn):
             found.append({**base, "kind": "my-turn", "date": n.by})
         elif n.by is not None:
@@ -198,10 +211,14 @@ def reference(book: Book, today: dt.date, within: int = 7, show_all: bool = Fals
         deadline = shift(last[-1].date, maximum) if last and maximum else None
         found.append({"kind": "keep-in-touch", "date": date, "source": (f"notes/people/{who.slug}.md",
                       3 + bool(who.tags) if who.cadence else 1), "snooze": who.snooze, "stale": False,
-                      "deadline": deadline, "warn_from": None, "recurring": None})
+                      "deadline": deadline, "warn_from": None, "recurring": None, "people": {who.slug},
+                      "tags": set(), "involved": {ME}})
     horizon = today + dt.timedelta(days=within)
     out = []
     for item in found:
+        all_tags = item["tags"].union(*(tags_of.get(s, set()) for s in item["people"]))
+        if (tag and tag not in all_tags) or (involving and involving not in item["people"] | item["involved"]):
+            continue
         date = item["date"]
         warning = bool(item["warn_from"] and date and item["warn_from"] <= today < date)
         snoozed = bool(item["snooze"] and today < item["snooze"])
@@ -258,15 +275,16 @@ def books(draw: st.DrawFn) -> Book:
         convs.append(Conv(
             f"notes/c/{number:02d}.md", draw(days), with_, draw(st.none() | st.sampled_from(("t1", "t2"))),
             promises, draw(st.none() | st.builds(Next, person | st.just("them"), maybe_day, st.none() | days)),
-            tuple(draw(st.lists(st.sampled_from(earlier), max_size=1))) if earlier else ()))
+            tuple(draw(st.lists(st.sampled_from(earlier), max_size=1))) if earlier else (),
+            tuple(draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True)))))
     return Book(people, convs, draw(st.none() | st.sampled_from(("3d", "2w"))),
                 draw(st.none() | st.sampled_from(("2d", "10d"))),
                 draw(st.dictionaries(st.sampled_from(TAGS), st.sampled_from(("2w", "1m..2m", "10d")), max_size=2)))
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(book=books(), done_on=days)
-def test_the_agenda_is_what_the_documented_rules_give(book: Book, done_on: dt.date) -> None:
+@given(book=books(), done_on=days, tag=st.sampled_from(TAGS), who=st.sampled_from(OTHERS))
+def test_the_agenda_is_what_the_documented_rules_give(book: Book, done_on: dt.date, tag: str, who: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_book(root, book)
@@ -274,6 +292,8 @@ def test_the_agenda_is_what_the_documented_rules_give(book: Book, done_on: dt.da
             assert actual(root, today) == reference(book, today), today
             assert actual(root, today, "--all") == reference(book, today, show_all=True), today
         assert actual(root, TODAYS[1], "--within", "30") == reference(book, TODAYS[1], within=30)
+        assert actual(root, TODAYS[2], "--all", "--tag", tag, "--person", who) == \
+            reference(book, TODAYS[2], show_all=True, tag=tag, involving=who)
         # `convo done` on each open recurring commitment: last_done, and due moved by the documented rule
         closed = {ident for c in book.convs for ident in c.closes}
         for conv in book.convs:

@@ -310,3 +310,10 @@ def test_columns_stay_aligned_with_colour(make_notebook):
     plain = [click.unstyle(line) for line in lines]
     assert plain[0].index("commitment") == plain[1].index("commitment") == 24
     assert "\x1b[" in lines[0]
+
+
+def test_a_snoozed_item_never_fails_the_overdue_check(cli, make_notebook):
+    root = make_notebook({**PEOPLE, "notes/c/a.md": conv("2026-03-01", "ana", "commitments:\n"
+                                                         "  - {what: Deck, due: 2026-03-09, snooze: 2026-03-12}\n")})
+    assert cli("-C", str(root), "--today", TODAY, "due", "--all", "--fail-on-overdue").code == 0
+    assert cli("-C", str(root), "--today", "2026-03-12", "due", "--fail-on-overdue").code == 1

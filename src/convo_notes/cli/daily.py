@@ -121,7 +121,7 @@ def due(state: State, within: int, include_all: bool, week: bool, owner: str | N
             text = render_due(nb, items, today, within, include_all, who)
             page(text, include_all and not state.no_pager)
             finish(nb)
-    if fail_on_overdue and any(group_of(i, today, within) == "overdue" for i in items):
+    if fail_on_overdue and any(group_of(i, today, within) == "overdue" and not i.snoozed(today) for i in items):
         raise Found("something is overdue")
 
 
