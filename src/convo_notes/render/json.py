@@ -147,6 +147,7 @@ def thread_json(nb: Notebook, t: Thread, today: dt.date) -> dict[str, Any]:
         "latest": latest.path,
         "source": f"{latest.path}:{latest.next.line if latest.next else 1}",
         "private": any(nb.is_private(c) for c in t.conversations),
+        "snooze": latest.next.snooze if latest.next else None,
     }
 
 
