@@ -10,6 +10,10 @@ These implement the "Meaning" section of the format exactly:
   the cadence, or today if there is none.
 - Due items as of today: open commitments, threads where it is my turn, threads
   where it is someone else's turn and ``by`` has passed, keep-in-touch dates.
+
+And the agenda's own rules (docs/daily.md, "The items"): snoozes, stale waits after the
+``agenda: follow_up`` window, warning periods, recurring commitments (only the next
+occurrence, their ``due``), keep-in-touch by tag and windows, and the filters.
 """
 
 from __future__ import annotations
@@ -208,10 +212,12 @@ def keep_in_touch(nb: Notebook, today: dt.date) -> list[tuple[Person, dt.date, C
 def agenda_entries(nb: Notebook) -> list[DueItem]:
     """The due items that do not depend on today, in the order :func:`all_items` builds them.
 
-    Two kinds of item do depend on today, and are left for :func:`items_as_of`:
+    Three kinds of item do depend on today, and are left for :func:`items_as_of`:
     a ``waiting`` item is listed only once its ``by`` has passed, so every
-    candidate is kept here (dated by its ``by``); a ``keep-in-touch`` item for a
-    person never contacted is due today, so it is kept here with no date.
+    candidate is kept here (dated by its ``by``); a dateless wait (a ``waiting``
+    item with no ``by``, or an undated commitment owed to us) is kept with its
+    ``follow_up`` date, and dated by it once that has passed; a ``keep-in-touch``
+    item for a person never contacted is due today, so it is kept here with no date.
     A snapshot of this list stays valid as long as the notes and ``me`` do.
     """
     me = nb.canon("me")
