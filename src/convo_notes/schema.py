@@ -191,7 +191,7 @@ CONFIG = (
     Field("me", "slug", "the slug of the person the notebook speaks for (env `CONVO_ME` overrides it)"),
     Field("agenda", "mapping", "how `convo due` finds stale waits and warns early", fields=AGENDA),
     Field("keep_in_touch", "cadence-map", "a cadence for people by tag (`clients: 2w`, "
-          "`neighbours: 3m..6m`); a person's own `cadence` wins, else their first tag listed here"),
+          "`neighbours: 3m..6m`); a person's own `cadence` wins, else the first of their tags given a cadence here"),
     Field("site", "mapping", "options of the team site", fields=SITE),
     Field("topics", "mapping", "how `convo referrals` matches topics", fields=TOPICS),
 )
