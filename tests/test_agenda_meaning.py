@@ -83,9 +83,13 @@ def test_waiting_on_them_only_once_by_has_passed(cli, make_notebook):
     })
     result = cli("-C", str(root), "--today", TODAY, "due", "--json", "--all")
     items = json.loads(result.out)["items"]
-    assert [(i["kind"], i["date"], i["days_overdue"], i["owner"]["slug"], i["to"]["slug"]) for i in items] == [
-        ("waiting", "2026-03-09", 1, "ana", "sam")]
+    # ben's `by` has not passed; the wait with no `by` went stale after the 7-day follow-up window
+    assert [(i["kind"], i["date"], i["days_overdue"], i["owner"]["slug"], i["to"]["slug"], i["stale"])
+            for i in items] == [("waiting", "2026-03-08", 2, "ana+ben", "sam", True),
+                                ("waiting", "2026-03-09", 1, "ana", "sam", False)]
     assert thread_states(cli, root)["ben"] == ("theirs", "2026-03-10")
+    early = json.loads(cli("-C", str(root), "--today", "2026-03-08", "due", "--json", "--all").out)["items"]
+    assert [(i["date"], i["owner"]["slug"]) for i in early] == []  # 03-08 is the window's last day
 
 
 # --- commitments ----------------------------------------------------------------------

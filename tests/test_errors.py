@@ -57,7 +57,7 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
     ),
     "wrong-type": (
         {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nnext: tomorrow\n---\n"},
-        "notes/c.md:4:7: error[wrong-type]: `next` must be a mapping of fields (turn, by, about)",
+        "notes/c.md:4:7: error[wrong-type]: `next` must be a mapping of fields (turn, by, about, snooze)",
     ),
     "bad-date": (
         {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\ncommitments:\n  - what: Send it\n"

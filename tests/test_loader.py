@@ -158,9 +158,10 @@ def test_notebook_option_and_env(make_notebook, cli, tmp_path):
 
 def test_today_must_be_a_date(cli, make_notebook):
     root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n"})
-    result = cli("-C", str(root), "--today", "tomorrow", "validate")
+    result = cli("-C", str(root), "--today", "someday", "validate")
     assert result.code == 2
-    assert "'tomorrow' is not a date in YYYY-MM-DD form" in result.err
+    assert "'someday' is not a date: use YYYY-MM-DD, today, tomorrow" in result.err
+    assert cli("-C", str(root), "--today", "tomorrow", "validate").code == 0  # dates as people say them
 
 
 def test_convo_me_names_the_reader_not_the_notebook(make_notebook):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -70,6 +71,8 @@ def test_field_filters_apply_exactly(nb):
         "notes/c/2026-10-01-pricing.md", "notes/c/2026-11-02-pilot.md", "notes/c/2026-11-05-private.md",
         "notes/c/2026-11-06-closing.md"}
     assert paths(nb, "tag:pricing") == ["notes/c/2026-10-01-pricing.md"]
+    assert parse_query("since:-1w before:fri", dt.date(2026, 11, 10)).filters == [
+        ("since", "2026-11-03"), ("before", "2026-11-13")]  # dates as people say them
     assert paths(nb, "since:2026-11-05 kind:conversation") == ["notes/c/2026-11-06-closing.md",
                                                               "notes/c/2026-11-05-private.md"]
     assert paths(nb, "before:2026-11-01 kind:conversation") == ["notes/c/2026-10-01-pricing.md"]
@@ -102,7 +105,9 @@ def test_text_output_and_no_match_exit_1(nb, cli):
 
 
 def test_bad_filters_are_usage_errors(nb, cli):
-    assert cli("-C", str(nb), "search", "since:yesterday").code == 2
+    bad = cli("-C", str(nb), "search", "since:2026-13-01")
+    assert (bad.code, bad.err) == (2, "convo: `since:2026-13-01`: 2026-13-01 is not a real date\n")
+    assert cli("-C", str(nb), "search", "since:someday").code == 2
     result = cli("-C", str(nb), "search", "is:secret")
     assert (result.code, result.err) == (2, "convo: `is:secret`: use one of is:private, is:public\n")
     with pytest.raises(UsageError):

@@ -52,7 +52,7 @@ def test_sample_builds_strict_with_exact_summary(sample_site):
 def test_sample_home_shows_overdue_items_of_the_build_date(sample_site):
     out, _ = sample_site
     home = (out / "index.html").read_text(encoding="utf-8")
-    assert "Dashboard as of <strong>2026-11-22</strong>: 7 overdue" in home
+    assert "Dashboard as of <strong>2026-11-22</strong>: 8 overdue" in home
     overdue = home.split('id="overdue"')[1].split('id="due-this-week"')[0]
     for item in ("Send revised SLA pricing with the volume tiers", "Export Q3 POS data for all six stores",
                  "keep in touch with Oliver Grant"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .agenda import MINE, THEIRS, open_commitments, threads
+from .agenda import MINE, THEIRS, cadence_of, open_commitments, threads
 from .model import Conversation, Notebook, Org, Person
 
 
@@ -55,7 +55,9 @@ def contact_list(nb: Notebook, today: dt.date, *, kind: str = "people", sort: st
 
     ``sort``: ``name``; ``last-contact`` (longest ago first, never contacted first);
     ``open`` (most open commitments first); ``keep-in-touch`` (earliest date first).
-    ``losing_touch`` keeps those past their keep-in-touch date, sorted by how late.
+    ``losing_touch`` keeps those past their keep-in-touch date (the agenda's rule: their
+    own ``cadence``, else their first tag's in ``convo.yml``'s ``keep_in_touch``; not
+    while snoozed), sorted by how late.
     """
     notes: list[Person | Org] = list(nb.people.values()) if kind == "people" else list(nb.orgs.values())
     wanted_tags = {t.casefold() for t in tags}
@@ -70,8 +72,9 @@ def contact_list(nb: Notebook, today: dt.date, *, kind: str = "people", sort: st
         convs = [c for c in nb.conversations if _involves(nb, c, note, members)]
         last = convs[-1] if convs else None
         next_contact = None
-        if isinstance(note, Person) and note.cadence is not None:
-            next_contact = note.cadence.after(last.date) if last else today
+        cadence = cadence_of(nb, note)[0] if isinstance(note, Person) else None
+        if cadence is not None:  # the agenda's rule: their own cadence, else their tags' in convo.yml
+            next_contact = cadence.after(last.date) if last else today
         they_owe = sum(1 for _, c in opened if (nb.canon(c.owner) or c.owner) in members)
         # owed to them: explicitly (`to`), or made in a conversation with them with no `to`, as a brief counts it
         we_owe = sum(1 for conv, c in opened
@@ -88,7 +91,8 @@ def contact_list(nb: Notebook, today: dt.date, *, kind: str = "people", sort: st
                 theirs += 1
         rows.append(Contact(note, last, next_contact, they_owe, we_owe, ours, theirs, len(convs)))
     if losing_touch:
-        rows = [r for r in rows if r.next_contact is not None and r.next_contact < today]
+        rows = [r for r in rows if r.next_contact is not None and r.next_contact < today
+                and not (isinstance(r.note, Person) and r.note.snooze is not None and today < r.note.snooze)]
         return sorted(rows, key=lambda r: (-r.days_late(today), r.note.name.casefold()))
     return sorted(rows, key=_SORTS[sort])
 

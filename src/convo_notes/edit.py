@@ -504,3 +504,256 @@ def create_new_note(root: Path, note: NewNote) -> list[str]:
             raise
         written.append(rel)
     return written
+
+
+# --- changing fields: snooze, reschedule, reopen, recurring done ---------------------------
+
+FieldPath = tuple[str | int, ...]  # where the mapping is: () the note, ("next",), ("commitments", 2)
+
+
+def _compose(raw: bytes) -> tuple[bytes, str, str, int, MappingNode]:
+    """``(bom, text, yaml text, where it starts, root mapping)`` of a note, refused when unreadable."""
+    checked = read_note(raw, "note")  # the safe parser first: it refuses hostile YAML
+    if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
+        first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
+        raise EditRefused(f"the note's front matter cannot be read ({first})")
+    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
+    try:
+        text = raw[len(bom):].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EditRefused(f"the file is not UTF-8 text ({exc.reason})") from None
+    yaml_text, start = _front_matter(text)
+    try:
+        root = yaml.compose(yaml_text, Loader=_Loader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(root, MappingNode):
+        raise EditRefused("the note's front matter is not a mapping")
+    return bom, text, yaml_text, start, root
+
+
+def _mapping_at(root: MappingNode, at: FieldPath) -> MappingNode:
+    node: Node = root
+    for step in at:
+        found: Node | None = None
+        if isinstance(step, int):
+            if isinstance(node, SequenceNode) and 0 <= step < len(node.value):
+                found = node.value[step]
+        elif isinstance(node, MappingNode):
+            found = next((v for k, v in node.value if isinstance(k, ScalarNode) and k.value == step), None)
+        if found is None:
+            raise EditRefused(f"the note has no `{'.'.join(str(s) for s in at)}` to change")
+        node = found
+    if not isinstance(node, MappingNode) or not node.value:
+        raise EditRefused(f"`{'.'.join(str(s) for s in at) or 'front matter'}` is not a mapping of fields")
+    return node
+
+
+def _set_one(raw: bytes, at: FieldPath, key: str, value: str | None) -> bytes:
+    """``raw`` with ``key`` of the mapping at ``at`` set to the plain scalar ``value`` (None: removed)."""
+    bom, text, _yaml_text, start, root = _compose(raw)
+    mapping = _mapping_at(root, at)
+    pair = next(((k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.value == key), None)
+    if pair is not None:
+        k_node, v_node = pair
+        if not isinstance(v_node, ScalarNode) or v_node.start_mark.line != v_node.end_mark.line:
+            raise EditRefused(f"`{key}` is not written as one plain value; change it by hand")
+        if value is not None:
+            begin, end = start + v_node.start_mark.index, start + v_node.end_mark.index
+            if v_node.style in ("'", '"'):
+                begin, end = begin + 1, end - 1
+            new_text = text[:begin] + value + text[end:]
+        elif mapping.flow_style:
+            index = mapping.value.index(pair)
+            if len(mapping.value) == 1:
+                raise EditRefused(f"`{key}` is the only field of its mapping; change it by hand")
+            if index > 0:  # from the end of the previous value: `, key: value`
+                begin = start + _last_leaf(mapping.value[index - 1][1]).end_mark.index
+                end = start + v_node.end_mark.index
+            else:  # up to the next key: `key: value, `
+                begin = start + k_node.start_mark.index
+                end = start + mapping.value[1][0].start_mark.index
+            new_text = text[:begin] + text[end:]
+        else:
+            key_at = start + k_node.start_mark.index
+            line_start = text.rfind("\n", 0, key_at) + 1
+            if text[line_start:key_at].strip(" \t"):
+                raise EditRefused(f"`{key}` shares its line with another field (`- {key}:`); "
+                                  "remove it by hand")
+            newline = text.find("\n", start + v_node.end_mark.index)
+            end = len(text) if newline < 0 else newline + 1
+            new_text = text[:line_start] + text[end:]
+    else:
+        if value is None:
+            return raw
+        leaf = _last_leaf(mapping.value[-1][1])
+        end = start + leaf.end_mark.index
+        if mapping.flow_style:
+            new_text = text[:end] + f", {key}: {value}" + text[end:]
+        else:
+            indent = mapping.value[0][0].start_mark.column
+            line_start = text.rfind("\n", 0, end) + 1
+            if text[line_start:end].strip(" \t") == "" and line_start > start + leaf.start_mark.index:
+                where = line_start  # the value ended with its line break (a block scalar): insert right here
+            else:
+                newline = text.find("\n", end)
+                where = len(text) if newline < 0 else newline + 1
+            eol = "\r\n" if text[:where].endswith("\r\n") else "\n"
+            missing_eol = "" if text[:where].endswith("\n") else eol
+            new_text = text[:where] + missing_eol + " " * indent + f"{key}: {value}" + eol + text[where:]
+    return bom + new_text.encode("utf-8")
+
+
+def set_fields(raw: bytes, at: FieldPath, changes: dict[str, str | None]) -> bytes:
+    """``raw`` with fields of the mapping at ``at`` set (or removed, for None), no other byte changed.
+
+    An existing field keeps its place and quoting, with only its value replaced; a
+    removed one loses its line (or its ``, key: value`` in a flow mapping); a new one
+    is added after the mapping's last line, at its keys' indentation, with the file's
+    line end. The result is parsed again and refused (:class:`EditRefused`) unless it
+    reads as the original with exactly these changes.
+    """
+    new = raw
+    for key, value in changes.items():
+        new = _set_one(new, at, key, value)
+    before, after = read_note(raw, "note"), read_note(new, "note")
+    if before.data is None or after.data is None:
+        raise EditRefused("the note's front matter cannot be read before or after the edit")
+    expected = json.loads(json.dumps(before.data))
+    target = expected
+    try:
+        for step in at:
+            target = target[step]
+        for key, value in changes.items():
+            if value is None:
+                target.pop(key, None)
+            else:
+                target[key] = value
+    except (KeyError, IndexError, TypeError):
+        raise EditRefused("could not locate the fields in the parsed note") from None
+    if json.loads(json.dumps(after.data)) != expected or after.body != before.body \
+            or any(d.severity == "error" for d in after.diagnostics):
+        raise EditRefused("the edit would change more than these fields (an unusual layout, such as a "
+                          "YAML anchor or alias?); make it by hand")
+    return new
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One planned (or made) edit of one note: its bytes before and after, and what it means."""
+
+    path: str  # relative to the notebook
+    before: bytes
+    after: bytes
+    summary: str  # one line: what changed
+    line: int  # the first changed line
+
+    def diff(self) -> str:
+        """A unified diff of the file, as ``git diff`` shows it."""
+        import difflib
+
+        old = self.before.decode("utf-8", "replace").splitlines(keepends=True)
+        new = self.after.decode("utf-8", "replace").splitlines(keepends=True)
+        lines = difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}")
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                       for line in lines)
+
+
+def _first_changed_line(old: bytes, new: bytes) -> int:
+    for number, (a, b) in enumerate(zip(old.split(b"\n"), new.split(b"\n"), strict=False)):
+        if a != b:
+            return number + 1
+    return min(old.count(b"\n"), new.count(b"\n")) + 1
+
+
+def plan_change(nb: Notebook, rel: str, still_same: Any, edit: Any, summary: str) -> tuple[Change, Any]:
+    """Read a note's file as a consistent snapshot and compute an edit of it; nothing is written.
+
+    ``still_same(record)`` must confirm that the freshly read file still holds what the
+    notebook said (else the file changed since it was read); ``edit(raw)`` returns the new bytes.
+    Refused when the note has errors. Returns the change and the snapshot's stat for :func:`apply_change`.
+    """
+    errors = [d for d in nb.diagnostics if d.path == rel and d.severity == "error"]
+    if errors:
+        raise EditRefused(f"{rel} has {len(errors)} error{'s' * (len(errors) != 1)}; fix "
+                          f"{'it' if len(errors) == 1 else 'them'} first (first: {errors[0].format()})")
+    target = nb.root / rel
+    try:
+        snapshot = read_snapshot(target, rel)
+    except FileChanged as exc:
+        raise EditRefused(str(exc)) from None
+    except OSError as exc:
+        raise EditRefused(f"{rel}: cannot read the file ({exc.strerror or exc})") from None
+    raw = snapshot.data
+    record, problems = build_record(rel, read_note(raw, rel))
+    if any(d.severity == "error" for d in problems) or record is None or not still_same(record):
+        raise EditRefused(f"{rel} changed since it was read; run the command again")
+    new = edit(raw)
+    return Change(rel, raw, new, summary, _first_changed_line(raw, new)), snapshot.stat
+
+
+def apply_change(nb: Notebook, change: Change, stat: Any) -> None:
+    """Write a planned change atomically; refused when the file changed since it was read."""
+    try:
+        atomic_write(nb.root / change.path, change.after, change.before, stat, name=change.path)
+    except FileChanged as exc:
+        raise EditRefused(str(exc)) from None
+
+
+def _same_commitment(c: Commitment) -> Any:
+    def check(record: Any) -> bool:
+        fresh = record.commitments if isinstance(record, Conversation) else ()
+        return len(fresh) > c.index and (fresh[c.index].what, fresh[c.index].id) == (c.what, c.id)
+    return check
+
+
+def _same_next(conv: Conversation) -> Any:
+    def check(record: Any) -> bool:
+        return isinstance(record, Conversation) and record.next is not None and conv.next is not None \
+            and (record.next.turn, record.next.about) == (conv.next.turn, conv.next.about)
+    return check
+
+
+def plan_commitment_fields(nb: Notebook, conv: Conversation, c: Commitment, changes: dict[str, str | None],
+                           summary: str) -> tuple[Change, Any]:
+    """A planned change of fields of one commitment."""
+    return plan_change(nb, conv.path, _same_commitment(c),
+                       lambda raw: set_fields(raw, ("commitments", c.index), changes), summary)
+
+
+def plan_next_fields(nb: Notebook, conv: Conversation, changes: dict[str, str | None],
+                     summary: str) -> tuple[Change, Any]:
+    """A planned change of fields of a conversation's ``next``."""
+    return plan_change(nb, conv.path, _same_next(conv), lambda raw: set_fields(raw, ("next",), changes), summary)
+
+
+def plan_person_fields(nb: Notebook, person: Any, changes: dict[str, str | None],
+                       summary: str) -> tuple[Change, Any]:
+    """A planned change of top-level fields of a person's note."""
+    return plan_change(nb, person.path, lambda record: getattr(record, "slug", None) == person.slug,
+                       lambda raw: set_fields(raw, (), changes), summary)
+
+
+def plan_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> tuple[Change, Any]:
+    """What :func:`mark_done` would write, as a planned change (for ``convo done --dry-run``)."""
+    state = commitment_state(c, closed_ids(nb), day)
+    if state == "done":
+        raise EditRefused(f"{conv.path}:{c.line}: already done on {c.done.isoformat() if c.done else '?'}")
+    if state == "closed":
+        closer = closed_ids(nb)[c.id or ""]
+        raise EditRefused(f"{conv.path}:{c.line}: already closed by {closer.path} ({closer.date.isoformat()})")
+    return plan_change(nb, conv.path, _same_commitment(c), lambda raw: insert_done(raw, c.index, day),
+                       f"done {day.isoformat()}: {c.what}")
+
+
+def plan_recurring_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt.date) -> tuple[Change, Any]:
+    """``convo done`` on a recurring commitment: ``last_done`` set to ``day`` and ``due`` moved to the
+    next occurrence (from the previous ``due`` for ``every: 1w``, from ``day`` for ``every: .+1w``)."""
+    assert c.every is not None
+    state = commitment_state(c, closed_ids(nb), day)
+    if state in ("done", "closed"):
+        raise EditRefused(f"{conv.path}:{c.line}: this recurring commitment has ended ({state})")
+    following = c.every.next_due(c.due, day)
+    summary = f"done {day.isoformat()}, next due {following.isoformat()} (every {c.every}): {c.what}"
+    return plan_commitment_fields(nb, conv, c, {"last_done": day.isoformat(), "due": following.isoformat()},
+                                  summary)

@@ -1,6 +1,7 @@
 """The notebook's due items as an iCalendar feed (RFC 5545), written by hand.
 
-- Open commitments become ``VTODO`` with ``DUE;VALUE=DATE``; done (or closed)
+- Open commitments become ``VTODO`` with ``DUE;VALUE=DATE`` (a recurring one also with
+  ``DTSTART`` and an ``RRULE`` from its next occurrence); done (or closed)
   ones, when asked for, carry ``STATUS:COMPLETED`` and ``COMPLETED``.
 - Threads where it is my turn, and keep-in-touch dates, become ``VTODO`` too
   (or all-day ``VEVENT`` with ``events=True``, for calendar apps that ignore tasks).
@@ -83,6 +84,7 @@ class Entry:
     due: dt.date | None
     category: str
     completed: dt.date | None = None
+    rrule: str | None = None  # a recurring commitment's RRULE value
 
     def lines(self, stamp: str, events: bool) -> list[str]:
         """The component's content lines (unfolded)."""
@@ -98,9 +100,15 @@ class Entry:
             out += [f"DTSTART;VALUE=DATE:{_date(self.due)}",
                     f"DTEND;VALUE=DATE:{_date(add_days(self.due, 1))}",
                     "TRANSP:TRANSPARENT"]
+            if self.rrule:
+                out.append(f"RRULE:{self.rrule}")
         else:
+            if self.due and self.rrule:  # a recurrence counts from DTSTART, the next occurrence
+                out.append(f"DTSTART;VALUE=DATE:{_date(self.due)}")
             if self.due:
                 out.append(f"DUE;VALUE=DATE:{_date(self.due)}")
+            if self.due and self.rrule:
+                out.append(f"RRULE:{self.rrule}")
             if self.completed:
                 out += ["STATUS:COMPLETED", f"COMPLETED:{_stamp(self.completed)}", "PERCENT-COMPLETE:100"]
             else:
@@ -130,7 +138,22 @@ def _commitment_entry(nb: Notebook, conv: Conversation, c: Commitment,
     details.append(f"From: {conv.title} ({conv.date.isoformat()})")
     details.append(f"Source: {c.path}:{c.line}")
     identity = f"commitment:{c.id}" if c.id else f"commitment:{c.path}#{c.index}"
-    return Entry(uid(identity), summary, "\n".join(details), c.due, "commitment", completed)
+    return Entry(uid(identity), summary, "\n".join(details), c.due, "commitment", completed,
+                 recurrence_rule(c) if completed is None else None)
+
+
+FREQ = {"d": "DAILY", "w": "WEEKLY", "m": "MONTHLY", "y": "YEARLY"}
+
+
+def recurrence_rule(c: Commitment) -> str | None:
+    """The ``RRULE`` of a recurring commitment (``every: 2w`` -> ``FREQ=WEEKLY;INTERVAL=2``).
+
+    ``every: .+2w`` (counted from the day it is done) has no exact iCalendar form: it is given
+    the same rule, from its next occurrence, and the feed follows each completion.
+    """
+    if c.every is None:
+        return None
+    return f"FREQ={FREQ[c.every.interval.unit]};INTERVAL={c.every.interval.count}"
 
 
 def calendar_entries(nb: Notebook, today: dt.date, include_private: bool = False,

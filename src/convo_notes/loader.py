@@ -187,7 +187,8 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> tuple[Confi
     from .cache.records import cached_file
 
     config, problems = cached_file(root, CONFIG_FILE, _read_config)
-    config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw))
+    config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw),
+                     keep_in_touch=dict(config.keep_in_touch))
     return config, list(problems)
 
 
@@ -242,6 +243,10 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         config.topic_aliases = {k.lower(): v.lower() for k, v in aliases.items()}
         config.lint_off = tuple(values.get("lint", {}).get("off", ()))
         config.links = values.get("links", "plain")
+        agenda = values.get("agenda", {})
+        config.follow_up = agenda.get("follow_up", config.follow_up)
+        config.warn = agenda.get("warn")
+        config.keep_in_touch = values.get("keep_in_touch", {})
     return config, problems
 
 
@@ -286,7 +291,7 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             expertise=values.get("expertise", ()), tags=values.get("tags", ()),
             aliases=values.get("aliases", ()), cadence=values.get("cadence"),
             team=bool(values.get("team", False)), private=values.get("private"),
-            cadence_line=fm.locs.get(("cadence",), (1, 1))[0], **common,
+            cadence_line=fm.locs.get(("cadence",), (1, 1))[0], snooze=values.get("snooze"), **common,
         ), problems
     if kind == "org":
         return Org(
@@ -323,12 +328,13 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
     next_turn = None
     if nxt and "turn" in nxt:
         next_turn = NextTurn(me(nxt["turn"], ("next", "turn")) or "me", nxt.get("by"), nxt.get("about"),
-                             fm.locs.get(("next",), (1, 1))[0])
+                             fm.locs.get(("next",), (1, 1))[0], nxt.get("snooze"))
     commitments = tuple(
         Commitment(
             what=c["what"], owner=me(c.get("owner"), ("commitments", i), True) or "me",
             to=me(c.get("to"), ("commitments", i, "to")), due=c.get("due"), done=c.get("done"),
             id=c.get("id"), path=rel, index=i, line=fm.locs.get(("commitments", i), (1, 1))[0],
+            snooze=c.get("snooze"), every=c.get("every"), last_done=c.get("last_done"), warn=c.get("warn"),
         )
         for i, c in values.get("commitments", ()) if "what" in c
     )

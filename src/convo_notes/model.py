@@ -18,7 +18,7 @@ from typing import Any
 from .diagnostics import Diagnostic
 from .fsutil import NOTE_LIMIT, Refused, read_notebook_file, real_root
 from .parse import FrontMatter, Path, decode, read_note, split
-from .schema import Duration
+from .schema import Duration, Repeat
 
 Locs = dict[Path, tuple[int, int]]
 OVERLAY = "overlay:"  # the prefix of the path of every note read from the reader's personal overlay
@@ -33,6 +33,7 @@ class NextTurn:
     by: dt.date | None
     about: str | None
     line: int
+    snooze: dt.date | None = None  # hidden from the agenda until this date
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ class Commitment:
     path: str  # the conversation's file
     index: int  # position in its `commitments` list
     line: int
+    snooze: dt.date | None = None  # hidden from the agenda until this date
+    every: Repeat | None = None  # recurring: `due` is the next occurrence
+    last_done: dt.date | None = None  # a recurring commitment's latest completion
+    warn: Duration | None = None  # listed this long before `due`, whatever the window
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,7 @@ class Person(_Source):
     root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
+    snooze: dt.date | None = None  # no keep-in-touch reminder until this date
 
     kind = "person"
 
@@ -242,6 +248,9 @@ class Config:
     lint_off: tuple[str, ...] = ()  # lint codes `convo validate` does not run
     links: str = "plain"  # how `convo new` writes people: `plain` slugs or `obsidian` "[[slug]]" links
     raw: dict[str, Any] = field(default_factory=dict)
+    follow_up: Duration = field(default_factory=lambda: Duration(7, "d"))  # agenda: follow_up
+    warn: Duration | None = None  # agenda: warn (a commitment's own `warn` wins)
+    keep_in_touch: dict[str, Duration] = field(default_factory=dict)  # tag (casefolded) -> cadence
 
 
 @dataclass(slots=True)

@@ -25,6 +25,8 @@ _DATETIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
 _DURATION_RE = re.compile(r"^(\d+)\s*([dwmy])$")
+_CADENCE_RE = re.compile(r"^(\d+)\s*([dwmy])(?:\s*\.\.\s*(\d+)\s*([dwmy]))?$")
+_REPEAT_RE = re.compile(r"^(\.?\+)?(\d+)\s*([dwmy])$")
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 YAML11_BOOLS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false"})
@@ -48,33 +50,71 @@ class Field:
 
 @dataclass(frozen=True)
 class Duration:
-    """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``."""
+    """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``.
+
+    A cadence may name a window, ``2w..4w``: ``maximum`` is then its upper end (contact
+    is due at the ideal, this duration, and overdue only after the maximum).
+    """
 
     count: int
     unit: str  # d, w, m, y
+    maximum: "Duration | None" = None
 
     def after(self, day: dt.date) -> dt.date:
         """``day`` plus this duration (clamped at the calendar's ends, never raising)."""
+        return self.shift(day, 1)
+
+    def before(self, day: dt.date) -> dt.date:
+        """``day`` minus this duration (clamped at the calendar's ends, never raising)."""
+        return self.shift(day, -1)
+
+    def shift(self, day: dt.date, sign: int) -> dt.date:
+        """``day`` moved by this duration forward (``sign`` 1) or back (-1); months and years keep the
+        day of the month where the month has it, else its last day."""
         if self.unit in ("d", "w"):
-            return add_days(day, self.count * (7 if self.unit == "w" else 1))
-        return add_months(day, self.count * (12 if self.unit == "y" else 1))
+            return add_days(day, sign * self.count * (7 if self.unit == "w" else 1))
+        return add_months(day, sign * self.count * (12 if self.unit == "y" else 1))
 
     def __str__(self) -> str:
-        return f"{self.count}{self.unit}"
+        return f"{self.count}{self.unit}" + (f"..{self.maximum}" if self.maximum else "")
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """How a recurring commitment repeats: ``1w`` or ``+1w`` (strictly from its previous
+    ``due``, as Org's ``+1w``) or ``.+1w`` (from the day it was done, as Org's ``.+1w``)."""
+
+    interval: Duration
+    from_done: bool
+
+    def next_due(self, due: dt.date | None, done: dt.date) -> dt.date:
+        """The next occurrence after one done on ``done`` (``due``: the occurrence completed)."""
+        if self.from_done or due is None:
+            return self.interval.after(done)
+        return self.interval.after(due)
+
+    def __str__(self) -> str:
+        return (".+" if self.from_done else "") + str(self.interval)
 
 
 NEXT = (
     Field("turn", "turn", "whose move it is: `me`, `them` (the people in `with`) or a person slug", True),
     Field("by", "date", "when the next move is due"),
     Field("about", "string", "what the next move is"),
+    Field("snooze", "date", "hidden from `convo due` until this date (`convo snooze`); shown again on it"),
 )
 COMMITMENT = (
     Field("what", "string", "what was promised", True),
     Field("owner", "person", "who must act: a person slug or `me` (default `me`)"),
     Field("to", "person", "who it is owed to: a person slug or `me`"),
-    Field("due", "date", "when it is due"),
-    Field("done", "date", "when it was fulfilled"),
+    Field("due", "date", "when it is due (for a recurring commitment: its next occurrence)"),
+    Field("done", "date", "when it was fulfilled (on a recurring commitment: the series ended)"),
     Field("id", "slug", "an id unique across the notebook, so `closes` in a later conversation can close it"),
+    Field("snooze", "date", "hidden from `convo due` until this date (`convo snooze`); shown again on it"),
+    Field("every", "repeat", "repeats: `1w` (or `+1w`) counts from the previous `due`, `.+1w` from the day "
+          "it was done; `convo done` then moves `due` to the next occurrence"),
+    Field("last_done", "date", "when a recurring commitment was last done (written by `convo done`)"),
+    Field("warn", "duration", "list it this long before it is due, whatever the agenda's window (`3d`)"),
 )
 REFERRAL = (
     Field("recommends", "recommends", "a person or org slug, or free text for someone with no file yet", True),
@@ -94,7 +134,9 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("expertise", "list", "what they know about (\"who knows X\")"),
         Field("tags", "list", "free tags"),
         Field("aliases", "list", "other names they go by"),
-        Field("cadence", "duration", "keep in touch at least this often: `14d`, `2w`, `3m`, `1y`"),
+        Field("cadence", "cadence", "keep in touch at least this often: `14d`, `2w`, `3m`, `1y`; or a window "
+              "`2w..4w` (due after the first, overdue after the second); wins over `keep_in_touch` in convo.yml"),
+        Field("snooze", "date", "no keep-in-touch reminder until this date (`convo snooze`)"),
         Field("team", "bool", "a member of our own team"),
         Field("private", "bool", "never on the site"),
     ),
@@ -141,11 +183,21 @@ TOPICS = (
 LINT = (
     Field("off", "list", "lint codes `convo validate` does not run (`long-wait`, `org-without-what`, ...)"),
 )
+AGENDA = (
+    Field("follow_up", "duration", "how long someone else's move (or a commitment owed to us) may go "
+          "without a date before it is listed as a stale wait (default `7d`)"),
+    Field("warn", "duration", "list every commitment this long before it is due, whatever the window "
+          "(a commitment's own `warn` wins)"),
+)
 CONFIG = (
-    Field("me", "slug", "the slug of the person the notebook speaks for (env `CONVO_ME` overrides it)"),
+    Field("me", "slug", "the notebook's own person: the author of notes without `recorded_by` (a reader sets "
+          "whose view it is with `--me` or `CONVO_ME`)"),
     Field("links", "enum", "how `convo new` writes references to people: `plain` slugs, or `obsidian` "
           "links (`\"[[dana-reyes]]\"`)", choices=("plain", "obsidian")),
     Field("lint", "mapping", "which lints `convo validate` runs (see docs/validate.md)", fields=LINT),
+    Field("agenda", "mapping", "how `convo due` finds stale waits and warns early", fields=AGENDA),
+    Field("keep_in_touch", "cadence-map", "a cadence for people by tag (`clients: 2w`, "
+          "`neighbours: 3m..6m`); a person's own `cadence` wins, else the first of their tags given a cadence here"),
     Field("site", "mapping", "options of the team site", fields=SITE),
     Field("topics", "mapping", "how `convo referrals` matches topics", fields=TOPICS),
 )
@@ -366,24 +418,92 @@ def _enum(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     return text
 
 
+def _count(digits: str, unit: str) -> int:
+    """A duration's count from its digits; a count of thousands of digits is never converted (int()
+    refuses such strings): it stands for "too long"."""
+    digits = digits.lstrip("0")
+    return int(digits) if 0 < len(digits) <= 9 else MAX_DURATION[unit] + 1 if digits else 0
+
+
+def _too_long(checker: _Checker, name: str, text: str, at: Path, *parts: tuple[int, str]) -> bool:
+    """Report (``out-of-range``) a duration of more than :data:`MAX_DURATION_YEARS` years."""
+    if all(count <= MAX_DURATION[unit] for count, unit in parts):
+        return False
+    longest = ", ".join(f"{n}{u}" for u, n in MAX_DURATION.items())
+    checker.report(at, "out-of-range", f"`{name}: {text}` is longer than {MAX_DURATION_YEARS} years "
+                   f"(at most {longest})")
+    return True
+
+
 def _duration(checker: _Checker, spec: Field, raw: Value, at: Path) -> Duration | None:
     text = _expect_text(checker, spec, raw, at, "a duration")
     if text is None:
         return None
     match = _DURATION_RE.match(text.strip())
-    digits = match[1].lstrip("0") if match else ""
     unit = match[2] if match else "d"
-    # (a count of thousands of digits is never converted: int() refuses such strings)
-    count = int(digits) if 0 < len(digits) <= 9 else MAX_DURATION[unit] + 1 if digits else 0
+    count = _count(match[1], unit) if match else 0
     if count == 0:
         checker.report(at, "bad-duration", f"`{spec.name}: {text}` is not a duration like 14d, 2w, 3m or 1y")
         return None
-    if count > MAX_DURATION[unit]:
-        longest = ", ".join(f"{n}{u}" for u, n in MAX_DURATION.items())
-        checker.report(at, "out-of-range", f"`{spec.name}: {text}` is longer than {MAX_DURATION_YEARS} years "
-                       f"(at most {longest})")
+    if _too_long(checker, spec.name, text, at, (count, unit)):
         return None
     return Duration(count, unit)
+
+
+def _cadence(checker: _Checker, spec: Field, raw: Value, at: Path) -> Duration | None:
+    text = _expect_text(checker, spec, raw, at, "a duration")
+    if text is None:
+        return None
+    return _cadence_text(checker, spec.name, text, at)
+
+
+def _cadence_text(checker: _Checker, name: str, text: str, at: Path) -> Duration | None:
+    match = _CADENCE_RE.match(text.strip())
+    first = _count(match[1], match[2]) if match else 0
+    second = _count(match[3], match[4]) if match and match[3] is not None else None
+    if match and first > 0 and second != 0:
+        if _too_long(checker, name, text, at, (first, match[2]), *([(second, match[4])] if second else [])):
+            return None
+        ideal = Duration(first, match[2])
+        if second is None:
+            return ideal
+        maximum = Duration(second, match[4])
+        probe = dt.date(2001, 1, 31)
+        if maximum.after(probe) >= ideal.after(probe):
+            return Duration(ideal.count, ideal.unit, maximum)
+    window = ", or a window like 2w..4w (the second no shorter than the first)" if ".." in text else ""
+    checker.report(at, "bad-duration", f"`{name}: {text}` is not a duration like 14d, 2w, 3m or 1y{window}")
+    return None
+
+
+def _cadence_map(checker: _Checker, spec: Field, raw: Value, at: Path) -> dict[str, Duration] | None:
+    if not isinstance(raw, dict):
+        checker.report(at, "wrong-type", f"`{spec.name}` must be a mapping of `tag: cadence` lines")
+        return None
+    out: dict[str, Duration] = {}
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            checker.report(at + (key,), "wrong-type", f"`{spec.name}: {key}` must be a duration like 2w")
+            continue
+        found = _cadence_text(checker, str(key), value, at + (key,))
+        if found is not None:
+            out[str(key).casefold()] = found
+    return out
+
+
+def _repeat(checker: _Checker, spec: Field, raw: Value, at: Path) -> Repeat | None:
+    text = _expect_text(checker, spec, raw, at, "a repeat")
+    if text is None:
+        return None
+    match = _REPEAT_RE.match(text.strip())
+    count = _count(match[2], match[3]) if match else 0
+    if not match or count == 0:
+        checker.report(at, "bad-duration", f"`{spec.name}: {text}` is not a repeat like 1w, +1w (from the "
+                       "previous due date) or .+1w (from the day it was done)")
+        return None
+    if _too_long(checker, spec.name, text, at, (count, match[3])):
+        return None
+    return Repeat(Duration(count, match[3]), match[1] == ".+")
 
 
 def _ids(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
@@ -453,6 +573,9 @@ _HANDLERS: dict[str, Callable[[_Checker, Field, Value, Path], Any]] = {
     "org": _slug,
     "enum": _enum,
     "duration": _duration,
+    "cadence": _cadence,
+    "cadence-map": _cadence_map,
+    "repeat": _repeat,
     "ids": _ids,
     "recommends": _recommends,
     "text-map": _text_map,
@@ -506,6 +629,9 @@ _COUNTS = {
     "y": r"[1-9]\d?|100",
 }
 DURATION_PATTERN = "^0*(?:" + "|".join(f"(?:{n})\\s*{u}" for u, n in _COUNTS.items()) + ")$"
+_DURATION_CORE = DURATION_PATTERN[1:-1]
+CADENCE_PATTERN = f"^{_DURATION_CORE}(?:\\s*\\.\\.\\s*{_DURATION_CORE})?$"
+REPEAT_PATTERN = f"^(?:\\.?\\+)?{_DURATION_CORE}$"
 # A slug, or the same slug as an Obsidian link (what :func:`unwrap_link` accepts), for editors.
 _SLUG_CORE = SLUG_RE.pattern[1:-1]
 SLUG_OR_LINK = rf"^(?:{_SLUG_CORE}|\[\[[ \t]*{_SLUG_CORE}[ \t]*(?:\|[^\]]*)?\]\])$"
@@ -531,6 +657,9 @@ _JSON_TYPES: dict[str, dict[str, Any]] = {
     "duration": {"type": "string", "pattern": DURATION_PATTERN},
     "ids": {"oneOf": [{"type": "string", "pattern": SLUG_OR_LINK},
                       {"type": "array", "items": {"type": "string", "pattern": SLUG_OR_LINK}}]},
+    "cadence": {"type": "string", "pattern": CADENCE_PATTERN},
+    "cadence-map": {"type": "object", "additionalProperties": {"type": "string", "pattern": CADENCE_PATTERN}},
+    "repeat": {"type": "string", "pattern": REPEAT_PATTERN},
     "recommends": {"type": "string", "minLength": 1},
     "text-map": {"type": "object", "additionalProperties": {"type": "string"}},
 }
@@ -581,6 +710,9 @@ TYPE_LABELS = {
     "turn": "`me`, `them` or a person slug",
     "org": "org slug",
     "duration": f"duration (`14d`, `2w`, `3m`, `1y`), at most {MAX_DURATION_YEARS} years",
+    "cadence": "duration, or a window `2w..4w`",
+    "cadence-map": "mapping of tag to cadence",
+    "repeat": "repeat (`1w`, `+1w`, `.+1w`)",
     "ids": "list of commitment ids",
     "recommends": "person or org slug, or free text",
     "text-map": "mapping of text to text",

@@ -35,6 +35,7 @@ database that cannot be read is deleted and rebuilt silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sqlite3
@@ -92,8 +93,12 @@ def _fts_term(text: str) -> str:
     return '"' + " ".join(words) + '"'
 
 
-def parse_query(text: str) -> Query:
-    """Words, quoted phrases, ``-exclusions`` and ``field:value`` filters (see the module)."""
+def parse_query(text: str, today: dt.date | None = None) -> Query:
+    """Words, quoted phrases, ``-exclusions`` and ``field:value`` filters (see the module).
+
+    ``since:`` and ``before:`` take dates as people say them (``since:-2w``, ``before:fri``),
+    counted from ``today`` (default: the real today).
+    """
     query = Query()
     for match in _TOKEN.finditer(text):
         negate, name, phrase, word = match.group(1), match.group(2), match.group(3), match.group(4)
@@ -102,7 +107,7 @@ def parse_query(text: str) -> Query:
         if name is None and bare and bare.group(1).lower() in FIELDS:
             _filter(bare.group(1).lower(), "")  # `with:` alone: says what it needs
         if name is not None and name.lower() in FIELDS and not negate:
-            query.filters.append(_filter(name.lower(), value))
+            query.filters.append(_filter(name.lower(), value, today))
             continue
         if name is not None:  # `word:thing` that is no filter: plain text
             value = f"{name}:{value}"
@@ -110,15 +115,17 @@ def parse_query(text: str) -> Query:
     return query
 
 
-def _filter(name: str, value: str) -> tuple[str, str]:
+def _filter(name: str, value: str, today: dt.date | None = None) -> tuple[str, str]:
     value = value.strip()
     if not value:
         raise UsageError(f"`{name}:` needs a value")
     if name in ("since", "before"):
-        from .schema import parse_date
+        from .humandates import BadDate, parse_human_date
 
-        if parse_date(value) is None:
-            raise UsageError(f"`{name}:{value}`: not a date in YYYY-MM-DD form")
+        try:
+            return name, parse_human_date(value, today or dt.date.today()).isoformat()
+        except BadDate as exc:
+            raise UsageError(f"`{name}:{value}`: {exc}") from None
     allowed = {"is": IS_VALUES, "has": HAS_VALUES, "kind": KIND_VALUES}.get(name)
     if allowed and value.lower() not in allowed:
         raise UsageError(f"`{name}:{value}`: use one of {', '.join(f'{name}:{v}' for v in allowed)}")
@@ -360,9 +367,10 @@ def _where(query: Query) -> tuple[list[str], list[Any]]:
     return clauses, params
 
 
-def search(root: Path, text: str, limit: int | None = 20) -> tuple[list[Hit], int]:
+def search(root: Path, text: str, limit: int | None = 20,
+           today: dt.date | None = None) -> tuple[list[Hit], int]:
     """The notes matching ``text``, best first (at most ``limit``), and how many matched in all."""
-    query = parse_query(text)
+    query = parse_query(text, today)
     if not query.terms and not query.excluded and not query.filters:
         raise UsageError("give words to search for, or a filter such as with:dana or tag:pricing")
     conn = open_index(root)

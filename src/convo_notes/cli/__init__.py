@@ -10,6 +10,7 @@ module              commands
 ``daily``           ``due``, ``threads``, ``brief``, ``watch``
 ``notes``           ``show``, ``new``, ``done``
 ``fix``             ``fix recorded-by``
+``plan``            ``snooze``, ``reschedule``, ``reopen``
 ``referrals``       ``referrals``
 ``find``            ``search``, ``people``, ``orgs``
 ``contacts``        ``person new``, ``org new``, ``edit``
@@ -50,6 +51,9 @@ COMMANDS: dict[str, str] = {
     "new": "notes:new",
     "done": "notes:done",
     "fix": "fix:fix",
+    "snooze": "plan:snooze",
+    "reschedule": "plan:reschedule",
+    "reopen": "plan:reopen",
     "referrals": "referrals:referrals",
     "search": "find:search",
     "people": "find:people",
@@ -92,20 +96,22 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-C", "--notebook", metavar="DIR", envvar="CONVO_NOTEBOOK",
               help="The notebook directory (default: found from the current directory upward).")
-@click.option("--today", type=DATE, envvar="CONVO_TODAY", metavar="YYYY-MM-DD",
-              help="Fix 'today' for every command (env CONVO_TODAY).")
+@click.option("--today", type=DATE, envvar="CONVO_TODAY", metavar="DATE",
+              help="Fix 'today' for every command: YYYY-MM-DD, tomorrow, fri, +3d... (env CONVO_TODAY).")
 @click.option("--me", "reader", metavar="SLUG",
               help="Read as this person: whose turn is 'yours', --mine, `convo new` (env CONVO_ME; "
                    "never changes what a note says).")
+@click.option("--no-pager", is_flag=True, help="Never send long output (brief, referrals, due --all) "
+              "through $PAGER.")
 @click.version_option(__version__, prog_name="convo")
 @click.pass_context
-def cli(ctx: click.Context, notebook: str | None, today: dt.date | None, reader: str | None) -> None:
+def cli(ctx: click.Context, notebook: str | None, today: dt.date | None, reader: str | None, no_pager: bool) -> None:
     """convo: keep track of conversations, promises and whose turn it is.
 
     Notes are Markdown files with YAML front matter under notes/. Every
     command reads them through the same strict loader.
     """
-    ctx.obj = State(notebook, today or dt.date.today(), reader)
+    ctx.obj = State(notebook, today or dt.date.today(), reader, no_pager)
 
 
 def all_commands() -> dict[str, click.Command]:

@@ -17,7 +17,6 @@ from ..errors import NotebookHasErrors
 from ..loader import find_root, load_notebook
 from ..model import Notebook
 from ..render.terminal import echo, emit_json, print_diagnostics
-from ..schema import parse_date
 
 
 @dataclass
@@ -27,6 +26,7 @@ class State:
     notebook_dir: str | None
     today: dt.date
     reader: str | None = None  # --me: whose view it is (else CONVO_ME or the user's config)
+    no_pager: bool = False
     _notebook: Notebook | None = field(default=None, repr=False)
     _personal: bool = field(default=False, repr=False)
 
@@ -55,6 +55,18 @@ class State:
 
 
 pass_state = click.make_pass_decorator(State)
+
+
+def _no_pager(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value and isinstance(ctx.find_object(State), State):
+        ctx.find_object(State).no_pager = True  # type: ignore[union-attr]
+    return value
+
+
+def pager_option(command: Any) -> Any:
+    """``--no-pager`` on a command with long output (the group's ``convo --no-pager`` does the same)."""
+    return click.option("--no-pager", is_flag=True, expose_value=False, callback=_no_pager,
+                        help="Print straight to the terminal, not through $PAGER.")(command)
 
 
 def finish(nb: Notebook, *, as_json: bool = False, show: bool = True) -> None:
@@ -109,16 +121,26 @@ class TerminalProgress:
 
 
 class DateType(click.ParamType):
-    """A ``YYYY-MM-DD`` date, as a click parameter type."""
+    """A date as people type it (:mod:`convo_notes.humandates`), as a click parameter type.
+
+    Relative dates count from the group's ``--today`` when it was given (it is read
+    before any command's options), else from the real today.
+    """
 
     name = "date"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        from ..humandates import BadDate, parse_human_date
+
         if isinstance(value, dt.date):
             return value
-        day = parse_date(str(value))
-        if day is None:
-            self.fail(f"{value!r} is not a date in YYYY-MM-DD form", param, ctx)
+        base = None
+        if ctx is not None and ctx.parent is not None:
+            base = ctx.find_root().params.get("today")
+        try:
+            day = parse_human_date(str(value), base if isinstance(base, dt.date) else dt.date.today())
+        except BadDate as exc:
+            self.fail(str(exc), param, ctx)
         if not in_range(day):
             self.fail(f"{value!r} is outside the supported dates ({range_text()})", param, ctx)
         return day
@@ -139,3 +161,27 @@ def complete_person(ctx: click.Context, param: click.Parameter, incomplete: str)
     except Exception:  # noqa: BLE001 - completion must never fail loudly
         return []
     return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+
+
+def complete_item(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of what `snooze`, `reschedule`, `reopen` and `done` take: commitment ids,
+    thread keys and person slugs."""
+    from click.shell_completion import CompletionItem
+
+    try:
+        from ..agenda import threads
+
+        root = find_root(explicit=ctx.find_root().params.get("notebook") or os.environ.get("CONVO_NOTEBOOK"))
+        nb = load_notebook(root, check=False)
+        found: dict[str, str] = {}
+        for conv in nb.conversations:
+            for c in conv.commitments:
+                if c.id:
+                    found.setdefault(c.id, f"commitment: {c.what}")
+        for t in threads(nb):
+            found.setdefault(t.key, "thread")
+        for slug, person in nb.people.items():
+            found.setdefault(slug, f"person: {person.name}")
+    except Exception:  # noqa: BLE001 - completion must never fail loudly
+        return []
+    return [CompletionItem(name, help=found[name]) for name in sorted(found) if name.startswith(incomplete)]

@@ -13,7 +13,7 @@ SEARCH_HELP = """Find notes: words, "phrases", -excluded, and filters.
 
 \b
 Filters: with:PERSON  org:ORG  tag:TAG  channel:CHANNEL  thread:SLUG
-         kind:person|org|conversation  since:YYYY-MM-DD  before:YYYY-MM-DD
+         kind:person|org|conversation  since:DATE  before:DATE (2026-10-01, -2w, mon)
          is:private|public  has:open-commitment|next|referral
 
 Ranked best first (a match in a title or a name counts most); each result
@@ -33,7 +33,7 @@ def search(state: State, query: tuple[str, ...], limit: int, show_all: bool, as_
     from ..search import search as run_search
 
     text = " ".join(query)
-    hits, total = run_search(state.root, text, None if show_all else limit)
+    hits, total = run_search(state.root, text, None if show_all else limit, state.today)
     if as_json:
         from ..render.terminal import emit_json
 

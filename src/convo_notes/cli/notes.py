@@ -22,7 +22,7 @@ from ..render.json import note_to_json
 from ..render.terminal import echo, emit_json, print_diagnostics
 from ..render.text import render_note_text
 from ..schema import CHANNELS
-from .common import DATE, State, complete_person, finish, pass_state
+from .common import DATE, State, complete_item, complete_person, finish, pass_state
 
 
 def notebook_path(nb: Notebook, path: str) -> str:
@@ -89,7 +89,7 @@ def interactive() -> bool:
 @click.option("--title", help="The title (default: 'Conversation with ...'); the file name comes from it.")
 @click.option("--thread", metavar="SLUG", help="The ongoing conversation this belongs to.")
 @click.option("--channel", type=click.Choice(CHANNELS), help="How it happened.")
-@click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="When it happened (default: today).")
+@click.option("--date", "day", type=DATE, metavar="DATE", help="When it happened (default: today).")
 @click.option("--create-people", is_flag=True, help="Create people who have no file yet, as short stubs.")
 @click.option("--continue", "cont", is_flag=False, flag_value="", default=None, metavar="[THREAD]",
               help="Continue THREAD (a slug, or a key `convo threads` shows, like ana+ben), or alone: "
@@ -231,21 +231,33 @@ def choose_thread(nb: Notebook, candidates: list[Thread], cont: bool | None, tod
 
 
 @click.command()
-@click.argument("ref_", metavar="ID|PATH:LINE")
-@click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="The date it was done (default: today).")
+@click.argument("ref_", metavar="ID|PATH:LINE", shell_complete=complete_item)
+@click.option("--date", "day", type=DATE, metavar="DATE", help="The date it was done (default: today).")
+@click.option("--dry-run", is_flag=True, help="Show the change as a diff; write nothing.")
 @pass_state
-def done(state: State, ref_: str, day: dt.date | None) -> None:
+def done(state: State, ref_: str, day: dt.date | None, dry_run: bool) -> None:
     """Mark one commitment done, changing nothing else in its file.
 
     Name it by its `id` or by PATH:LINE as `convo due` shows it. Inserts
     `done: DATE` into that commitment only; every other byte of the file
-    stays as it was. Refused (exit 1) if the note has errors, the commitment
-    is already done or closed, or the file changes while it is edited.
+    stays as it was. A recurring commitment (`every:`) is not closed: its
+    `last_done` is set and its `due` moves to the next occurrence. Refused
+    (exit 1) if the note has errors, the commitment is already done or
+    closed, or the file changes while it is edited.
     """
-    from ..edit import find_commitment, mark_done
+    from ..edit import find_commitment, mark_done, plan_done, plan_recurring_done
+    from .plan import report
 
     nb = state.notebook(personal=True)  # a note with any error, across notes too, is not edited
     conv, commitment = find_commitment(nb, ref_)
-    result = mark_done(nb, conv, commitment, day or state.today)
+    when = day or state.today
+    if commitment.every is not None and commitment.done is None:
+        change, stat = plan_recurring_done(nb, conv, commitment, when)
+        report(change, stat, nb, dry_run)
+        return
+    if dry_run:
+        change, stat = plan_done(nb, conv, commitment, when)
+        report(change, stat, nb, True)
+        return
+    result = mark_done(nb, conv, commitment, when)
     echo(f"{result.path}:{result.line}: done {result.day.isoformat()}: {result.what}")
-

@@ -12,9 +12,9 @@ from ..errors import Found
 from ..names import resolve_optional
 from ..referrals import directory, suggest_topics
 from ..render.json import entry_to_json, person_ref
-from ..render.terminal import echo
+from ..render.terminal import echo, page
 from ..render.text import render_entry, render_no_referrals, render_no_topic
-from .common import State, complete_person, emit_report, finish, pass_state
+from .common import State, complete_person, emit_report, finish, pager_option, pass_state
 
 OVERVIEW_TOP = 3  # parties shown per topic when listing every topic
 
@@ -26,6 +26,7 @@ OVERVIEW_TOP = 3  # parties shown per topic when listing every topic
 @click.option("--to", "to", metavar="SLUG", shell_complete=complete_person,
               help="Only referrals this person received (introductions, when not `me`).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pager_option
 @pass_state
 def referrals(state: State, topic: tuple[str, ...], by: str | None, to: str | None, as_json: bool) -> None:
     """Who was recommended for TOPIC, ranked by independent recommenders.
@@ -50,7 +51,7 @@ def referrals(state: State, topic: tuple[str, ...], by: str | None, to: str | No
             "suggestions": suggestions,
         })
     elif entries:
-        echo("\n\n".join(render_entry(nb, e, limit, by_slug, to_slug) for e in entries))
+        page("\n\n".join(render_entry(nb, e, limit, by_slug, to_slug) for e in entries), not state.no_pager)
         finish(nb)
     elif not wanted:
         echo(render_no_referrals(nb, by_slug, to_slug))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ..agenda import DueItem, Thread, group_of
+from ..agenda import DueItem, Thread, cadence_of, group_of
 from ..model import Commitment, Conversation, Note, Notebook, Org, Person, Referral
 from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 
@@ -138,6 +138,15 @@ def due_item_json(nb: Notebook, item: DueItem, today: dt.date, within: int) -> d
         "private": item.private,
         "yours": is_yours(nb, item.owner),
         "label": turn_label(nb, item.owner) if item.kind == "my-turn" else item.kind.replace("-", " "),
+        "snoozed": item.snoozed(today),
+        "snooze": item.snooze,
+        "recurring": item.every,
+        "last_done": item.last_done,
+        "stale": item.stale,
+        "follow_up": item.follow_up,
+        "warning": item.warning(today),
+        "warn_from": item.warn_from,
+        "deadline": item.deadline,
     }
 
 
@@ -162,6 +171,7 @@ def thread_json(nb: Notebook, t: Thread, today: dt.date) -> dict[str, Any]:
         "yours": is_yours(nb, t.turn),
         "label": turn_label(nb, t.turn),
         "recorded_by": ref(nb, nb.author_of(latest)),
+        "snooze": latest.next.snooze if latest.next else None,
     }
 
 
@@ -204,7 +214,7 @@ def brief_json(nb: Notebook, b: Brief, today: dt.date) -> dict[str, Any]:
         "referrals": {"given": [referral(e) for e in b.referrals_given],
                       "received": [referral(e) for e in b.referrals_received],
                       "recommended": [referral(e) for e in b.recommended]},
-        "keep_in_touch": [{"person": ref(nb, k.person.slug), "cadence": str(k.person.cadence), "due": k.due,
+        "keep_in_touch": [{"person": ref(nb, k.person.slug), "cadence": str(cadence_of(nb, k.person)[0]), "due": k.due,
                            "never_contacted": k.never} for k in b.keep_in_touch],
         "history": [{"date": h.conversation.time.isoformat() if h.conversation.time else h.conversation.date,
                      "channel": h.conversation.channel, "title": h.conversation.title,
@@ -286,7 +296,7 @@ def contact_json(nb: Notebook, row: Any, today: dt.date) -> dict[str, Any]:
         "tags": list(note.tags),
         "last_contact": None if last is None else {"date": last.date, "title": last.title, "source": last.path},
         "days_since_contact": None if last is None else (today - last.date).days,
-        "cadence": str(note.cadence) if isinstance(note, Person) and note.cadence else None,
+        "cadence": str(cadence_of(nb, note)[0]) if isinstance(note, Person) and cadence_of(nb, note)[0] else None,
         "next_contact": row.next_contact,
         "they_owe": row.they_owe, "we_owe": row.we_owe,
         "our_turn": row.our_turn, "their_turn": row.their_turn,

@@ -70,3 +70,25 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], err: bool = True) -> No
     """Each diagnostic on its own line (stderr unless ``err=False``)."""
     for d in diagnostics:
         echo(diagnostic_line(d), err=err)
+
+
+def terminal_width() -> int | None:
+    """The width to fit lines to: ``COLUMNS`` when set, else the terminal's; None off a terminal."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
+
+
+def page(text: str, enabled: bool = True) -> None:
+    """Long text through ``$PAGER`` (default ``less``, with ``LESS=FRX`` as git sets it) when stdout
+    is a terminal and ``enabled``; otherwise printed as :func:`echo` prints it."""
+    if not (enabled and sys.stdin.isatty() and sys.stdout.isatty()) or os.environ.get("PAGER") == "cat":
+        echo(text)
+        return
+    os.environ.setdefault("LESS", "FRX")
+    click.echo_via_pager(text + "\n", color=use_color())

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, group_of
+from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, cadence_of, group_of
 from ..model import Note, Notebook
 from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 from .json import names, note_to_json, party_details, turn_label
-from .terminal import painter, plain, style
+from .terminal import painter, plain, style, terminal_width
 
 if TYPE_CHECKING:
     from ..brief import Brief
@@ -63,20 +63,67 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'s' * (count != 1)}"
 
 
-def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None) -> str:
-    """One item on one line: date, how late, kind, owner → to, what, thread, source."""
+def item_marks(item: DueItem, today: dt.date) -> list[str]:
+    """What else to know about an item: snoozed, recurring, a stale wait, an early warning."""
+    marks = []
+    if item.snoozed(today) and item.snooze:
+        marks.append(f"snoozed until {item.snooze.isoformat()}")
+    if item.every:
+        marks.append(f"every {item.every}")
+    if item.stale:
+        marks.append("no reply" if item.kind == "waiting" else "no date, no news")
+    if item.warning(today):
+        marks.append("warning")
+    return marks
+
+
+def _late_text(item: DueItem, today: dt.date) -> str:
+    if item.date is not None and item.deadline is not None and item.date < today <= item.deadline:
+        return f"due {(today - item.date).days}d"  # inside a keep-in-touch window: due, not yet late
+    return when(item.date, today)
+
+
+MIN_WHAT = 20  # the text of an item is never cut shorter than this (the line wraps instead)
+
+
+def _fit(text: str, room: int) -> str:
+    """``text`` cut to ``room`` characters with an ellipsis (at least a few characters kept)."""
+    if len(text) <= room:
+        return text
+    return text[:max(room, 4) - 1].rstrip() + "…"
+
+
+def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None,
+             width: int | None = None) -> str:
+    """One item on one line: date, how late, kind, owner → to, what, thread, source.
+
+    Columns are padded before colour is added, so they stay aligned with colour on;
+    with a ``width``, the ``what`` text is cut with an ellipsis to fit, the source kept whole
+    (where even that leaves less than 20 characters, the ``[thread]`` is left out first).
+    """
     paint = paint or style
     date = item.date.isoformat() if item.date else "(no date)"
     to = names(nb, item.to) or (", ".join(nb.display(s) for s in item.people if s != item.owner)
                                 if item.kind == "my-turn" else "")
     who = names(nb, item.owner) + (f" → {to}" if to else "")
-    late = when(item.date, today)
-    if late.endswith("late"):
+    late_text = _late_text(item, today)
+    late = f"{late_text:>8}"
+    if late_text.endswith("late"):
         late = paint(late, fg="red", bold=True)
+    marks = "".join(f" [{m}]" for m in item_marks(item, today))
     thread = f"  [{item.thread}]" if item.thread else ""
-    private = paint("[private] ", fg="magenta") if item.private else ""
-    return (f"  {date:<10}  {late:>8}  {kind_label(nb, item):<13}  {private}{who}: {item.what}{thread}  "
-            + paint(item.source, dim=True))
+    private = "[private] " if item.private else ""
+    head = f"  {date:<10}  {late_text:>8}  {kind_label(nb, item):<13}  {private}{who}: "
+    what = item.what
+    if width is not None:
+        fixed = len(head) + len(marks) + len(thread) + 2 + len(item.source)
+        if width - fixed < MIN_WHAT and thread:  # tight: the thread goes before the text does
+            fixed -= len(thread)
+            thread = ""
+        what = _fit(what, max(width - fixed, MIN_WHAT))
+    shown_private = paint("[private] ", fg="magenta") if item.private else ""
+    return (f"  {date:<10}  {late}  {kind_label(nb, item):<13}  {shown_private}{who}: {what}"
+            + (paint(marks, fg="yellow") if marks else "") + f"{thread}  " + paint(item.source, dim=True))
 
 
 def window_phrase(within: int, include_all: bool) -> str:
@@ -93,6 +140,7 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
     if not items:
         return f"Nothing due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})."
     paint = painter()
+    width = terminal_width()
     lines = [paint(head, bold=True)]
     grouped: dict[str, list[DueItem]] = {group: [] for group in GROUPS}
     for item in items:
@@ -105,12 +153,36 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
         counts[group] = len(members)
         lines.append("")
         lines.append(paint(GROUP_TITLES[group], bold=True, fg="red" if group == "overdue" else None))
-        lines.extend(due_line(nb, item, today, paint) for item in members)
+        lines.extend(due_line(nb, item, today, paint, width) for item in members)
     private = sum(1 for i in items if i.private)
     summary = f"{plural(len(items), 'item')}: " + ", ".join(f"{n} {g}" for g, n in counts.items())
     if private:
         summary += f" ({private} private)"
     lines += ["", summary]
+    return "\n".join(lines)
+
+
+def render_week(nb: Notebook, days: list[tuple[dt.date | None, list[DueItem]]], today: dt.date,
+                owner: str | None = None) -> str:
+    """``convo due --week``: overdue items, then each of the next 7 days with its items (or ``nothing``)."""
+    paint = painter()
+    width = terminal_width()
+    whose = f" for {names(nb, owner)}" if owner else ""
+    end = today + dt.timedelta(days=6)
+    lines = [paint(f"Week of {today.isoformat()} to {end.isoformat()}{whose}", bold=True)]
+    total = 0
+    for day, items in days:
+        if day is None:
+            if not items:
+                continue
+            title = paint("Overdue", bold=True, fg="red")
+        else:
+            title = paint(f"{day.strftime('%a')} {day.isoformat()}" + ("  (today)" if day == today else ""),
+                          bold=True)
+        lines += ["", title]
+        lines += [due_line(nb, item, today, paint, width) for item in items] or ["  nothing"]
+        total += len(items)
+    lines += ["", f"{plural(total, 'item')}"]
     return "\n".join(lines)
 
 
@@ -167,7 +239,7 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
     for k in b.keep_in_touch:
         who = f" with {k.person.name}" if b.is_org else ""
         never = ", never contacted" if k.never else ""
-        lines.append(f"  keep in touch{who} every {k.person.cadence}: due {k.due.isoformat()} "
+        lines.append(f"  keep in touch{who} every {cadence_of(nb, k.person)[0]}: due {k.due.isoformat()} "
                      f"({when(k.due, today)}{never})")
     lines += [f"  {line}" for line in s.body.strip().splitlines()]
 
