@@ -12,6 +12,7 @@ module              commands
 ``referrals``       ``referrals``
 ``site``            ``site build``, ``site serve``
 ``integrations``    ``ics``, ``import``, ``export``
+``capture``         ``import mail``, ``import chat``, ``import ics``, ``prep``
 ==================  ================================================================
 
 :data:`COMMANDS` is the one table of which module holds each command; a
@@ -49,6 +50,7 @@ COMMANDS: dict[str, str] = {
     "ics": "integrations:ics_command",
     "import": "integrations:import_group",
     "export": "integrations:export_group",
+    "prep": "capture:prep",
 }
 
 
