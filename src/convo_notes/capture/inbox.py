@@ -74,12 +74,12 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
     order: list[str] = []
     total = [0]
 
-    def found(count: int) -> None:
+    def add_total(count: int) -> None:
         total[0] += count
 
     for kind, path in iter_sources(sources):
         shown = str(path)
-        for item in read_raw(kind, path, shown, found):
+        for item in read_raw(kind, path, shown, add_total):
             if isinstance(item, Problem):
                 report.problems.append(item)
                 continue

@@ -461,6 +461,7 @@ class Report:
 
     source: str
     dry_run: bool
+    unit: str = "message"  # what was read: message, event
     read: int = 0
     already: int = 0
     duplicates: int = 0

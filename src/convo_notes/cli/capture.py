@@ -91,7 +91,8 @@ def import_mail(state: State, sources: tuple[Path, ...], me_addresses: tuple[str
     thread's exchange day becomes one note under notes/mail/. A re-import adds
     only new messages. Whose turn it is comes from the last message.
     """
-    from ..capture.inbox import MailOptions, import_mail as run
+    from ..capture.inbox import MailOptions
+    from ..capture.inbox import import_mail as run
 
     nb = state.notebook()
     options = MailOptions(me_addresses=tuple(a.lower() for a in me_addresses), create_people=create_people,
@@ -128,7 +129,8 @@ def import_chat(state: State, file: Path, me_names: tuple[str, ...], gap: float 
     A chat is split into conversations by gaps of silence; one chat is one
     thread. People are matched by name, alias or phone number.
     """
-    from ..capture.chat import ChatOptions, import_chat as run
+    from ..capture.chat import ChatOptions
+    from ..capture.chat import import_chat as run
     from ..capture.notes import capture_settings
 
     nb = state.notebook()
@@ -164,8 +166,8 @@ def import_ics(state: State, file: Path, create_people: bool, public: bool, me_a
 
 
 @click.command("prep")
-@click.option("--days", type=click.IntRange(1, 366), default=1, show_default=True,
-              help="Events from today through this many days ahead.")
+@click.option("--days", type=click.IntRange(0, 366), default=1, show_default=True,
+              help="Events from today through this many days ahead (1: today and tomorrow).")
 @click.option("--calendar", "calendar", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The calendar file (.ics) (default: convo.yml capture.calendar).")
 @click.option("--me-address", "me_addresses", multiple=True, metavar="ADDRESS",
@@ -190,7 +192,7 @@ def prep(state: State, days: int, calendar: Path | None, me_addresses: tuple[str
         if not calendar.is_file():
             raise UsageError(f"capture.calendar in convo.yml: no file {calendar}")
     start = dt.datetime.combine(state.today, dt.time())
-    meetings = plan_prep(nb, calendar, start, start + dt.timedelta(days=days), me_addresses)
+    meetings = plan_prep(nb, calendar, start, start + dt.timedelta(days=days + 1), me_addresses)
     if as_json:
         emit_json({"from": state.today.isoformat(), "days": days, "events": [
             {"title": m.title, "start": m.start.isoformat(), "url": m.url,

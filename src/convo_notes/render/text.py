@@ -453,7 +453,8 @@ def render_capture_report(report: Any) -> str:
     for o in skipped:
         if o.reason != "no known person took part":
             lines.append(f"not written {o.path}: {o.reason}")
-    lines.append(f"read {plural(report.read, 'message')}: {report.imported()} {would}imported in "
+    unit = getattr(report, "unit", "message")
+    lines.append(f"read {plural(report.read, unit)}: {report.imported()} {would}imported in "
                  f"{plural(len(created), 'new note')} and {len(appended)} appended to, "
                  f"{report.already} already imported, {plural(report.duplicates, 'duplicate')} skipped"
                  + (f", {plural(report.threads, 'thread')}" if report.threads else ""))
@@ -478,13 +479,13 @@ def render_capture_report(report: Any) -> str:
 def render_prep(nb: Notebook, meetings: list[Any], today: dt.date, days: int) -> str:
     """``convo prep``: each coming event, then the brief of each external attendee."""
     if not meetings:
-        span = "today" if days == 1 else f"the next {days} days"
+        span = "today" if days == 0 else "today or tomorrow" if days == 1 else f"today or the next {days} days"
         return f"No events with external attendees {span}."
     out: list[str] = []
     for meeting in meetings:
         head = f"{meeting.start:%Y-%m-%d %H:%M}  {meeting.title}"
         out.append(style(head, bold=True) + (f"  ({meeting.url})" if meeting.url else ""))
-        for who, slug, brief in meeting.attendees:
+        for who, _slug, brief in meeting.attendees:
             if brief is None:
                 out.append(f"  {who}: no notes about them yet (convo new --with ... after the call)")
                 continue
