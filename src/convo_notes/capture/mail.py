@@ -278,7 +278,7 @@ def html_to_text(html: str) -> str:
 _REPLY_HEADER = re.compile(
     r"^(On\b.{0,300}\bwrote:|Le\b.{0,300}\ba écrit\s?:|Am\b.{0,300}\bschrieb.{0,120}:|El\b.{0,300}\bescribió:"
     r"|Il\b.{0,300}\bha scritto:|Op\b.{0,300}\bschreef.{0,120}:"
-    r"|-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message)\s*-{2,}.*"
+    r"|-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message|next part)\s*-{2,}.*"
     r"|_{20,})\s*$",
     re.IGNORECASE)
 _OUTLOOK_FROM = re.compile(r"^\*?(From|Von|De|Från):\*?\s", re.IGNORECASE)
@@ -324,18 +324,44 @@ def trim_reply(text: str) -> str:
 # --- messages -----------------------------------------------------------------------------
 
 
+_OBFUSCATED = re.compile(r"([\w.+\-]+) at ([\w\-]+(?:\.[\w\-]+)+)")
+
+
+def _raw_values(msg: email.message.EmailMessage, name: str) -> list[str]:
+    """A header's values as written (RFC 2047 words decoded), for what the parsed form drops."""
+    from email.header import decode_header, make_header
+
+    out = []
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            try:
+                out.append(str(make_header(decode_header(str(value)))))
+            except Exception:  # noqa: BLE001 - an undecodable word: keep the text as it is
+                out.append(str(value))
+    return out
+
+
 def _addresses(msg: email.message.EmailMessage, name: str) -> list[Address]:
-    values = msg.get_all(name) or []
+    """The addresses of a header. Mailing-list archives (pipermail) write ``jjl at pobox.com
+    (John J. Lee)``: the address is restored and the comment taken as the name."""
+    pairs: list[tuple[str, str]] = []
+    try:
+        for value in msg.get_all(name) or []:
+            pairs += [(a.display_name, a.addr_spec) for a in value.addresses]
+    except Exception:  # noqa: BLE001 - a header the parser cannot split: read it the old way below
+        pairs = []
+    if not pairs or any("@" not in addr or not display for display, addr in pairs):
+        raw = [_OBFUSCATED.sub(r"\1@\2", v) for v in _raw_values(msg, name)]
+        fallback = email.utils.getaddresses(raw)
+        if sum("@" in a for _, a in fallback) >= sum("@" in a for _, a in pairs):
+            by_addr = {a.lower(): d for d, a in pairs if d and "@" in a}
+            pairs = [(d or by_addr.get(a.lower(), ""), a) for d, a in fallback]
     found: list[Address] = []
-    for value in values:
-        try:
-            pairs = [(a.display_name, a.addr_spec) for a in value.addresses]
-        except Exception:  # noqa: BLE001 - a header the parser cannot split: take it the old way
-            pairs = email.utils.getaddresses([str(value)])
-        for display, addr in pairs:
-            addr = clean(addr or "").strip().strip("<>").lower()
-            if "@" in addr:
-                found.append(Address(clean(display or "").strip().strip('"'), addr))
+    for display, addr in pairs:
+        addr = clean(addr or "").strip().strip("<>").lower()
+        if "@" in addr:
+            name = re.sub(r"<[^>]*>|\S+@\S+", "", clean(display or "")).strip().strip('"').strip()
+            found.append(Address(name, addr))
     return found
 
 

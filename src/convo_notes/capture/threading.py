@@ -11,10 +11,14 @@ Messages are linked by ``Message-ID``, ``In-Reply-To`` and ``References``:
    would make a loop is dropped);
 3. the roots are the containers without a parent; empty containers (ids that
    were referred to but never seen) are dropped, their children promoted;
-4. only a message that has neither ``In-Reply-To`` nor ``References`` and whose
-   subject says it is a reply (``Re:``, ``AW:``, ``SV:``...) joins the thread of
-   another root with the same normalized subject. Two unrelated mails that
-   both say "Hello" are never merged, and headers always win over subjects.
+4. the subject is a fallback only where the headers cannot link a message: a
+   message with neither ``In-Reply-To`` nor ``References``, or a thread whose
+   first message refers to a parent that is not in the files (a mailing-list
+   archive that starts mid-thread), joins the earlier thread with the same
+   normalized subject; a message without those headers only when its subject
+   says it is a reply (``Re:``, ``AW:``, ``SV:``...). Two unrelated new mails
+   that both say "Hello" are never merged, and messages the headers link are
+   never split apart.
 
 The result is a list of :class:`Thread` values, each with the keys of its
 messages in date order, and every id that belongs to it (so a later import
@@ -158,10 +162,12 @@ def thread_messages(messages: Iterable[ThreadInput]) -> list[Thread]:
 
     roots = [c for c in table.values() if c.parent is None]
     groups: list[tuple[list[ThreadInput], set[str]]] = []
+    orphan: list[bool] = []  # the thread hangs from an id never seen (its start is not in these files)
     for root in roots:
         found, ids = _walk(root)
         if found:  # a tree of ids only (never seen as messages) is no thread
             groups.append((found, ids))
+            orphan.append(root.message is None)
 
     # Subject fallback, only for header-less replies.
     by_subject: dict[str, int] = {}
@@ -173,8 +179,8 @@ def thread_messages(messages: Iterable[ThreadInput]) -> list[Thread]:
         norm = normalize_subject(first.subject)
         if not norm:
             continue
-        lone_reply = (len(found) == 1 and not first.references and is_reply_subject(first.subject))
-        if lone_reply and norm in by_subject:
+        headerless_reply = len(found) == 1 and not first.references and is_reply_subject(first.subject)
+        if (headerless_reply or orphan[i]) and norm in by_subject:
             target = merged[by_subject[norm]]
             assert target is not None
             target[0].extend(found)
