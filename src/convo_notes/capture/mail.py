@@ -281,6 +281,25 @@ _REPLY_HEADER = re.compile(
     r"|-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Forwarded message|next part)\s*-{2,}.*"
     r"|_{20,})\s*$",
     re.IGNORECASE)
+_WROTE = re.compile(r"^.{0,300}\b(wrote|написал|написала|schrieb|a écrit|escribió|ha scritto|schreef|skrev"
+                    r"|kirjoitti|napisał|escreveu)\b[^:\n]{0,40}:$", re.IGNORECASE | re.DOTALL)
+_ENDS_WROTE = re.compile(r"\b(wrote|написал|написала|schrieb|a écrit|escribió|ha scritto|schreef|skrev"
+                         r"|kirjoitti|napisał|escreveu)\b[^:]{0,40}:$", re.IGNORECASE)
+
+
+def _header_start(lines: list[str], end: int) -> int | None:
+    """The first line of a reply header ending at line ``end`` and wrapped over up to three lines:
+    the earliest start, with no blank line inside, whose first line holds a date or an address."""
+    for start in range(max(0, end - 2), end + 1):
+        block = [line.strip() for line in lines[start:end + 1]]
+        first = block[0]
+        if not all(block) or not (any(ch.isdigit() for ch in first) or "@" in first):
+            continue
+        if _WROTE.match(" ".join(block)):
+            return start
+    return None
+
+
 _OUTLOOK_FROM = re.compile(r"^\*?(From|Von|De|Från):\*?\s", re.IGNORECASE)
 _OUTLOOK_NEXT = re.compile(r"^\*?(Sent|Date|Gesendet|Envoyé|Skickat|To|An|À):\*?\s", re.IGNORECASE)
 _SIGNATURE = re.compile(r"^(-- ?|Sent from my \w.*|Get Outlook for \w.*|Sent from Mail for Windows.*"
@@ -291,27 +310,37 @@ def trim_reply(text: str) -> str:
     """A message's own words: the quoted reply and the signature trimmed (see docs/capture.md).
 
     1. Cut at the first line that introduces the quoted message: ``On ... wrote:``
-       (also when the mailer wrapped it over two lines, and its French, German,
-       Spanish, Italian and Dutch forms), ``-----Original Message-----``,
+       (also when the mailer wrapped it over up to three lines, and its forms in
+       other languages: ``a écrit``, ``schrieb``, ``написал``...), ``-----Original Message-----``,
        ``---------- Forwarded message ----------``, an Outlook ``From:`` line
        followed by ``Sent:``/``Date:``/``To:``, or a line of 20 underscores.
     2. Drop the lines that start with ``>`` (quoted text interleaved with answers).
     3. Cut at the signature delimiter ``-- `` and at mobile footers ("Sent from my iPhone").
-    If nothing is left (a forward, a message that is all quote) the text is kept whole.
+    When nothing but quote stands above the cut, the answer is below the quote
+    (bottom-posting) and what follows is kept instead. If nothing is left (a
+    forward, a message that is all quote) the text is kept whole.
     """
     lines = text.split("\n")
     cut = len(lines)
+    header_end = cut
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if not stripped:
+        if not stripped or stripped.startswith(">"):
             continue
-        joined = stripped + " " + lines[i + 1].strip() if i + 1 < len(lines) else stripped
-        if _REPLY_HEADER.match(stripped) or (stripped.startswith("On ") and _REPLY_HEADER.match(joined)):
-            cut = i
+        if _REPLY_HEADER.match(stripped):
+            cut, header_end = i, i + 1
             break
+        if _ENDS_WROTE.search(stripped):
+            start = _header_start(lines, i)
+            if start is not None:
+                cut, header_end = start, i + 1
+                break
         if _OUTLOOK_FROM.match(stripped) and any(_OUTLOOK_NEXT.match(n.strip()) for n in lines[i + 1:i + 4]):
-            cut = i
+            cut = header_end = i
             break
+    if not any(line.strip() and not line.lstrip().startswith(">") for line in lines[:cut]):
+        # the answer is below the quote (bottom-posting): keep what follows it
+        lines, cut = lines[header_end:], len(lines) - header_end
     kept = [line for line in lines[:cut] if not line.lstrip().startswith(">")]
     for i, line in enumerate(kept):
         if _SIGNATURE.match(line.rstrip() if line.startswith("--") else line.strip()) and i > 0:
