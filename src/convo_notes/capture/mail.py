@@ -260,7 +260,10 @@ class _TextParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip and not self.quote:
-            self.out.append(" ".join(data.split()) if data.strip() else (" " if data else ""))
+            words = " ".join(data.split())
+            if words:  # keep one space where the HTML had any around the words
+                words = (" " if data[0].isspace() else "") + words + (" " if data[-1].isspace() else "")
+            self.out.append(words or (" " if data else ""))
 
 
 def html_to_text(html: str) -> str:
@@ -420,7 +423,9 @@ def _size(part: email.message.EmailMessage) -> int:
     if not isinstance(payload, str):
         return 0
     encoding = str(part.get("content-transfer-encoding", "")).lower()
-    return len(payload) * 3 // 4 if encoding == "base64" else len(payload)
+    if encoding == "base64":
+        return (len(payload) - payload.count("\n") - payload.count("\r")) * 3 // 4
+    return len(payload)
 
 
 def parse(raw: RawMail) -> tuple[MailMessage | None, list[Problem]]:
@@ -431,7 +436,7 @@ def parse(raw: RawMail) -> tuple[MailMessage | None, list[Problem]]:
     except Exception as exc:  # noqa: BLE001 - the parser is lenient; anything left is one warning
         return None, [_note(raw, f"message {raw.number}: cannot be parsed ({type(exc).__name__})")]
     assert isinstance(msg, email.message.EmailMessage)
-    mid_ids = parse_ids(_header(msg, "message-id"))
+    mid_ids = parse_ids(" ".join(_raw_values(msg, "message-id")))  # as written: the parser rewrites odd ids
     message_id = mid_ids[0] if mid_ids else None
     label = f"message {raw.number}" + (f" <{message_id}>" if message_id else "")
     if not msg.keys() or not _HEADER_LINE.match(raw.data.lstrip()[:200]):
@@ -447,8 +452,8 @@ def parse(raw: RawMail) -> tuple[MailMessage | None, list[Problem]]:
         when = None
     if when is None:
         return None, [_note(raw, f"{label}: no readable Date header; skipped")]
-    references = parse_ids(_header(msg, "references"))
-    for ref in parse_ids(_header(msg, "in-reply-to"))[:1]:
+    references = parse_ids(" ".join(_raw_values(msg, "references")))
+    for ref in parse_ids(" ".join(_raw_values(msg, "in-reply-to")))[:1]:
         if ref not in references:
             references.append(ref)
     if message_id and message_id in references:

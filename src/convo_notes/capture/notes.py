@@ -355,7 +355,7 @@ class NoteWriter:
     def _next(self, last: Entry, about_them: str) -> dict[str, Any]:
         if last.ours:
             return {"turn": "them", "by": (last.when.date() + self.follow_up).isoformat(), "about": about_them}
-        return {"turn": "me", "about": f"reply to {last.sender}"}
+        return {"turn": "me", "by": (last.when.date() + self.follow_up).isoformat(), "about": f"reply to {last.sender}"}
 
     def _new_path(self, group: Group, day: dt.date) -> str:
         base = slugify(f"{day.isoformat()}-{group.thread or group.title}", 70) or day.isoformat()
