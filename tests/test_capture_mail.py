@@ -67,7 +67,8 @@ def conversation(tmp: Path, days: range = range(2, 4)) -> list[email.message.Ema
                 at(2), "Hi Sam,\nCan you send the pilot plan?\n\n-- \nDana\nHarbor Logistics"),
         message("<a2@us.example>", "Sam Okafor <sam@us.example>", "Dana Reyes <dana@harbor.example>",
                 "Re: Pilot plan", at(2, 11), "Sure, by Friday.\n\nOn Mon, Nov 2, 2026 at 9:00 AM Dana Reyes "
-                "<dana@harbor.example> wrote:\n> Hi Sam,\n> Can you send the pilot plan?", refs=["<a1@harbor.example>"]),
+                "<dana@harbor.example> wrote:\n> Hi Sam,\n> Can you send the pilot plan?",
+                refs=["<a1@harbor.example>"]),
         message("<a3@harbor.example>", "=?utf-8?q?Dana_Reyes?= <DANA@harbor.example>", "sam@us.example",
                 "RE: Pilot plan", at(3, 8), "Great, thanks.", refs=["<a1@harbor.example>", "<a2@us.example>"]),
     ]
@@ -340,7 +341,10 @@ def _components(box: Path) -> tuple[int, int]:
         return x
 
     ids: set[str] = set()
-    for msg in mailbox.mbox(str(box), factory=lambda f: email.message_from_binary_file(f, policy=email.policy.compat32)):
+    def factory(f):
+        return email.message_from_binary_file(f, policy=email.policy.compat32)
+
+    for msg in mailbox.mbox(str(box), factory=factory):
         mid = (msg["Message-ID"] or "").strip()
         if not mid or mid in ids:
             continue
@@ -389,8 +393,10 @@ def test_a_real_archive_imports_once_matching_known_people(make_notebook, tmp_pa
     assert len(threads) == 5
     assert {p for c in nb.conversations for p in c.with_} == {"paul", "perry"}
     assert all(c.next is not None and c.next.turn == "me" for c in nb.conversations)
+    before = notes_in(root)
     again = import_mail(root, str(box))
-    assert "read 164 messages: 0 imported in 0 new notes and 0 appended to, 164 already imported" in again.out
+    assert "read 164 messages: 0 imported in 0 new notes and 0 appended to, 38 already imported" in again.out
+    assert notes_in(root) == before
 
 
 @pytest.mark.parametrize("name", ["gmail", "outlook", "yahoo", "apple_mail", "thunderbird", "android", "hotmail"])
