@@ -247,9 +247,9 @@ def _md(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]<>#|" else ch for ch in text)
 
 
-def _sender_slug(directory: Directory, msg: ChatMessage) -> str | None:
+def _sender_slug(directory: Directory, msg: ChatMessage, create: bool | None = None) -> str | None:
     phone = msg.sender if _PHONE_LIKE.match(msg.sender) else ""
-    return directory.find(phone=phone) if phone else directory.find(name=msg.sender)
+    return directory.find(phone=phone, create=create) if phone else directory.find(name=msg.sender, create=create)
 
 
 def import_chat(nb: Notebook, file: Path, options: ChatOptions) -> Report:
@@ -292,7 +292,7 @@ def import_chat(nb: Notebook, file: Path, options: ChatOptions) -> Report:
                 continue
             entries = []
             for msg in new:
-                slug = None if msg.ours else _sender_slug(directory, msg)
+                slug = None if msg.ours else _sender_slug(directory, msg, create=False)  # counted above
                 people = tuple(members) if msg.ours else ((slug,) if slug and slug not in directory.ours else ())
                 shown = directory.display(slug, msg.sender)
                 text = escape_text(msg.text).replace("\n", "\n  ") or "*(no text)*"
