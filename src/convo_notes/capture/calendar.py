@@ -138,8 +138,10 @@ def _starts(event: Any, until: dt.datetime) -> Iterator[tuple[Any, bool]]:
     rrule_prop = event.get("RRULE")
     for prop in (rrule_prop if isinstance(rrule_prop, list) else [rrule_prop] if rrule_prop else []):
         text = prop.to_ical().decode()
-        if anchor.tzinfo is not None:  # dateutil wants UNTIL in the zone of DTSTART
-            text = re.sub(r"UNTIL=(\d{8}T\d{6})Z?", lambda m: f"UNTIL={_until_local(m.group(1), anchor)}", text)
+        if anchor.tzinfo is not None:  # dateutil wants UNTIL in UTC when DTSTART has a zone
+            text = re.sub(r"UNTIL=(\d{8}T\d{6})(?!Z)", lambda m: f"UNTIL={_until_utc(m.group(1), anchor)}", text)
+            text = re.sub(r"UNTIL=(\d{8})(?![T\d])", lambda m: f"UNTIL={_until_utc(m.group(1) + 'T235959', anchor)}",
+                          text)
         rules.rrule(rrulestr(text, dtstart=anchor, ignoretz=anchor.tzinfo is None))
     for extra in _dates(event, "RDATE"):
         rules.rdate(extra if isinstance(extra, dt.datetime) else dt.datetime.combine(extra, dt.time(),
@@ -154,9 +156,10 @@ def _starts(event: Any, until: dt.datetime) -> Iterator[tuple[Any, bool]]:
         yield (when.date() if is_date else when), True
 
 
-def _until_local(stamp: str, anchor: dt.datetime) -> str:
-    utc = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=dt.timezone.utc)
-    return utc.astimezone(anchor.tzinfo).strftime("%Y%m%dT%H%M%S")
+def _until_utc(stamp: str, anchor: dt.datetime) -> str:
+    """A floating UNTIL, read in the zone of DTSTART, as UTC."""
+    local = dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S").replace(tzinfo=anchor.tzinfo)
+    return local.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 def read_occurrences(file: Path, until: dt.datetime) -> tuple[list[Occurrence], list[Problem]]:
@@ -196,8 +199,9 @@ def read_occurrences(file: Path, until: dt.datetime) -> tuple[list[Occurrence], 
             starts = starts[:MAX_OCCURRENCES]
         for start, recurring in starts:
             recurrence = _naive(start).isoformat() if recurring else ""
-            source = overrides.pop((uid, _naive(start).isoformat()), event) if recurring else event
-            occurrence = _occurrence(source, uid, recurrence)
+            override = overrides.pop((uid, _naive(start).isoformat()), None) if recurring else None
+            occurrence = (_occurrence(override, uid, recurrence) if override is not None
+                          else _occurrence(event, uid, recurrence, _naive(start)))
             if occurrence is not None and occurrence.start <= until:
                 found.append(occurrence)
     for (uid, recurrence), event in overrides.items():  # an override of an occurrence the rule does not make
@@ -208,10 +212,11 @@ def read_occurrences(file: Path, until: dt.datetime) -> tuple[list[Occurrence], 
     return found, problems
 
 
-def _occurrence(event: Any, uid: str, recurrence: str) -> Occurrence | None:
+def _occurrence(event: Any, uid: str, recurrence: str, start: dt.datetime | None = None) -> Occurrence | None:
+    """One occurrence of ``event`` (at ``start``, for one of a recurrence), None when it is cancelled."""
     if str(event.get("STATUS") or "").upper() == "CANCELLED":
         return None
-    start = _naive(event.decoded("DTSTART"))
+    start = start or _naive(event.decoded("DTSTART"))
     organizer = _address(event["ORGANIZER"]) if "ORGANIZER" in event else None
     return Occurrence(uid, recurrence, " ".join(str(event.get("SUMMARY") or "Meeting").split()), start,
                       _url(event), _attendees(event), organizer)

@@ -460,13 +460,13 @@ def render_capture_report(report: Any) -> str:
                  + (f", {plural(report.threads, 'thread')}" if report.threads else ""))
     no_people = [o for o in skipped if o.reason == "no known person took part"]
     if no_people:
-        lines.append(f"not imported: {plural(sum(o.messages for o in no_people), 'message')} in "
+        lines.append(f"not imported: {plural(sum(o.messages for o in no_people), unit)} in "
                      f"{plural(len(no_people), 'note')} with no known person "
                      "(add their addresses to people notes, or use --create-people)")
     if report.unknown and not report.people:
         lines.append(f"unknown correspondents ({len(report.unknown)}; --create-people creates them):")
         ranked = sorted(report.unknown.items(), key=lambda kv: (-kv[1], kv[0]))
-        lines += [f"  {who}  ({plural(n, 'message')})" for who, n in ranked[:20]]
+        lines += [f"  {who}  ({plural(n, unit)})" for who, n in ranked[:20]]
         if len(ranked) > 20:
             lines.append(f"  ... and {len(ranked) - 20} more (--json lists them all)")
     if report.attachments:
