@@ -34,13 +34,16 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, expected: bytes | None = None,
-                 expected_stat: os.stat_result | None = None) -> None:
+                 expected_stat: os.stat_result | None = None, sync: bool = True) -> None:
     """Replace ``path`` with ``data`` atomically, creating parent folders as needed.
 
     With ``expected`` (and the ``expected_stat`` it was read with), refuse with
     :class:`FileChanged` if the file no longer holds exactly that, checked at
     the last moment before the rename. The new file keeps the permissions of
     the file it replaces (a new file gets ``0o666`` less the umask).
+
+    ``sync=False`` skips the two ``fsync`` calls, for a batch of thousands of files
+    that the caller makes durable at once (``os.sync()``) before recording them.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +65,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, expected: bytes | No
                 umask = os.umask(0)
                 os.umask(umask)
                 os.fchmod(fd, 0o666 & ~umask)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         if expected is not None:
@@ -81,7 +85,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, expected: bytes | No
         except OSError:
             pass
         raise
-    _fsync_dir(target.parent)
+    if sync:
+        _fsync_dir(target.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

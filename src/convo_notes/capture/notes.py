@@ -106,11 +106,16 @@ class ImportIndex:
         return min(found) if found else None  # type: ignore[type-var]
 
     def save(self) -> None:
-        """Write the index (atomically; sorted keys keep its diffs small in git)."""
+        """Write the index (atomically; sorted keys keep its diffs small in git).
+
+        The notes it records were written without a ``fsync`` each; ``os.sync()``
+        makes them durable first, so the index never names a note a crash lost.
+        """
         data = json.dumps({"version": INDEX_VERSION, "imported": self.imported, "refs": self.refs,
                            "notes": self.notes, "threads": self.threads},
                           ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8") + b"\n"
         if data != self.raw:
+            os.sync()
             atomic_write(self.path, data)
             self.raw = data
 
@@ -418,7 +423,7 @@ class NoteWriter:
             return outcome
         if not self.dry_run:
             try:
-                atomic_write(self.root / path, data, expected=old)
+                atomic_write(self.root / path, data, expected=old, sync=False)  # made durable in save()
             except FileChanged:
                 outcome = Outcome("edited", path, 0, "changed while importing")
                 self.outcomes.append(outcome)
@@ -430,7 +435,7 @@ class NoteWriter:
             self.index.imported[entry.key] = group.thread or ""
         outcome = Outcome(verb, path, len(entries))
         self.outcomes.append(outcome)
-        if not self.dry_run and self.written % 500 == 0:
+        if not self.dry_run and self.written % 1000 == 0:
             self.index.save()  # a crash mid-import loses at most this many notes' keys
         return outcome
 
@@ -450,7 +455,7 @@ def write_people(nb: Notebook, directory: Directory, private: bool, dry_run: boo
             target = nb.root / person.path
             if target.exists():
                 continue
-            atomic_write(target, data)
+            atomic_write(target, data, sync=False)  # made durable with the index
         done.append(person)
     return done
 
