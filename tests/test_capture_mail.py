@@ -419,3 +419,25 @@ def test_trim_reply_keeps_interleaved_answers_and_cuts_signatures():
     assert trim_reply("Ok\n\nSent from my iPhone") == "Ok"
     assert trim_reply("Fine.\n\n-----Original Message-----\nFrom: x\nSent: y\n\nold") == "Fine."
     assert trim_reply("> all quote") == "> all quote"
+
+
+def test_imported_mail_never_reaches_the_site_and_lists_are_not_people(make_notebook, tmp_path):
+    root = make_notebook({**PEOPLE, "mkdocs.yml": "site_name: Test\n"})
+    post = message("<l1@x>", "Dana Reyes <dana@harbor.example>", "dev@lists.example, sam@us.example",
+                   "Tidewater secret plan", at(9), "The Halvorsen figures are confidential.")
+    post["List-Post"] = "<mailto:dev@lists.example>"
+    box = write_mbox(tmp_path / "in.mbox", [post])
+    result = import_mail(root, str(box), "--create-people")
+    assert result.code == 0, result.err
+    assert not any("lists" in p.name for p in (root / "notes/people").iterdir())
+    site = tmp_path / "site"
+    built = run_cli("-C", str(root), "site", "build", "-d", str(site))
+    assert built.code == 0, built.err
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in site.rglob("*") if p.is_file())
+    assert "Tidewater" not in text and "Halvorsen" not in text
+    assert "tidewater" not in "\n".join(str(p) for p in site.rglob("*"))
+    public = make_notebook({**PEOPLE, "mkdocs.yml": "site_name: Test\n"}, root=tmp_path / "public")
+    import_mail(public, str(box), "--public")
+    assert run_cli("-C", str(public), "site", "build", "-d", str(tmp_path / "site2")).code == 0
+    shown = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "site2").rglob("*.html"))
+    assert "Tidewater" in shown  # the same mail, published on purpose, is on the site

@@ -491,7 +491,9 @@ def parse(raw: RawMail) -> tuple[MailMessage | None, list[Problem]]:
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT].rstrip() + f"\n\n[… {len(text) - MAX_TEXT} more characters not imported]"
     sender = senders[0]
-    recipients = tuple(a for a in _addresses(msg, "to") + _addresses(msg, "cc") if a.addr != sender.addr)
+    lists = {m.lower() for m in re.findall(r"mailto:([^>\s?]+)", _header(msg, "list-post"))}
+    recipients = tuple(a for a in _addresses(msg, "to") + _addresses(msg, "cc")
+                       if a.addr != sender.addr and a.addr not in lists)  # a mailing list is not a person
     naive = when.replace(tzinfo=None, microsecond=0)
     key = message_id or _stand_in_id(sender.addr, naive, _header(msg, "subject"), text)
     return MailMessage(
