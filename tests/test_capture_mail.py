@@ -441,3 +441,18 @@ def test_imported_mail_never_reaches_the_site_and_lists_are_not_people(make_note
     assert run_cli("-C", str(public), "site", "build", "-d", str(tmp_path / "site2")).code == 0
     shown = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "site2").rglob("*.html"))
     assert "Tidewater" in shown  # the same mail, published on purpose, is on the site
+
+
+def test_folders_of_extensionless_mboxes_and_a_maildirs_own_cur(make_notebook, tmp_path):
+    root = make_notebook(PEOPLE)
+    msgs = conversation(tmp_path)
+    local = tmp_path / "Local Folders"
+    local.mkdir()
+    write_mbox(local / "Inbox", msgs[:2])  # Thunderbird: an mbox named like the folder, no extension
+    (local / "Inbox.msf").write_text("// index, not mail\n", encoding="utf-8")
+    result = import_mail(root, str(local))
+    assert result.out.splitlines()[-1].startswith("read 2 messages: 2 imported"), result.out
+    box = mailbox.Maildir(str(tmp_path / "Maildir"), create=True)
+    box.add(mailbox.MaildirMessage(msgs[2]))
+    again = import_mail(root, str(tmp_path / "Maildir" / "new"))
+    assert again.out.splitlines()[-1].startswith("read 1 message: 1 imported"), again.out

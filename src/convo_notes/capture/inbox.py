@@ -90,7 +90,7 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
             if known is not None and known in index.imported:
                 report.already += 1
                 continue
-            _take(item, messages, order, index, report)
+            _take(item, messages, order, index, report, options.attachments is not None)
 
     inputs = [ThreadInput(key, m.message_id, m.references, m.subject, (m.when.timestamp(), i))
               for i, (key, m) in enumerate((k, messages[k]) for k in order)]
@@ -144,9 +144,9 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
 
 
 def _take(item: RawMail, messages: dict[str, MailMessage], order: list[str], index: ImportIndex,
-          report: Report) -> None:
+          report: Report, keep_parts: bool) -> None:
     """Parse one new message and keep it, unless it is a duplicate or already imported."""
-    msg, problems = parse(item)
+    msg, problems = parse(item, keep_parts)
     report.problems.extend(problems)
     if msg is None:
         return

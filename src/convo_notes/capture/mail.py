@@ -111,6 +111,8 @@ def iter_sources(paths: list[Path]) -> Iterator[tuple[str, Path]]:
     ``.eml`` and mbox files found in plain folders.
     """
     for path in paths:
+        if path.is_dir() and path.name in ("cur", "new", "tmp") and _is_maildir(path.parent):
+            path = path.parent  # a Maildir's own cur/ or new/ given: read the Maildir
         if path.is_dir():
             for folder, dirs, files in os.walk(path):
                 here = Path(folder)
@@ -121,20 +123,34 @@ def iter_sources(paths: list[Path]) -> Iterator[tuple[str, Path]]:
                 if here.name in ("cur", "new", "tmp") and _is_maildir(here.parent):
                     continue
                 for name in sorted(files):
-                    file = here / name
-                    if name.endswith(".eml"):
-                        yield "eml", file
-                    elif name.endswith(".mbox") or name.endswith(".mbx"):
-                        yield "mbox", file
+                    kind = _file_kind(here / name)
+                    if kind:
+                        yield kind, here / name
         elif path.suffix.lower() == ".eml":
             yield "eml", path
         else:
-            try:
-                with open(path, "rb") as fh:
-                    head = fh.read(5)
-            except OSError:
-                head = b""
-            yield ("mbox" if head == b"From " else "eml"), path
+            yield ("mbox" if _starts_with_from(path) else "eml"), path
+
+
+def _starts_with_from(file: Path) -> bool:
+    try:
+        with open(file, "rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def _file_kind(file: Path) -> str | None:
+    """What a file found in a plain folder is: ``.eml``, an mbox (by its first line, whatever its
+    name: Thunderbird's ``Inbox``), an MH message (a numbered file), or nothing to read."""
+    name = file.name
+    if name.startswith("."):
+        return None
+    if name.lower().endswith(".eml"):
+        return "eml"
+    if _starts_with_from(file):
+        return "mbox"
+    return "eml" if name.isdigit() else None
 
 
 def _line_of(path: Path, offset: int) -> int:
@@ -428,8 +444,11 @@ def _size(part: email.message.EmailMessage) -> int:
     return len(payload)
 
 
-def parse(raw: RawMail) -> tuple[MailMessage | None, list[Problem]]:
-    """One message's record (or None when it cannot be used), with any warnings about it."""
+def parse(raw: RawMail, keep_parts: bool = False) -> tuple[MailMessage | None, list[Problem]]:
+    """One message's record (or None when it cannot be used), with any warnings about it.
+
+    ``keep_parts`` keeps the attachment parts (for :func:`save_attachments`).
+    """
     problems: list[Problem] = []
     try:
         msg = email.message_from_bytes(raw.data, policy=email.policy.default)
@@ -483,7 +502,8 @@ def parse(raw: RawMail) -> tuple[MailMessage | None, list[Problem]]:
             size = _size(part)
             name = clean(str(filename or f"attachment-{len(attachments) + 1}"))
             attachments.append((name, size))
-            parts.append(part)
+            if keep_parts:  # their bytes stay in memory only when they are to be copied
+                parts.append(part)
             if size > BIG_ATTACHMENT:
                 problems.append(_note(raw, f"{label}: attachment {name!r} is {size / 2**20:.0f} MB; "
                                                "named in the note, not copied", False))
