@@ -129,7 +129,7 @@ def parse_whatsapp(text: str, name: str, date_order: str = "auto") -> tuple[Chat
         sender, sep, first = rest.partition(": ")
         if not sep and rest.endswith(":"):
             sender, sep, first = rest[:-1], ":", ""
-        if not sep or not sender.strip() or len(sender) > 80:
+        if not sep or not sender.strip() or len(sender) > 80 or any(q in sender for q in '"“”'):
             continue  # a system line: "Messages and calls are end-to-end encrypted", "X added Y"
         if ios and first.startswith("\u200e") and "omitted" not in first and "<attached:" not in first:
             continue  # an iOS notice
