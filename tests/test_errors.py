@@ -149,7 +149,9 @@ def test_each_code(code, make_notebook, cli):
 
 
 def test_every_code_has_a_case():
-    assert set(CODES) - set(CASES) == {"internal-error"}
+    # import-skipped and import-caveat are about the files `convo import` reads, not about notes:
+    # tests/test_capture_mail.py::test_bad_input_is_one_warning_line_each_and_nothing_crashes has them.
+    assert set(CODES) - set(CASES) == {"internal-error", "import-skipped", "import-caveat"}
 
 
 def test_internal_error_names_the_file_and_goes_on(make_notebook, cli, monkeypatch):
