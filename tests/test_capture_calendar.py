@@ -138,3 +138,27 @@ def test_prep_without_a_calendar_is_a_usage_error(make_notebook):
     assert result.code == 2
     assert result.err == ("convo: give the calendar file: convo prep --calendar FILE.ics "
                           "(or set capture.calendar in convo.yml)\n")
+
+
+def test_a_long_running_daily_meeting_is_found_tomorrow_and_imported_latest_first(make_notebook, tmp_path):
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//convo-notes tests//EN")
+    cal.add("version", "2.0")
+    standup = icalendar.Event()
+    standup.add("uid", "standup@x")
+    standup.add("summary", "Daily with Dana")
+    standup.add("dtstart", dt.datetime(2020, 1, 6, 9, 0, tzinfo=NY))
+    standup.add("rrule", {"freq": "daily"})
+    standup.add("attendee", attendee("dana@harbor.example"))
+    cal.add_component(standup)
+    ics = tmp_path / "daily.ics"
+    ics.write_bytes(cal.to_ical())
+    root = make_notebook(PEOPLE)
+    prep = run_cli("-C", str(root), "--today", "2026-11-20", "prep", "--calendar", str(ics), "--days", "0")
+    assert prep.out.splitlines()[0] == "2026-11-20 09:00  Daily with Dana"
+    imported = run_cli("-C", str(root), "--today", "2026-11-20", "import", "ics", str(ics), "--json")
+    doc = json.loads(imported.out)
+    assert doc["imported"] == 500
+    assert doc["warnings"] == [{"where": f"{ics}:1", "message": "event standup@x: more than 500 occurrences; "
+                                "only the latest 500 are read", "skipped": False}]
+    assert (root / "notes/meetings/2026-11-20-daily-with-dana.md").exists()

@@ -20,14 +20,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import CommandFailed
 from ..model import Notebook
 from .mail import Problem
 from .notes import Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_people
 
-MAX_OCCURRENCES = 500  # of one recurring event, per run
+MAX_OCCURRENCES = 500  # of one recurring event, per run: the latest ones
+SCAN_LIMIT = 100_000  # occurrences of one rule looked at, at most (a minutely rule over years)
 _MEETING_URL = re.compile(r"https://[^\s<>\"']*(zoom\.us|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|"
                           r"webex\.com|whereby\.com|meet\.jit\.si|gotomeeting\.com|chime\.aws)[^\s<>\"']*",
                           re.IGNORECASE)
@@ -123,15 +124,17 @@ def _dates(event: Any, name: str) -> list[Any]:
     return out
 
 
-def _starts(event: Any, until: dt.datetime) -> Iterator[tuple[Any, bool]]:
-    """The event's occurrence starts (aware or naive, as the calendar has them) up to ``until``;
-    the flag says whether it is one of a recurrence."""
+def _starts(event: Any, until: dt.datetime, since: dt.datetime | None = None) -> tuple[list[tuple[Any, bool]], bool]:
+    """The event's occurrence starts (aware or naive, as the calendar has them) from ``since``
+    up to ``until`` (naive wall-clock times), each with whether it is one of a recurrence;
+    at most the latest :data:`MAX_OCCURRENCES`, and whether some were left out."""
+    from collections import deque
+
     from dateutil.rrule import rruleset, rrulestr
 
     start = event.decoded("DTSTART")
     if "RRULE" not in event and "RDATE" not in event:
-        yield start, False
-        return
+        return [(start, False)], False
     is_date = not isinstance(start, dt.datetime)
     anchor = dt.datetime.combine(start, dt.time()) if is_date else start
     rules = rruleset()
@@ -149,11 +152,16 @@ def _starts(event: Any, until: dt.datetime) -> Iterator[tuple[Any, bool]]:
     for skip in _dates(event, "EXDATE"):
         rules.exdate(skip if isinstance(skip, dt.datetime) else dt.datetime.combine(skip, dt.time(),
                                                                                     anchor.tzinfo))
-    bound = until.replace(tzinfo=anchor.tzinfo) if anchor.tzinfo is not None else until
-    for when in rules.xafter(anchor, count=MAX_OCCURRENCES + 1, inc=True):
+    bound = until.replace(tzinfo=anchor.tzinfo)
+    low = anchor if since is None else max(anchor, since.replace(tzinfo=anchor.tzinfo))
+    recent: deque[dt.datetime] = deque(maxlen=MAX_OCCURRENCES)
+    seen = 0
+    for when in rules.xafter(low, count=SCAN_LIMIT, inc=True):
         if when > bound:
-            return
-        yield (when.date() if is_date else when), True
+            break
+        recent.append(when)
+        seen += 1
+    return [((when.date() if is_date else when), True) for when in recent], seen > MAX_OCCURRENCES
 
 
 def _until_utc(stamp: str, anchor: dt.datetime) -> str:
@@ -162,8 +170,10 @@ def _until_utc(stamp: str, anchor: dt.datetime) -> str:
     return local.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
-def read_occurrences(file: Path, until: dt.datetime) -> tuple[list[Occurrence], list[Problem]]:
-    """Every occurrence of every event in ``file`` starting up to ``until`` (naive local time)."""
+def read_occurrences(file: Path, until: dt.datetime,
+                     since: dt.datetime | None = None) -> tuple[list[Occurrence], list[Problem]]:
+    """Every occurrence of every event in ``file`` starting up to ``until`` (naive wall-clock time),
+    and of a recurring event only those from ``since`` on when it is given."""
     import icalendar
 
     try:
@@ -189,14 +199,13 @@ def read_occurrences(file: Path, until: dt.datetime) -> tuple[list[Occurrence], 
     for event in events:
         uid = str(event.get("UID"))
         try:
-            starts = list(_starts(event, until))
+            starts, cut = _starts(event, until, since)
         except (ValueError, TypeError) as exc:
             problems.append(Problem(f"{file}:1", f"event {uid}: its recurrence cannot be read ({exc}); skipped"))
             continue
-        if len(starts) > MAX_OCCURRENCES:
+        if cut:
             problems.append(Problem(f"{file}:1", f"event {uid}: more than {MAX_OCCURRENCES} occurrences; "
-                                    f"only the first {MAX_OCCURRENCES} are read", False))
-            starts = starts[:MAX_OCCURRENCES]
+                                    f"only the latest {MAX_OCCURRENCES} are read", False))
         for start, recurring in starts:
             recurrence = _naive(start).isoformat() if recurring else ""
             override = overrides.pop((uid, _naive(start).isoformat()), None) if recurring else None
@@ -272,7 +281,7 @@ def plan_prep(nb: Notebook, file: Path, start: dt.datetime, end: dt.datetime,
     """The events of ``file`` starting in ``[start, end)`` with external attendees, each with their briefs."""
     from ..brief import build_brief
 
-    occurrences, _ = read_occurrences(file, end)
+    occurrences, _ = read_occurrences(file, end, since=start)
     directory = Directory(nb, tuple(a.lower() for a in me_addresses))
     meetings: list[Meeting] = []
     for occurrence in occurrences:
