@@ -171,7 +171,9 @@ def test_people_matched_by_email_and_alias_and_unknown_ones_listed_then_created(
     assert "unknown correspondents (2; --create-people creates them):" in listed.out
     assert "  Pat Lee <pat.lee@mail.newco.example>  (1 message)" in listed.out
     assert "  Zoë Müller <zoe@elsewhere.example>  (1 message)" in listed.out
-    assert notes_in(root) == {}  # dry run
+    assert notes_in(root) == {}  # dry run: no note, no person, no index
+    assert not (root / "notes/.convo-import.json").exists()
+    assert sorted(p.name for p in (root / "notes/people").iterdir()) == ["dana.md", "kim.md", "priya.md", "sam.md"]
     created = import_mail(root, str(box), "--create-people")
     assert created.code == 0, created.err
     assert (root / "notes/people/pat-lee.md").read_text(encoding="utf-8") == (

@@ -158,6 +158,7 @@ class Directory:
         self.our_names = {" ".join(n.split()).casefold() for n in me_names}
         self.create = create
         self.created: dict[str, NewPerson] = {}  # address or name key -> planned person
+        self.by_name: dict[str, str | None] = {}  # names already looked up
         self.unknown: dict[str, int] = {}  # "Name <address>" -> messages
         self.used = set(nb.slugs) | RESERVED
         self.domains: dict[str, str] = {}
@@ -203,9 +204,11 @@ class Directory:
         if key and key in self.phones:
             return self.phones[key]
         if name and not addr:
-            found = lookup(self.nb, name, ("person",), prefix=False)
-            if len(found) == 1:
-                return found[0]
+            if name not in self.by_name:  # a chat names the same few people thousands of times
+                found = lookup(self.nb, name, ("person",), prefix=False)
+                self.by_name[name] = found[0] if len(found) == 1 else None
+            if self.by_name[name]:
+                return self.by_name[name]
         ident = addr or key or " ".join(name.split()).casefold()
         if not ident:
             return None
