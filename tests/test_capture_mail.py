@@ -398,7 +398,13 @@ def test_a_real_archive_imports_once_matching_known_people(make_notebook, tmp_pa
     before = notes_in(root)
     again = import_mail(root, str(box))
     assert "read 164 messages: 0 imported in 0 new notes and 0 appended to, 38 already imported" in again.out
+    assert "not imported: 63 messages with no known person" in again.out  # not parsed again
+    assert "  John J. Lee <jjl@pobox.com>  (1 message)" in again.out
     assert notes_in(root) == before
+    (root / "notes/people/john.md").write_text("---\nname: John J. Lee\nemail: jjl@pobox.com\n---\n")
+    third = import_mail(root, str(box))
+    assert "read 164 messages: 1 imported in 1 new note and 0 appended to" in third.out
+    assert "2001-11-01-numeric2.md" in notes_in(root)
 
 
 @pytest.mark.parametrize("name", ["gmail", "outlook", "yahoo", "apple_mail", "thunderbird", "android", "hotmail"])

@@ -23,7 +23,7 @@ from typing import Callable
 from ..model import Notebook
 from ..schema import slugify
 from .mail import MailMessage, Problem, RawMail, iter_sources, parse, quick_id, read_raw, save_attachments
-from .notes import Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_people
+from .notes import NO_PEOPLE, Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_people
 from .threading import ThreadInput, display_subject, thread_messages
 
 Progress = Callable[[int, int], None]  # (messages read, messages found so far)
@@ -73,6 +73,7 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
     messages: dict[str, MailMessage] = {}
     order: list[str] = []
     total = [0]
+    waiting: set[str] = set()  # pending messages skipped in this run
 
     def add_total(count: int) -> None:
         total[0] += count
@@ -90,6 +91,14 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
             if known is not None and known in index.imported:
                 report.already += 1
                 continue
+            if known is not None and known in index.pending:
+                if known in waiting:
+                    report.duplicates += 1
+                    continue
+                if _still_unknown(directory, index.pending[known]):
+                    waiting.add(known)
+                    report.waiting += 1
+                    continue
             _take(item, messages, order, index, report, options.attachments is not None)
 
     inputs = [ThreadInput(key, m.message_id, m.references, m.subject, (m.when.timestamp(), i))
@@ -127,6 +136,9 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
         for group in groups:
             outcome = writer.write(group)
             wrote_any = wrote_any or outcome.verb in ("create", "append")
+            if outcome.verb == "skip" and outcome.reason == NO_PEOPLE:
+                for entry in group.entries:
+                    index.pending[entry.key] = _correspondents(directory, messages[entry.key])
         if not wrote_any:
             continue
         index.threads.setdefault(slug, {"title": title, "source": "mail"})
@@ -141,6 +153,25 @@ def import_mail(nb: Notebook, sources: list[Path], options: MailOptions,
     if not options.dry_run:
         index.save()
     return report
+
+
+def _correspondents(directory: Directory, msg: MailMessage) -> list[str]:
+    """``Name <address>`` of everyone in a message but us."""
+    everyone = [msg.sender, *msg.recipients]
+    return [f"{a.name} <{a.addr}>" if a.name else a.addr for a in everyone if not directory.is_ours(a.addr)]
+
+
+def _still_unknown(directory: Directory, labels: list[str]) -> bool:
+    """Whether none of these correspondents is known yet (and none is to be created): then the
+    message is skipped unparsed, and its correspondents are listed again as unknown."""
+    if directory.create:
+        return False
+    addresses = [label.rsplit("<", 1)[-1].rstrip(">") for label in labels]
+    if any(a in directory.emails or directory.is_ours(a) for a in addresses):
+        return False
+    for label in labels:
+        directory.unknown[label] = directory.unknown.get(label, 0) + 1
+    return True
 
 
 def _take(item: RawMail, messages: dict[str, MailMessage], order: list[str], index: ImportIndex,

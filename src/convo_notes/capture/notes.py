@@ -46,6 +46,7 @@ INDEX_VERSION = 1
 FOLLOW_UP_DAYS = 5
 CHAT_GAP_HOURS = 8.0
 RESERVED = frozenset({"me", "them"})
+NO_PEOPLE = "no known person took part"
 FREEMAIL = frozenset({"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com",
                       "icloud.com", "me.com", "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.de",
                       "gmx.net", "web.de", "yandex.ru", "mail.ru", "fastmail.com", "hey.com", "qq.com"})
@@ -79,6 +80,9 @@ class ImportIndex:
         self.refs: dict[str, str] = {}  # an id a mail thread holds or refers to -> thread slug
         self.notes: dict[str, dict[str, Any]] = {}  # note key -> {"path", "sha256", "last", "fields"}
         self.threads: dict[str, dict[str, Any]] = {}  # thread slug -> {"title", "source"}
+        # a message read but not imported (no known person took part) -> its correspondents
+        # ("Name <address>"): a re-import skips it unparsed until one of them is known
+        self.pending: dict[str, list[str]] = {}
         self.raw: bytes | None = None
         try:
             self.raw = self.path.read_bytes()
@@ -94,6 +98,7 @@ class ImportIndex:
             self.refs = dict(data["refs"])
             self.notes = dict(data["notes"])
             self.threads = dict(data["threads"])
+            self.pending = dict(data.get("pending", {}))
         except (ValueError, KeyError, TypeError) as exc:
             raise CommandFailed(f"{INDEX_FILE}: the import index cannot be read ({exc}); move it away to "
                                 "import anew (already imported messages would then be imported again)") from None
@@ -112,7 +117,7 @@ class ImportIndex:
         makes them durable first, so the index never names a note a crash lost.
         """
         data = json.dumps({"version": INDEX_VERSION, "imported": self.imported, "refs": self.refs,
-                           "notes": self.notes, "threads": self.threads},
+                           "notes": self.notes, "threads": self.threads, "pending": self.pending},
                           ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8") + b"\n"
         if data != self.raw:
             os.sync()
@@ -414,7 +419,7 @@ class NoteWriter:
             known_last = entries[-1].when
             body = "".join(("\n" if i else "") + e.block for i, e in enumerate(entries))
         if not fields["with"]:
-            outcome = Outcome("skip", path, len(entries), "no known person took part")
+            outcome = Outcome("skip", path, len(entries), NO_PEOPLE)
             self.outcomes.append(outcome)
             return outcome
         data = render_note(fields, body)
@@ -436,6 +441,7 @@ class NoteWriter:
                                             "fields": fields}
         for entry in entries:
             self.index.imported[entry.key] = group.thread or ""
+            self.index.pending.pop(entry.key, None)
         outcome = Outcome(verb, path, len(entries))
         self.outcomes.append(outcome)
         if not self.dry_run and self.written % 1000 == 0:
@@ -472,6 +478,7 @@ class Report:
     unit: str = "message"  # what was read: message, event
     read: int = 0
     already: int = 0
+    waiting: int = 0  # read before, not imported then for want of a known person, and still not
     duplicates: int = 0
     threads: int = 0
     problems: list[Any] = field(default_factory=list)  # mail.Problem-like: location, message, skipped
@@ -489,7 +496,8 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source, "dry_run": self.dry_run, "read": self.read, "imported": self.imported(),
-            "already_imported": self.already, "duplicates": self.duplicates, "threads": self.threads,
+            "already_imported": self.already, "still_without_known_people": self.waiting,
+            "duplicates": self.duplicates, "threads": self.threads,
             "created": self.count("create"), "appended": self.count("append"),
             "notes": [o.to_json() for o in self.outcomes],
             "warnings": [{"where": p.location, "message": p.message, "skipped": p.skipped} for p in self.problems],

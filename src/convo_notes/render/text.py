@@ -459,10 +459,11 @@ def render_capture_report(report: Any) -> str:
                  f"{report.already} already imported, {plural(report.duplicates, 'duplicate')} skipped"
                  + (f", {plural(report.threads, 'thread')}" if report.threads else ""))
     no_people = [o for o in skipped if o.reason == "no known person took part"]
-    if no_people:
-        lines.append(f"not imported: {plural(sum(o.messages for o in no_people), unit)} in "
-                     f"{plural(len(no_people), 'note')} with no known person "
-                     "(add their addresses to people notes, or use --create-people)")
+    waiting = getattr(report, "waiting", 0)
+    if no_people or waiting:
+        where = f" in {plural(len(no_people), 'note')}" if no_people else ""
+        lines.append(f"not imported: {plural(sum(o.messages for o in no_people) + waiting, unit)}{where} "
+                     "with no known person (add their addresses to people notes, or use --create-people)")
     if report.unknown and not report.people:
         lines.append(f"unknown correspondents ({len(report.unknown)}; --create-people creates them):")
         ranked = sorted(report.unknown.items(), key=lambda kv: (-kv[1], kv[0]))
