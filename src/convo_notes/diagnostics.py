@@ -284,6 +284,20 @@ CODES: dict[str, Code] = {
         "`site_name: !!python/object/apply:os.system [touch /tmp/pwned]`",
         "Remove the tag or the `hooks:` setting; write the value as plain text.",
     ),
+    "import-skipped": Code(
+        "warning",
+        "`convo import` could not use a message or event of the file it reads, and skipped it; the rest is imported.",
+        "A message with no headers, no sender or no readable date in an mbox, or a chat line that is not a message.",
+        "Nothing to do in the notebook; repair the source (or ignore the message) and import again: "
+        "what was imported is not imported twice.",
+    ),
+    "import-caveat": Code(
+        "warning",
+        "`convo import` imported a message but not all of it as it was.",
+        "A wrong charset (text decoded as well as it could be), a 50 MB attachment (named, not copied), "
+        "a message that refers to itself in `References`.",
+        "Check the note the message went to; the source file is left as it is.",
+    ),
     "internal-error": Code(
         "error",
         "convo-notes itself failed while checking this file. This is a bug: please report it.",

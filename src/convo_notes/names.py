@@ -51,8 +51,11 @@ def candidates(nb: Notebook, kinds: Iterable[Kind] = ("person", "org")) -> dict[
 
 
 def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), prefix: bool = True) -> list[str]:
-    """Every slug ``text`` may stand for, by the first rule that matches anything (see the module;
-    ``prefix=False`` leaves out rule 5, for a value that may name someone new)."""
+    """Every slug ``text`` may stand for, by the first rule that matches anything (see the module).
+
+    ``prefix=False`` leaves out rule 5: for names read from files (a chat export), where
+    only a whole name or alias may stand for a person.
+    """
     kinds = tuple(kinds)
     if text.strip().casefold() == "me" and "person" in kinds:
         me = nb.viewer
@@ -71,6 +74,32 @@ def lookup(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), p
         return []
     return sorted(s for s, labels in known.items()
                   if s.startswith(slug_form) or any(_fold(n).startswith(folded) for n in labels))
+
+
+def phone_key(phone: str) -> str:
+    """A phone number's comparable form: its last nine digits (``+1 (555) 010-2030`` ~ ``555-010-2030``)."""
+    digits = re.sub(r"\D", "", phone)
+    return digits[-9:] if len(digits) >= 7 else ""
+
+
+def contact_index(nb: Notebook) -> tuple[dict[str, str], dict[str, str]]:
+    """``({email address: slug}, {phone key: slug})`` of every person.
+
+    Addresses are lowercased; an alias that is an address (``dana@old-employer.com``)
+    counts as one. An address or number shared by two people is left out: it
+    names neither for sure.
+    """
+    emails: dict[str, str | None] = {}
+    phones: dict[str, str | None] = {}
+    for person in nb.people.values():
+        for addr in (*person.emails, *(a for a in person.aliases if "@" in a)):
+            key = addr.strip().strip("<>").lower()
+            emails[key] = person.slug if emails.get(key, person.slug) == person.slug else None
+        for phone in person.phones:
+            key = phone_key(phone)
+            if key:
+                phones[key] = person.slug if phones.get(key, person.slug) == person.slug else None
+    return ({k: v for k, v in emails.items() if v}, {k: v for k, v in phones.items() if v})
 
 
 def resolve(nb: Notebook, text: str, kinds: Iterable[Kind] = ("person", "org"), what: str = "person or org") -> str:

@@ -18,6 +18,7 @@ module              commands
 ``integrations``    ``ics``, ``import``, ``export``
 ``tidy``            ``rename``, ``merge``
 ``editor``          ``lsp``
+``capture``         ``import mail``, ``import chat``, ``import ics``, ``prep``
 ==================  ================================================================
 
 :data:`COMMANDS` is the one table of which module holds each command; a
@@ -68,6 +69,7 @@ COMMANDS: dict[str, str] = {
     "rename": "tidy:rename",
     "merge": "tidy:merge",
     "lsp": "editor:lsp",
+    "prep": "capture:prep",
 }
 
 

@@ -105,6 +105,17 @@ def import_vcard(state: State, file: Path, dry_run: bool, overwrite: bool, as_js
         echo(render_import_actions(actions, dry_run))
 
 
+def _attach_capture() -> None:
+    """``import mail``, ``import chat`` and ``import ics`` live in :mod:`.capture`."""
+    from .capture import import_chat, import_ics, import_mail
+
+    for command in (import_mail, import_chat, import_ics):
+        import_group.add_command(command)
+
+
+_attach_capture()
+
+
 # --- export -------------------------------------------------------------------------------
 
 

@@ -577,3 +577,65 @@ def render_rewrite_summary(plan: Any, dry_run: bool) -> str:
     """What ``convo rename``/``merge`` did (or would do): the rename, and how many references in how many files."""
     verb = "would rewrite" if dry_run else "rewrote"
     return f"{plan.summary}: {verb} {plural(plan.references, 'reference')} in {plural(plan.files(), 'file')}"
+
+
+def render_capture_report(report: Any) -> str:
+    """What ``convo import mail|chat|ics`` did (or would do): notes written, people, who is unknown."""
+    would = "would be " if report.dry_run else ""
+    lines: list[str] = []
+    created = [o for o in report.outcomes if o.verb == "create"]
+    appended = [o for o in report.outcomes if o.verb == "append"]
+    if report.dry_run:
+        lines += [f"create   {o.path}  ({plural(o.messages, 'message')})" for o in created]
+        lines += [f"append   {o.path}  ({plural(o.messages, 'message')})" for o in appended]
+    for person in report.people:
+        lines.append(f"{'would create' if report.dry_run else 'created'} person {person.path}  ({person.name}"
+                     + (f", {person.org}" if person.org else "") + ")")
+    for o in report.outcomes:
+        if o.verb == "edited":
+            lines.append(f"left alone {o.path}: {o.reason}; new messages go to a new note")
+    skipped = [o for o in report.outcomes if o.verb == "skip"]
+    for o in skipped:
+        if o.reason != "no known person took part":
+            lines.append(f"not written {o.path}: {o.reason}")
+    unit = getattr(report, "unit", "message")
+    lines.append(f"read {plural(report.read, unit)}: {report.imported()} {would}imported in "
+                 f"{plural(len(created), 'new note')} and {len(appended)} appended to, "
+                 f"{report.already} already imported, {plural(report.duplicates, 'duplicate')} skipped"
+                 + (f", {plural(report.threads, 'thread')}" if report.threads else ""))
+    no_people = [o for o in skipped if o.reason == "no known person took part"]
+    waiting = getattr(report, "waiting", 0)
+    if no_people or waiting:
+        where = f" in {plural(len(no_people), 'note')}" if no_people else ""
+        lines.append(f"not imported: {plural(sum(o.messages for o in no_people) + waiting, unit)}{where} "
+                     "with no known person (add their addresses to people notes, or use --create-people)")
+    if report.unknown and not report.people:
+        lines.append(f"unknown correspondents ({len(report.unknown)}; --create-people creates them):")
+        ranked = sorted(report.unknown.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines += [f"  {who}  ({plural(n, unit)})" for who, n in ranked[:20]]
+        if len(ranked) > 20:
+            lines.append(f"  ... and {len(ranked) - 20} more (--json lists them all)")
+    if report.attachments:
+        lines.append(f"copied {plural(len(report.attachments), 'attachment')}")
+    if report.dry_run:
+        lines.append("dry run: nothing written")
+    return "\n".join(lines)
+
+
+def render_prep(nb: Notebook, meetings: list[Any], today: dt.date, days: int) -> str:
+    """``convo prep``: each coming event, then the brief of each external attendee."""
+    if not meetings:
+        span = "today" if days == 0 else "today or tomorrow" if days == 1 else f"today or the next {days} days"
+        return f"No events with external attendees {span}."
+    out: list[str] = []
+    for meeting in meetings:
+        head = f"{meeting.start:%Y-%m-%d %H:%M}  {meeting.title}"
+        out.append(style(head, bold=True) + (f"  ({meeting.url})" if meeting.url else ""))
+        for who, _slug, brief in meeting.attendees:
+            if brief is None:
+                out.append(f"  {who}: no notes about them yet (convo new --with ... after the call)")
+                continue
+            out.append("")
+            out.append(render_brief(nb, brief, today))
+        out.append("")
+    return "\n".join(out).rstrip()
