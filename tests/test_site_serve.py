@@ -50,7 +50,7 @@ def assert_same_as_full_build(live: LiveSite) -> None:
     """What serve keeps in staging equals what a fresh `convo site build` would generate."""
     nb, kept = live._load()
     _files, pages, _ = generate(public_view(nb), live.today, live.root,
-                               live._body_of(nb.config.private_by_default, kept))
+                               live._body_of(nb, kept), run=live.run)
     assert live.pages == {rel: text.encode("utf-8") for rel, text in pages.items()}
 
 

@@ -29,35 +29,29 @@ from typing import Callable
 
 from .. import ics
 from ..model import Note, Notebook
-from ..parse import Quoted, read_note
+from ..loader import reread_note
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
-from .pages import PageSet, Urls, make_env
+from .pages import PageSet, make_env
 from .public import PublicView, public_view
 
 MARKER = ".convo-site"
 
 
-def body_reader(nb_private_default: bool) -> Callable[[Note], str | None]:
+def body_reader(nb: Notebook) -> Callable[[Note], str | None]:
     """Bodies read fresh from disk, or None when the file no longer reads as a public note.
 
     The loader keeps records small and bodies are read when a page is made; a
     note edited in between (say, made private) must not publish its new body.
+    The loader reads the note again (:func:`~convo_notes.loader.reread_note`)
+    and ``Notebook.is_private`` decides on that record: the site never reads
+    YAML itself.
     """
     def body_of(note: Note) -> str | None:
-        try:
-            raw = open(note.src, "rb").read()
-        except OSError:
+        fresh, body = reread_note(nb.root, note.path)
+        if fresh is None or nb.is_private(fresh):
             return None
-        fm = read_note(raw, note.path)
-        if fm.data is None:
-            return None
-        private = fm.data.get("private")
-        if private is None:
-            return None if nb_private_default else fm.body
-        explicit_false = isinstance(private, str) and not isinstance(private, Quoted) \
-            and private in ("false", "False", "FALSE")
-        return fm.body if explicit_false else None
+        return body
 
     return body_of
 
@@ -145,13 +139,15 @@ def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[
 
 
 def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
-             progress: bool = False, urls: Urls | None = None) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+             progress: bool = False, run: MkDocsRun | None = None) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
     """The staging tree's files other than pages (as bytes), the Markdown pages, and problems worth telling.
 
-    ``urls`` says where MkDocs publishes pages (``use_directory_urls``), for the links in generated HTML.
+    ``run`` is the MkDocs run that will build them: where it publishes pages (``use_directory_urls``,
+    for the links in generated HTML) and how it parses bodies (their links are decided as it will).
     """
     site = SiteModel(view, today, changes=git_changes(root))
-    pageset = PageSet(site, make_env(root / "site_templates"), body_of, urls)
+    pageset = PageSet(site, make_env(root / "site_templates"), body_of, run.urls if run else None,
+                      run.links if run else None, run.markdown() if run else None)
     pages: dict[str, str] = {}
     with progress_bar(pageset.count(), "Writing pages", progress) as bar:
         for rel, text in pageset.pages():
@@ -214,8 +210,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         if staging_dir is None:
             staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
         run = MkDocsRun(root, staging_dir, out_dir, strict, nb.config.site_title)
-        files, pages, problems = generate(view, today, root, body_reader(nb.config.private_by_default),
-                                          progress, run.urls)
+        files, pages, problems = generate(view, today, root, body_reader(nb), progress, run)
         staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging else files
         Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
         warnings = run.build(pages, progress, jobs)

@@ -29,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import jinja2
 
@@ -74,12 +74,13 @@ class LiveSite:
         self.pages: dict[str, bytes] = {}  # staging path -> Markdown, as last written
         self.page_attachments: dict[str, set[str]] = {}
         self.env: jinja2.Environment | None = None
+        self.parser: Any = None  # the run's Markdown instance for page generation
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self._clock = 0.0
 
     # ------------------------------------------------------------------ bodies
-    def _body_of(self, private_default: bool, kept: list[str]) -> Callable[[Note], str | None]:
-        fresh = body_reader(private_default)
+    def _body_of(self, nb: Notebook, kept: list[str]) -> Callable[[Note], str | None]:
+        fresh = body_reader(nb)
         broken = set(kept)
 
         def body_of(note: Note) -> str | None:
@@ -172,7 +173,7 @@ class LiveSite:
             (set(self.stamps) - set(stamps))
         self._mark("scan")
         nb, kept = self._load()
-        body_of = self._body_of(nb.config.private_by_default, kept)
+        body_of = self._body_of(nb, kept)
         self._mark("load")
         view = public_view(nb)
         if full:
@@ -185,7 +186,9 @@ class LiveSite:
             self.env = make_env(self.root / "site_templates")
         if full or self.run is None:
             self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
-        pageset = PageSet(site, self.env, body_of, self.run.urls)
+        if full or self.parser is None:
+            self.parser = self.run.markdown()
+        pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser)
         for rel, text in pageset.pages(only):
             self.pages[rel] = text.encode("utf-8")
         self._mark("pages")
