@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 from .. import ics
-from ..model import Note, Notebook
 from ..loader import reread_note
+from ..model import Note, Notebook
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
 from .pages import PageSet, make_env
@@ -139,7 +139,8 @@ def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[
 
 
 def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
-             progress: bool = False, run: MkDocsRun | None = None) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+             progress: bool = False, run: MkDocsRun | None = None,
+             ) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
     """The staging tree's files other than pages (as bytes), the Markdown pages, and problems worth telling.
 
     ``run`` is the MkDocs run that will build them: where it publishes pages (``use_directory_urls``,

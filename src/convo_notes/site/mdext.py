@@ -37,7 +37,7 @@ from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import STX, ETX, AtomicString
+from markdown.util import ETX, STX, AtomicString
 
 from .bodylinks import BodyLinks
 from .inert import BLOCK_END, BLOCK_START, BLOCK_START_UNINDEXED, LINK_MARK, url_is_safe
@@ -121,8 +121,8 @@ class BodyLinkTree(Treeprocessor):
                 del el.attrib[name]  # attr_list's {: data=...}: nothing but links may point anywhere
         if el.tag == "a" and WIKI_ATTR in el.attrib:
             slug = el.attrib.pop(WIKI_ATTR)
-            href, shown = links.wiki(slug, el.attrib.pop(LABEL_ATTR, None)) if links is not None \
-                else (None, el.attrib.pop(LABEL_ATTR, None) or slug)
+            label = el.attrib.pop(LABEL_ATTR) if LABEL_ATTR in el.attrib else None
+            href, shown = links.wiki(slug, label) if links is not None else (None, label or slug)
             el.text = AtomicString(shown)
             if href is None:
                 return _unwrap(parent, index, el, shown)

@@ -330,7 +330,8 @@ class PageSet:
         self.urls = urls or Urls()
         self.links = links if links is not None else BodyLinks()
         self.links.site = site
-        self.links.problems = self.problems = []
+        self.problems: list[str] = []
+        self.links.problems = self.problems
         if parser is None:
             import markdown
 
