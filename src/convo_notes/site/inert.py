@@ -21,8 +21,9 @@ control characters (:data:`BLOCK_START`, :data:`BLOCK_END`) that the Markdown
 extension hands to Python-Markdown's raw-HTML stash, so it skips all Markdown
 processing. Nothing from a note can open such a region: :func:`clean_text`
 drops control characters from every value and :func:`clean_body` from
-bodies. Values inside the regions are escaped as everywhere else; links there are HTML anchors (:func:`html_link`) whose URLs are final,
-because MkDocs does not rewrite links in raw HTML.
+bodies. Values inside the regions are escaped as everywhere else; links
+there are HTML anchors (:func:`html_link`) whose URLs are final, because
+MkDocs does not rewrite links in raw HTML.
 """
 
 from __future__ import annotations
