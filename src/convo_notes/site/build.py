@@ -20,6 +20,7 @@ public pages. The summary names no left-out note: it gives counts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -172,6 +173,7 @@ class BuildReport:
     warnings: int
     problems: list[str]
     seconds: float
+    log: list[str] = dataclasses.field(default_factory=list)  # MkDocs' warnings, shown once the gate passed
 
 
 def check_staging_dir(root: Path, staging: Path) -> None:
@@ -195,29 +197,67 @@ def check_out_dir(root: Path, out: Path) -> None:
                         "(MkDocs empties the output folder); choose an empty or new folder")
 
 
+def _show_log(lines: list[str], tokens: object) -> None:
+    import click
+
+    from .gate import Scanner
+
+    if isinstance(tokens, Scanner) and any(tokens.names_any(line) for line in lines):
+        click.echo(f"mkdocs: {len(lines)} log lines held back: they name a private or unreadable note", err=True)
+        return
+    for line in lines:
+        click.echo(line, err=True)
+
+
 def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
                progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None) -> BuildReport:
-    """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`)."""
+    """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`).
+
+    The site is built into a new folder beside ``out_dir`` and checked by the
+    leak gate (:mod:`~convo_notes.site.gate`); only then does it replace
+    ``out_dir``. A failed build or gate raises :class:`SiteError` and leaves
+    ``out_dir`` as it was. MkDocs' log is held back until the gate passed
+    (``BuildReport.log``).
+    """
+    import shutil
     import tempfile
+
+    from . import gate
 
     start = time.perf_counter()
     root = nb.root
+    out_dir = out_dir.absolute()
     check_out_dir(root, out_dir)
     if staging_dir is not None:
         check_staging_dir(root, staging_dir)
     view = public_view(nb)
     keep_staging = staging_dir is not None
-    with contextlib.ExitStack() as stack:
-        if staging_dir is None:
-            staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
-        run = MkDocsRun(root, staging_dir, out_dir, strict, nb.config.site_title)
-        files, pages, problems = generate(view, today, root, body_reader(nb), progress, run)
-        staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging else files
-        Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
-        warnings = run.build(pages, progress, jobs)
-    (out_dir / MARKER).write_text("built by convo site build\n", encoding="utf-8")
+    built = gate.new_folder_beside(out_dir)
+    try:
+        with contextlib.ExitStack() as stack:
+            if staging_dir is None:
+                staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
+            run = MkDocsRun(root, staging_dir, built, strict, nb.config.site_title, hold_log=True)
+            site_texts = [str(run.config.get(key) or "") for key in ("site_name", "site_description", "copyright")]
+            tokens = gate.Scanner(gate.private_tokens(nb, view, site_texts))
+            files, pages, problems = generate(view, today, root, body_reader(nb), progress, run)
+            staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging \
+                else files
+            Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
+            try:
+                warnings = run.build(pages, progress, jobs)
+            except SiteError:
+                _show_log(run.log, tokens)  # why strict mode failed, unless the log itself would leak
+                raise
+        (built / MARKER).write_text("built by convo site build\n", encoding="utf-8")
+        found = gate.scan(built, tokens, [*run.log, *problems])
+        if found:
+            raise gate.refuse(found)
+        gate.publish(built, out_dir)
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
                        view.private_count, view.unreadable_count, attachments, warnings, problems,
-                       time.perf_counter() - start)
-
+                       time.perf_counter() - start, run.log)

@@ -201,22 +201,27 @@ class _Capture:
 
 
 class _LogToStderr(logging.Handler):
-    """MkDocs warnings and errors on stderr, counted."""
+    """MkDocs warnings and errors on stderr (or kept in ``held``, to be shown later), counted."""
 
-    def __init__(self) -> None:
+    def __init__(self, held: list[str] | None = None) -> None:
         super().__init__(logging.WARNING)
         self.count = 0
+        self.held = held
 
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
-        message = record.getMessage().strip()
-        click.echo(f"mkdocs: {record.levelname.lower()}: {message}", err=True)
+        line = f"mkdocs: {record.levelname.lower()}: {record.getMessage().strip()}"
+        if self.held is not None:
+            self.held.append(line)
+        else:
+            click.echo(line, err=True)
 
 
 @contextlib.contextmanager
-def mkdocs_logging() -> Iterator[_LogToStderr]:
+def mkdocs_logging(held: list[str] | None = None) -> Iterator[_LogToStderr]:
+    """MkDocs' log through :class:`_LogToStderr` inside the block."""
     logger = logging.getLogger("mkdocs")
-    handler = _LogToStderr()
+    handler = _LogToStderr(held)
     old = (logger.level, logger.propagate, list(logger.handlers))
     logger.handlers = [handler]
     logger.setLevel(logging.INFO)
@@ -232,12 +237,16 @@ def mkdocs_logging() -> Iterator[_LogToStderr]:
 class MkDocsRun:
     """One MkDocs configuration over a staging folder; full builds and page-level updates."""
 
-    def __init__(self, root: Path, staging: Path, site_dir: Path, strict: bool | None, title: str) -> None:
+    def __init__(self, root: Path, staging: Path, site_dir: Path, strict: bool | None, title: str,
+                 hold_log: bool = False) -> None:
+        """``hold_log``: keep MkDocs' warnings in :attr:`log` (for the leak gate) instead of printing them."""
         from mkdocs.config import load_config
 
         # mkdocs-material prints a notice about MkDocs 2.0 on every build unless this is set.
         os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
         self.root = root
+        self.log: list[str] = []
+        self.held: list[str] | None = self.log if hold_log else None
         self.docs_dir = staging / "docs"
         self.docs_dir.mkdir(parents=True, exist_ok=True)
         self.site_dir = site_dir
@@ -253,7 +262,7 @@ class MkDocsRun:
         elif not _raw_config(config_path).get("site_name"):
             overrides["site_name"] = title
         self.config_path = config_path
-        with mkdocs_logging() as log:
+        with mkdocs_logging(self.held) as log:
             try:
                 self.config = load_config(str(config_path), **overrides)
             except Exception as exc:  # mkdocs' Abort and ConfigurationError
@@ -298,7 +307,7 @@ class MkDocsRun:
         parallel = jobs > 1 and can_run_parallel(self.config)
         capture = self.capture
         capture.pages = pages
-        with mkdocs_logging() as log, progress_bar(len(pages), "Rendering pages", progress) as bar:
+        with mkdocs_logging(self.held) as log, progress_bar(len(pages), "Rendering pages", progress) as bar:
             try:
                 if parallel:
                     parallel_build(self.config, jobs, lambda: bar.update(1))

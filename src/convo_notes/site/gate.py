@@ -1,0 +1,275 @@
+"""The leak gate: a built site is published only if no output byte names a note the site leaves out.
+
+``convo site build`` builds into a new folder beside the target, then
+:func:`scan` reads every file in it (pages, the search index, the sitemap and
+its ``.gz`` decompressed, ``calendar.ics``, copied attachments and assets) and
+the build's log, looking for the *tokens* of every left-out note
+(:func:`private_tokens`). Only when the build succeeded and the gate found
+nothing does :func:`publish` swap the new folder in; otherwise the previous
+site stays as it was. ``convo site serve`` scans what each update wrote.
+
+The tokens of a left-out note (private, or unreadable) are its slug (which
+is also its file name without ``.md``), and when the loader could build a
+record of it, its title (conversations), its name and aliases (people and
+orgs). A token is looked for only when it is *distinctive*:
+
+- at least :data:`MIN_LENGTH` characters long;
+- for a title, name or alias: at least one of its words is not a common
+  English word or a word the site itself prints (:data:`COMMON_WORDS`) and
+  not a number; for a slug: it has a hyphen (``vesna-marlowe``,
+  ``2026-10-21-off-the-record``) or passes the same word test;
+- it does not occur in the public notes' own values (the public view's
+  names, aliases, titles, tags, commitments, referrals, next moves...) or the
+  site's title: text the site publishes on purpose. (A public note that
+  names a private person in a field publishes that name by its author's
+  choice; the references the site makes itself are replaced by
+  ``someone (private)`` before this.)
+
+Matching ignores case and runs of whitespace, decodes HTML character
+references and JSON string escapes, and requires the token to stand alone
+(no letter or digit right before or after it). The report names output
+files only, never a token: the build log may be public.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gzip
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import SiteError
+from ..model import Conversation, Note, Notebook, Org, Person
+from .public import PublicView
+
+MIN_LENGTH = 4
+MAX_SCAN_BYTES = 64 * 1024 * 1024  # a larger output file is scanned in its first and last 64 MiB
+LOG_NAME = "(build log)"
+_WORD = re.compile(r"[^\W_]+")
+_SPACE = re.compile(r"\s+")
+
+# Words too common to say anything alone: English function words and everyday nouns and verbs, and the
+# words the site's own pages print (headings, labels, navigation).
+COMMON_WORDS = frozenset("""
+a about above after again against all also am an and any are as at back be because been before being
+below between both but by can could day days did do does doing down during each few for from further
+get go going good got had has have having he her here hers herself him himself his how i if in into is
+it its itself just last let like made make many may me more most much must my myself new next no nor
+not now of off on once one only or other our ours ourselves out over own per same say see she should
+so some still such than that the their theirs them themselves then there these they this those
+through to too two under until up upon us very want was way we week weeks well were what when where
+which while who whom why will with would year years yes yet you your yours yourself yourselves
+call calls chat email emails letter meeting meetings video event events other note notes plan plans
+home people person persons org orgs organization organizations thread threads conversation
+conversations commitment commitments referral referrals recommended recommends recommendation tag
+tags timeline calendar feed overdue due today week upcoming open done closed closes close owner owed
+turn turns mine theirs waiting private public someone nobody team member role phone expertise aliases
+alias known keep touch contact last recorded interests channel date title name names search results
+table contents skip content previous index page pages site notebook dashboard directory topic topics
+first second third follow followup intro introduction review update sync check status pilot kickoff
+project projects proposal contract renewal budget price pricing offer deal client clients customer
+customers partner partners board lunch dinner coffee breakfast office visit trip notes misc general
+""".split())
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One output file that names a left-out note (which token is never kept: the report may be public)."""
+
+    file: str
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def _distinctive(token: str, slug: bool) -> bool:
+    if len(token) < MIN_LENGTH:
+        return False
+    if slug and "-" in token:
+        return True
+    return any(not word.isdigit() and word not in COMMON_WORDS for word in _WORD.findall(token))
+
+
+# Record fields that are not the note's own front-matter values: where it lives, and links found in its body.
+_NOT_VALUES = frozenset({"root", "path", "src", "links", "sort_key"})
+
+
+def _texts(value: Any) -> Iterable[str]:
+    """Every string inside a record's value (tuples, nested records), paths and folders excepted."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            if field.name not in _NOT_VALUES:
+                yield from _texts(getattr(value, field.name))
+
+
+def public_text(view: PublicView, extra: Iterable[str] = ()) -> str:
+    """The public notes' own values and the site's title, normalized: text the site publishes on purpose."""
+    nb = view.nb
+    parts: list[str] = [nb.config.site_title or "", *extra]
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    for record in records:
+        parts.extend(_texts(record))
+    return "\n".join(_norm(p) for p in parts if p)
+
+
+def private_tokens(nb: Notebook, view: PublicView, extra_public: Iterable[str] = ()) -> frozenset[str]:
+    """The distinctive tokens of every note the site leaves out (see the module docstring)."""
+    candidates: set[tuple[str, bool]] = set()
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
+    for record in records:
+        if not nb.is_private(record) and record.path not in nb.unreadable:
+            continue
+        candidates.add((record.slug, True))
+        if isinstance(record, Conversation):
+            candidates.add((record.title, False))
+        elif isinstance(record, (Person, Org)):
+            candidates.add((record.name, False))
+            if isinstance(record, Person):
+                candidates.update((alias, False) for alias in record.aliases)
+    for rel in nb.unreadable:
+        candidates.add((rel.rsplit("/", 1)[-1][:-3], True))
+    public = public_text(view, extra_public)
+    out = set()
+    for text, is_slug in candidates:
+        token = _norm(text)
+        if not _distinctive(token, is_slug):
+            continue
+        if _occurs(public, token):
+            continue
+        out.add(token)
+    return frozenset(out)
+
+
+def _occurs(text: str, token: str) -> bool:
+    start = text.find(token)
+    while start != -1:
+        end = start + len(token)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(token, start + 1)
+    return False
+
+
+class Scanner:
+    """Looks for a set of tokens in text, quickly: only tokens whose first word the text holds are searched."""
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self.by_word: dict[str, list[str]] = {}
+        for token in tokens:
+            words = _WORD.findall(token)
+            self.by_word.setdefault(words[0] if words else token, []).append(token)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_word)
+
+    def names_any(self, text: str) -> bool:
+        """True when ``text`` holds one of the tokens (case, whitespace, entities and escapes ignored)."""
+        if not self.by_word:
+            return False
+        norm = _norm(html.unescape(text))
+        words = set(_WORD.findall(norm))
+        for word in words & self.by_word.keys():
+            for token in self.by_word[word]:
+                if _occurs(norm, token):
+                    return True
+        for key, tokens in self.by_word.items():  # tokens with no word character at all
+            if not _WORD.fullmatch(key) and any(_occurs(norm, t) for t in tokens):
+                return True
+        return False
+
+
+def _json_strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _json_strings(item)
+
+
+def file_texts(path: Path) -> Iterable[str]:
+    """What a reader could get out of one output file: its text, decompressed and unescaped forms."""
+    try:
+        with open(path, "rb") as fd:
+            data = fd.read(MAX_SCAN_BYTES + 1)
+            if len(data) > MAX_SCAN_BYTES:
+                fd.seek(-MAX_SCAN_BYTES, os.SEEK_END)
+                data = data[:MAX_SCAN_BYTES] + b"\n" + fd.read()
+    except OSError:
+        return
+    if path.suffix == ".gz":
+        with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
+            data = gzip.decompress(data)
+    text = data.decode("utf-8", errors="replace")
+    yield text
+    if path.suffix == ".json" or path.name.endswith(".json.gz"):
+        with contextlib.suppress(ValueError, RecursionError):
+            yield "\n".join(_json_strings(json.loads(text)))
+
+
+def scan(folder: Path, tokens: Scanner, log: Iterable[str] = (), only: Iterable[Path] | None = None) -> list[str]:
+    """Output files (relative posix paths, sorted) under ``folder`` that name a token; :data:`LOG_NAME`
+    for the log lines. ``only``: scan just these files (an incremental update's)."""
+    if not tokens:
+        return []
+    found = []
+    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if only is None else sorted(set(only))
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        if tokens.names_any(rel) or any(tokens.names_any(text) for text in file_texts(path)):
+            found.append(rel)
+    if any(tokens.names_any(line) for line in log):
+        found.append(LOG_NAME)
+    return found
+
+
+def refuse(found: list[str]) -> SiteError:
+    """The error a failing gate raises: the offending output files, never what they hold."""
+    shown = ", ".join(found[:20]) + (f" and {len(found) - 20} more" if len(found) > 20 else "")
+    return SiteError(f"leak gate: {len(found)} output file{'s' * (len(found) != 1)} would name a private "
+                     f"or unreadable note: {shown}; nothing was published (the previous site is untouched). "
+                     "Run `convo validate`, and look for links, names or titles of private notes in the "
+                     "public notes that make these pages")
+
+
+def new_folder_beside(target: Path) -> Path:
+    """An empty folder next to ``target`` (same file system, so :func:`publish` can rename it in)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+
+
+def publish(built: Path, target: Path) -> None:
+    """Replace ``target`` by ``built``: the old folder renamed aside, the new one renamed in, the old removed."""
+    old = None
+    if target.exists() or target.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rmdir(old)
+        os.rename(target, old)
+    try:
+        os.rename(built, target)
+    except OSError:
+        if old is not None:
+            os.rename(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
