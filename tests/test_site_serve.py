@@ -229,3 +229,45 @@ def test_a_configuration_change_rebuilds_everything(live):
     assert 'data-md-color-primary="green"' in page(live, "people/ann")
     assert "<title>Ann Archer - Renamed site</title>" in page(live, "people/ann")
     assert_same_as_full_build(live)
+
+
+def _status(url: str) -> int:
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_serve_answers_404_for_a_note_made_private_and_lists_no_folder(make_notebook):
+    root = make_notebook(NOTES, me="me")
+    said: list[str] = []
+    urls: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
+                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not urls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert urls, said
+        page_url = urls[0] + "conversations/2026-03-06-bo/"
+        assert _status(page_url) == 200
+        assert _status(urls[0] + "conversations/") == 404  # a folder without index.html: never a listing
+        edit(root / "notes/2026/2026-03-06-bo.md", "with: bo\n", "with: bo\nprivate: true\n")
+        started = time.monotonic()
+        while time.monotonic() - started < 60:
+            if _status(page_url) == 404:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"the page of the note made private is still served: {said}")
+        assert _status(urls[0] + "conversations/2026-03-06-bo") in (404,)  # no redirect to a listing either
+        assert "2026-03-06-bo" not in urllib.request.urlopen(urls[0] + "sitemap.xml", timeout=5).read().decode()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()

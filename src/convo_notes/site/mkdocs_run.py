@@ -324,12 +324,14 @@ class MkDocsRun:
         return log.count
 
     def update(self, pages: Mapping[str, str | bytes], changed: set[str], removed: set[str],
-               first: Collection[str] = ()) -> None:
+               first: Collection[str] = ()) -> set[Path]:
         """Re-render only these staging paths (Markdown pages, from ``pages``, and other files) into the built site.
 
         Uses MkDocs' build steps for single pages; the pages in ``first`` (the
         edited notes') are written before the others; the search index and
-        the sitemap are rewritten from the kept state at the end.
+        the sitemap are rewritten from the kept state at the end. Returns the
+        output files it wrote (for the leak gate); a removed page's folder is
+        removed with it when it is left empty.
         """
         from mkdocs.commands import build as mkbuild
         from mkdocs.structure.files import File
@@ -340,6 +342,8 @@ class MkDocsRun:
         config, files = self.config, capture.files
         search = _search_plugin(config)
         touched = []
+        written: set[Path] = set()
+        site_dir = Path(config.site_dir)
         with mkdocs_logging():
             for rel in sorted(removed):
                 file = files.get_file_from_path(rel)
@@ -349,6 +353,13 @@ class MkDocsRun:
                 _drop_search_entries(search, file)
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(file.abs_dest_path)
+                folder = Path(file.abs_dest_path).parent
+                while folder != site_dir and site_dir in folder.parents:
+                    try:
+                        folder.rmdir()  # only when empty
+                    except OSError:
+                        break
+                    folder = folder.parent
             for rel in sorted(changed):
                 file = files.get_file_from_path(rel)
                 content = pages.get(rel)
@@ -364,6 +375,7 @@ class MkDocsRun:
                     touched.append(file)
                 else:
                     file.copy_file()
+                    written.add(Path(file.abs_dest_path))
             for file in touched:  # read all first: links between new pages resolve
                 mkbuild._populate_page(file.page, config, files)
             doc_files = files.documentation_pages()
@@ -371,11 +383,15 @@ class MkDocsRun:
             for file in touched:
                 _drop_search_entries(search, file)
                 mkbuild._build_page(file.page, config, doc_files, capture.nav, capture.env)
+                written.add(Path(file.abs_dest_path))
             if search is not None:
                 search.on_post_build(config=config)
+                written.update(p for p in (site_dir / "search").glob("*") if p.is_file())
             if removed or any(f.src_uri not in capture.known for f in touched):
                 mkbuild._build_theme_template("sitemap.xml", capture.env, files, config, capture.nav)
+                written.update(p for p in (site_dir / "sitemap.xml", site_dir / "sitemap.xml.gz") if p.is_file())
             capture.known = {f.src_uri for f in files.documentation_pages()}
+        return {p for p in written if p.is_file()}
 
 
 def _index_search_html(config: Any) -> None:

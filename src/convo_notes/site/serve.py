@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import http
 import http.server
 import os
 import tempfile
@@ -35,6 +36,7 @@ import jinja2
 
 from ..loader import load_notebook, note_kind
 from ..model import Conversation, Note, Notebook, Org, Person
+from . import gate
 from .build import Staging, body_reader, extra_files, git_changes
 from .incremental import affected_pages
 from .mkdocs_run import MkDocsRun, SiteError
@@ -206,12 +208,15 @@ class LiveSite:
         self._mark("extra")
         changed, removed = self.staging.write(files)
         assert self.run is not None
+        written: set[Path] | None = set()
         if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
             self.run.build(self.pages, jobs=1)  # one process: the page-level updates need MkDocs' state
+            written = None  # everything
         elif changed or removed:
-            self.run.update(self.pages, changed, removed, first={site.page_of_path[p] for p in changed_files
-                                                                 if p in site.page_of_path})
+            written = self.run.update(self.pages, changed, removed,
+                                      first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
+        self._gate(nb, view, written)
         self._remember(nb, kept, body_of)
         if full:
             gc.collect()
@@ -224,6 +229,22 @@ class LiveSite:
         self.stamps = stamps
         self.site = site
         return (len(changed), len(removed)) if not full else (len(files), 0)
+
+    def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None) -> None:
+        """The leak gate on what this refresh wrote (``None``: the whole site): offending files are removed
+        (they answer 404) and named, never what they hold."""
+        if written is not None and not written:
+            return
+        assert self.run is not None
+        site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
+        tokens = gate.Scanner(gate.private_tokens(nb, view, site_texts))
+        found = gate.scan(self.out_dir, tokens, only=written)
+        for rel in found:
+            with contextlib.suppress(OSError):
+                (self.out_dir / rel).unlink()
+        if found:
+            self.say(f"error: {gate.refuse(found).message}".replace(
+                "nothing was published (the previous site is untouched)", "these files are not served"))
 
     def _mark(self, label: str) -> None:
         now = time.perf_counter()
@@ -266,13 +287,29 @@ def _stamps(root: Path) -> dict[str, tuple[int, int]]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site's files: never a folder listing (404), never while the site is being updated."""
+
+    lock: threading.Lock | None = None  # held while the site is rebuilt: a request waits for the result
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass
 
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """A folder without an ``index.html`` (say, a page removed while serving) is not found."""
+        self.send_error(http.HTTPStatus.NOT_FOUND, "Not found")
+        return None
 
-def start_server(directory: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for ``directory`` on a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    def send_head(self) -> Any:
+        if self.lock is None:
+            return super().send_head()
+        with self.lock:
+            return super().send_head()
+
+
+def start_server(directory: Path, host: str, port: int,
+                 lock: threading.Lock | None = None) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``directory`` on a background thread (requests wait while ``lock`` is held)."""
+    handler = functools.partial(type("Handler", (_QuietHandler,), {"lock": lock}), directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True, name="convo-site-http").start()
     return server
@@ -348,7 +385,7 @@ def serve_site(root: Path, today: dt.date, host: str, port: int, strict: bool | 
         live = LiveSite(root, today, Path(tmp) / "site", Path(tmp) / "staging", strict, say)
         live.out_dir.mkdir()
         try:  # bind first: a busy port fails at once, not after a long build
-            server = start_server(live.out_dir, host, port)
+            server = start_server(live.out_dir, host, port, live.lock)
         except OSError as exc:
             raise SiteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
         try:
