@@ -31,6 +31,7 @@ from typing import Callable
 from .. import ics
 from ..loader import reread_note
 from ..model import Note, Notebook
+from .gate import Scanner
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
 from .pages import PageSet, make_env
@@ -197,15 +198,20 @@ def check_out_dir(root: Path, out: Path) -> None:
                         "(MkDocs empties the output folder); choose an empty or new folder")
 
 
-def _show_log(lines: list[str], tokens: object) -> None:
+def held_back(lines: list[str], tokens: Scanner) -> list[str]:
+    """The log lines that may be shown: any naming a left-out note is held back, and counted in a last line."""
+    shown = [line for line in lines if not tokens.names_any(line)]
+    if len(shown) < len(lines):
+        held = len(lines) - len(shown)
+        shown.append(f"{held} message{'s' * (held != 1)} held back: {'they name' if held != 1 else 'it names'} "
+                     "a private or unreadable note")
+    return shown
+
+
+def _show_log(lines: list[str], tokens: Scanner) -> None:
     import click
 
-    from .gate import Scanner
-
-    if isinstance(tokens, Scanner) and any(tokens.names_any(line) for line in lines):
-        click.echo(f"mkdocs: {len(lines)} log lines held back: they name a private or unreadable note", err=True)
-        return
-    for line in lines:
+    for line in held_back(lines, tokens):
         click.echo(line, err=True)
 
 
@@ -217,7 +223,8 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     leak gate (:mod:`~convo_notes.site.gate`); only then does it replace
     ``out_dir``. A failed build or gate raises :class:`SiteError` and leaves
     ``out_dir`` as it was. MkDocs' log is held back until the gate passed
-    (``BuildReport.log``).
+    (``BuildReport.log``); a log line or problem that names a left-out note
+    is never shown (:func:`held_back`).
     """
     import shutil
     import tempfile
@@ -250,7 +257,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
                 _show_log(run.log, tokens)  # why strict mode failed, unless the log itself would leak
                 raise
         (built / MARKER).write_text("built by convo site build\n", encoding="utf-8")
-        found = gate.scan(built, tokens, [*run.log, *problems])
+        found = gate.scan(built, tokens)
         if found:
             raise gate.refuse(found)
         gate.publish(built, out_dir)
@@ -259,5 +266,5 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         raise
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
-                       view.private_count, view.unreadable_count, attachments, warnings, problems,
-                       time.perf_counter() - start, run.log)
+                       view.private_count, view.unreadable_count, attachments, warnings,
+                       held_back(problems, tokens), time.perf_counter() - start, held_back(run.log, tokens))

@@ -229,7 +229,10 @@ def file_texts(path: Path) -> Iterable[str]:
 
 def scan(folder: Path, tokens: Scanner, log: Iterable[str] = (), only: Iterable[Path] | None = None) -> list[str]:
     """Output files (relative posix paths, sorted) under ``folder`` that name a token; :data:`LOG_NAME`
-    for the log lines. ``only``: scan just these files (an incremental update's)."""
+    when one of the ``log`` lines does. ``only``: scan just these files (an incremental update's).
+
+    (``convo site build`` does not scan its log here: it holds back the lines that name a token,
+    ``build.held_back``, instead of refusing the site for a message.)"""
     if not tokens:
         return []
     found = []

@@ -15,8 +15,9 @@ so it runs after every other extension:
 - file-including extensions (``pymdownx.snippets``) are switched off, so a
   public note cannot pull a private one into its page;
 - ``[[slug]]`` is an inline pattern (so never in code), and a tree pass that
-  runs right after the inline patterns (every link, image and reference is
-  resolved by then, code spans and blocks are already out of reach) decides
+  runs after the inline patterns, footnotes and attr_list (every link, image
+  and reference is resolved by then, with its final attributes; code spans
+  and blocks hold only text) decides
   every ``<a>`` and ``<img>`` a note body produced through
   :class:`~convo_notes.site.bodylinks.BodyLinks`: a public note's page, an
   attachment's copy, or the label alone; links a template wrote carry
@@ -211,9 +212,10 @@ class InertExtension(Extension):
         md.preprocessors.register(GeneratedHtml(md), "convo_generated_html", 29)
         # Before `reference` (170) and `link` (160): `[[x]]` is not a shortcut reference.
         md.inlinePatterns.register(WikiLinkPattern(WIKI_RE, md), "convo_wiki", 175)
-        # Right after the inline patterns (20): every link and image exists, none yet changed by others
-        # (MkDocs' own `relpath` at 0 then turns the staged `.md` paths into page URLs).
-        md.treeprocessors.register(BodyLinkTree(md, self.links), "convo_links", 19)
+        # After the inline patterns (20), the footnotes' passes (19, 15) and attr_list (8): every link and
+        # image exists with its final attributes; before toc (5) and MkDocs' own `relpath` (0), which then
+        # turns the staged `.md` paths into page URLs.
+        md.treeprocessors.register(BodyLinkTree(md, self.links), "convo_links", 6)
         # After attr_list (8), toc (5) and unescape (0): nothing can add attributes later.
         md.treeprocessors.register(InertTree(md), "convo_inert", -100)
 

@@ -37,7 +37,7 @@ import jinja2
 from ..loader import load_notebook, note_kind
 from ..model import Conversation, Note, Notebook, Org, Person
 from . import gate
-from .build import Staging, body_reader, extra_files, git_changes
+from .build import Staging, body_reader, extra_files, git_changes, held_back
 from .incremental import affected_pages
 from .mkdocs_run import MkDocsRun, SiteError
 from .model import SiteModel
@@ -216,28 +216,28 @@ class LiveSite:
             written = self.run.update(self.pages, changed, removed,
                                       first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
-        self._gate(nb, view, written)
+        tokens = self._gate(nb, view, written)
         self._remember(nb, kept, body_of)
         if full:
             gc.collect()
             gc.freeze()  # the built state lives as long as the server: keep it out of every collection
         if not full:
             self._report(nb, kept, changed_files)
-        for problem in pageset.problems:
+        for problem in held_back(pageset.problems, tokens):
             self.say(f"warning: {problem}")
         self._mark("rest")
         self.stamps = stamps
         self.site = site
         return (len(changed), len(removed)) if not full else (len(files), 0)
 
-    def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None) -> None:
+    def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None) -> gate.Scanner:
         """The leak gate on what this refresh wrote (``None``: the whole site): offending files are removed
-        (they answer 404) and named, never what they hold."""
-        if written is not None and not written:
-            return
+        (they answer 404) and named, never what they hold. Returns the gate's tokens."""
         assert self.run is not None
         site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
         tokens = gate.Scanner(gate.private_tokens(nb, view, site_texts))
+        if written is not None and not written:
+            return tokens
         found = gate.scan(self.out_dir, tokens, only=written)
         for rel in found:
             with contextlib.suppress(OSError):
@@ -245,6 +245,7 @@ class LiveSite:
         if found:
             self.say(f"error: {gate.refuse(found).message}".replace(
                 "nothing was published (the previous site is untouched)", "these files are not served"))
+        return tokens
 
     def _mark(self, label: str) -> None:
         now = time.perf_counter()
