@@ -191,11 +191,11 @@ def check_out_dir(root: Path, out: Path) -> None:
     notes = (root_r / "notes").resolve()
     if out == root_r or out in root_r.parents or out == notes or notes in out.parents:
         raise SiteError(f"refusing to build into {out}: it holds the notebook or its notes "
-                        "(MkDocs empties the output folder)")
+                        "(the build replaces the output folder)")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists() \
             and not (out / "index.html").exists() and not (out / "sitemap.xml").exists():
         raise SiteError(f"refusing to build into {out}: it is not empty and does not look like a built site "
-                        "(MkDocs empties the output folder); choose an empty or new folder")
+                        "(the build replaces the output folder); choose an empty or new folder")
 
 
 def held_back(lines: list[str], tokens: Scanner) -> list[str]:
