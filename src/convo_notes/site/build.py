@@ -230,6 +230,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     import tempfile
 
     from . import gate
+    from .parallel import cpu_jobs
 
     start = time.perf_counter()
     root = nb.root
@@ -257,7 +258,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
                 _show_log(run.log, tokens)  # why strict mode failed, unless the log itself would leak
                 raise
         (built / MARKER).write_text("built by convo site build\n", encoding="utf-8")
-        found = gate.scan(built, tokens)
+        found = gate.scan(built, tokens, jobs=min(cpu_jobs(), 4))
         if found:
             raise gate.refuse(found)
         gate.publish(built, out_dir)

@@ -167,32 +167,51 @@ def _occurs(text: str, token: str) -> bool:
     return False
 
 
+# Bytes to words, fast: ASCII punctuation and controls to spaces, ASCII letters lowercased.
+_PUNCT = bytes(c for c in range(128) if not chr(c).isalnum())
+_BYTE_WORDS = bytes.maketrans(_PUNCT + bytes(range(65, 91)), b" " * len(_PUNCT) + bytes(range(97, 123)))
+
+
 class Scanner:
-    """Looks for a set of tokens in text, quickly: only tokens whose first word the text holds are searched."""
+    """Looks for a set of tokens in text, quickly.
+
+    A text's words are found by a byte-level split (about the cost of reading
+    it); a token is searched for (case, whitespace and HTML character
+    references ignored) only in a text whose words include every ASCII word
+    of the token. Tokens without an ASCII word are searched for in every text.
+    """
 
     def __init__(self, tokens: Iterable[str]) -> None:
-        self.by_word: dict[str, list[str]] = {}
+        self.tokens: list[tuple[frozenset[bytes], str]] = []
+        self.by_anchor: dict[bytes, list[int]] = {}
+        self.always: list[str] = []
         for token in tokens:
-            words = _WORD.findall(token)
-            self.by_word.setdefault(words[0] if words else token, []).append(token)
+            words = frozenset(w.encode() for w in _WORD.findall(token) if w.isascii())
+            if words:
+                self.by_anchor.setdefault(max(words, key=lambda w: (len(w), w)), []).append(len(self.tokens))
+                self.tokens.append((words, token))
+            else:
+                self.always.append(token)
 
     def __bool__(self) -> bool:
-        return bool(self.by_word)
+        return bool(self.tokens or self.always)
 
-    def names_any(self, text: str) -> bool:
-        """True when ``text`` holds one of the tokens (case, whitespace, entities and escapes ignored)."""
-        if not self.by_word:
+    def names_any(self, text: str | bytes) -> bool:
+        """True when ``text`` holds one of the tokens (case, whitespace and HTML character references ignored)."""
+        if not self:
             return False
-        norm = _norm(html.unescape(text))
-        words = set(_WORD.findall(norm))
-        for word in words & self.by_word.keys():
-            for token in self.by_word[word]:
-                if _occurs(norm, token):
-                    return True
-        for key, tokens in self.by_word.items():  # tokens with no word character at all
-            if not _WORD.fullmatch(key) and any(_occurs(norm, t) for t in tokens):
-                return True
-        return False
+        data = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
+        words = set(data.translate(_BYTE_WORDS).split())
+        candidates = list(self.always)
+        for anchor in words & self.by_anchor.keys():
+            for index in self.by_anchor[anchor]:
+                needed, token = self.tokens[index]
+                if needed <= words:
+                    candidates.append(token)
+        if not candidates:
+            return False
+        norm = _norm(html.unescape(data.decode("utf-8", errors="replace")))
+        return any(_occurs(norm, token) for token in candidates)
 
 
 def _json_strings(value: Any) -> Iterable[str]:
@@ -207,8 +226,9 @@ def _json_strings(value: Any) -> Iterable[str]:
             yield from _json_strings(item)
 
 
-def file_texts(path: Path) -> Iterable[str]:
-    """What a reader could get out of one output file: its text, decompressed and unescaped forms."""
+def file_texts(path: Path) -> Iterable[bytes]:
+    """What a reader could get out of one output file: its bytes (decompressed) and, for JSON, its strings
+    with their escapes decoded."""
     try:
         with open(path, "rb") as fd:
             data = fd.read(MAX_SCAN_BYTES + 1)
@@ -220,27 +240,48 @@ def file_texts(path: Path) -> Iterable[str]:
     if path.suffix == ".gz":
         with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
             data = gzip.decompress(data)
-    text = data.decode("utf-8", errors="replace")
-    yield text
+    yield data
     if path.suffix == ".json" or path.name.endswith(".json.gz"):
         with contextlib.suppress(ValueError, RecursionError):
-            yield "\n".join(_json_strings(json.loads(text)))
+            yield "\n".join(_json_strings(json.loads(data))).encode("utf-8", errors="replace")
 
 
-def scan(folder: Path, tokens: Scanner, log: Iterable[str] = (), only: Iterable[Path] | None = None) -> list[str]:
+PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes
+
+
+def _offending(folder: Path, tokens: Scanner, paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        if tokens.names_any(rel) or any(tokens.names_any(text) for text in file_texts(path)):
+            found.append(rel)
+    return found
+
+
+def scan(folder: Path, tokens: Scanner, log: Iterable[str] = (), only: Iterable[Path] | None = None,
+         jobs: int = 1) -> list[str]:
     """Output files (relative posix paths, sorted) under ``folder`` that name a token; :data:`LOG_NAME`
     when one of the ``log`` lines does. ``only``: scan just these files (an incremental update's).
+    ``jobs``: processes to scan a large site with (forked; only from a process without other threads).
 
     (``convo site build`` does not scan its log here: it holds back the lines that name a token,
     ``build.held_back``, instead of refusing the site for a message.)"""
     if not tokens:
         return []
-    found = []
     paths = sorted(p for p in folder.rglob("*") if p.is_file()) if only is None else sorted(set(only))
-    for path in paths:
-        rel = path.relative_to(folder).as_posix()
-        if tokens.names_any(rel) or any(tokens.names_any(text) for text in file_texts(path)):
-            found.append(rel)
+    if jobs > 1 and len(paths) >= PARALLEL_FILES and hasattr(os, "fork"):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [paths[i::jobs] for i in range(jobs)]
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_offending, folder, tokens, chunk) for chunk in chunks[1:]]
+            found = _offending(folder, tokens, chunks[0])
+            for future in futures:
+                found.extend(future.result())
+        found.sort()
+    else:
+        found = _offending(folder, tokens, paths)
     if any(tokens.names_any(line) for line in log):
         found.append(LOG_NAME)
     return found
