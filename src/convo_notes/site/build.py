@@ -175,6 +175,18 @@ class BuildReport:
     problems: list[str]
     seconds: float
     log: list[str] = dataclasses.field(default_factory=list)  # MkDocs' warnings, shown once the gate passed
+    doubtful: int = 0  # of ``private``: left out because their privacy value is doubtful
+
+
+DOUBTFUL_PRIVACY = frozenset({"empty-private", "misspelled-private"})
+
+
+def doubtful_privacy(nb: Notebook) -> int:
+    """How many readable notes are private only because their privacy value is doubtful (each is an error)."""
+    paths = {d.path for d in nb.diagnostics if d.code in DOUBTFUL_PRIVACY
+             or (d.code == "bad-boolean" and d.message.startswith("`private`"))}
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    return sum(1 for note in records if note.path in paths and note.path not in nb.unreadable)
 
 
 def check_staging_dir(root: Path, staging: Path) -> None:
@@ -268,4 +280,5 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
                        view.private_count, view.unreadable_count, attachments, warnings,
-                       held_back(problems, tokens), time.perf_counter() - start, held_back(run.log, tokens))
+                       held_back(problems, tokens), time.perf_counter() - start, held_back(run.log, tokens),
+                       doubtful_privacy(nb))
