@@ -271,3 +271,18 @@ def test_serve_answers_404_for_a_note_made_private_and_lists_no_folder(make_note
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_serve_gates_each_update(live):
+    """A body that writes a private note's name as text: the update's page is removed, named, not served."""
+    (live.root / "notes/people/quokka-secretperson.md").write_text(
+        "---\nname: Quokka Secretperson\nprivate: true\n---\n", "utf-8")
+    live.refresh(full=True)
+    assert (live.out_dir / "conversations/2026-03-05-follow-up/index.html").is_file()
+    edit(live.root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Met Quokka Secretperson.")
+    live.refresh()
+    assert not (live.out_dir / "conversations/2026-03-05-follow-up/index.html").exists()
+    assert not (live.out_dir / "search/search_index.json").exists()
+    errors = [line for line in live.said if "leak gate" in line]
+    assert len(errors) == 1 and "conversations/2026-03-05-follow-up/index.html" in errors[0]
+    assert not any("quokka" in line.casefold() for line in live.said)

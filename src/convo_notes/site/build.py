@@ -252,7 +252,10 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         check_staging_dir(root, staging_dir)
     view = public_view(nb)
     keep_staging = staging_dir is not None
-    built = gate.new_folder_beside(out_dir)
+    try:
+        built = gate.new_folder_beside(out_dir)
+    except OSError as exc:
+        raise SiteError(f"cannot build beside {out_dir}: {exc.strerror or exc}") from exc
     try:
         with contextlib.ExitStack() as stack:
             if staging_dir is None:
@@ -273,7 +276,11 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         found = gate.scan(built, tokens, jobs=min(cpu_jobs(), 4))
         if found:
             raise gate.refuse(found)
-        gate.publish(built, out_dir)
+        try:
+            gate.publish(built, out_dir)
+        except OSError as exc:
+            raise SiteError(f"cannot put the new site in place of {out_dir}: {exc.strerror or exc}; "
+                            "the previous site is untouched") from exc
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
