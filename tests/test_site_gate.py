@@ -249,11 +249,14 @@ def test_gate_tokens_skip_common_words_and_public_values(tmp_path):
         "notes/2026/2026-01-02-pilot.md": "---\ntitle: Harbor pilot review\ndate: 2026-01-02\nwith: sam\n"
                                           "private: true\n---\n",
         "notes/2026/2026-01-03-public.md": "---\ntitle: Public\ndate: 2026-01-03\nwith: dana-reyes\n---\n",
+        "notes/2026/2026-01-04-dana-call.md": "---\ntitle: Call with Dana Reyes\ndate: 2026-01-04\nwith: sam\n"
+                                              "private: true\n---\n",
     })
     nb = load_notebook(root)
     assert private_tokens(nb, public_view(nb)) == {
-        "kim lee-park", "2026-01-01-call", "harbor pilot review", "2026-01-02-pilot"}
-    # `dana` is in the public value `Dana Reyes`; `Notes` and `Call` are common words.
+        "kim lee-park", "2026-01-01-call", "harbor pilot review", "2026-01-02-pilot", "2026-01-04-dana-call"}
+    # `dana` is in the public value `Dana Reyes`; `Notes` and `Call` are common words; "Call with Dana
+    # Reyes" holds only common words and words of public values.
 
 
 # --------------------------------------------------------------------------- the property

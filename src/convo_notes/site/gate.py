@@ -15,9 +15,12 @@ orgs). A token is looked for only when it is *distinctive*:
 
 - at least :data:`MIN_LENGTH` characters long;
 - for a title, name or alias: at least one of its words is not a common
-  English word or a word the site itself prints (:data:`COMMON_WORDS`) and
-  not a number; for a slug: it has a hyphen (``vesna-marlowe``,
-  ``2026-10-21-off-the-record``) or passes the same word test;
+  English word or a word the site itself prints (:data:`COMMON_WORDS`), not
+  a number, and not a word of the public values below (a private
+  conversation titled "Call with Dana Reyes" says nothing a public note
+  about Dana Reyes does not); for a slug: it has a hyphen
+  (``vesna-marlowe``, ``2026-10-21-off-the-record``) or passes the same word
+  test;
 - it does not occur in the public notes' own values (the public view's
   names, aliases, titles, tags, commitments, referrals, next moves...) or the
   site's title: text the site publishes on purpose. (A public note that
@@ -90,12 +93,13 @@ def _norm(text: str) -> str:
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
-def _distinctive(token: str, slug: bool) -> bool:
+def _distinctive(token: str, slug: bool, public_words: set[str]) -> bool:
     if len(token) < MIN_LENGTH:
         return False
     if slug and "-" in token:
         return True
-    return any(not word.isdigit() and word not in COMMON_WORDS for word in _WORD.findall(token))
+    return any(not word.isdigit() and word not in COMMON_WORDS and word not in public_words
+               for word in _WORD.findall(token))
 
 
 # Record fields that are not the note's own front-matter values: where it lives, and links found in its body.
@@ -146,10 +150,11 @@ def private_tokens(nb: Notebook, view: PublicView, extra_public: Iterable[str] =
     for rel in nb.unreadable:
         candidates.add((rel.rsplit("/", 1)[-1][:-3], True))
     public = public_text(view, extra_public)
+    public_words = set(_WORD.findall(public))
     out = set()
     for text, is_slug in candidates:
         token = _norm(text)
-        if not _distinctive(token, is_slug):
+        if not _distinctive(token, is_slug, public_words):
             continue
         if _occurs(public, token):
             continue
