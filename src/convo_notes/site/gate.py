@@ -28,9 +28,10 @@ orgs). A token is looked for only when it is *distinctive*:
   choice; the references the site makes itself are replaced by
   ``someone (private)`` before this.)
 
-Matching ignores case and runs of whitespace, decodes HTML character
-references and JSON string escapes, and requires the token to stand alone
-(no letter or digit right before or after it). The report names output
+Matching ignores case and runs of whitespace, reads HTML character
+references and JSON string escapes as the characters they stand for, and
+requires the token to stand alone (no letter or digit right before or after
+it). The report names output
 files only, never a token: the build log may be public.
 """
 
@@ -40,7 +41,7 @@ import contextlib
 import dataclasses
 import gzip
 import html
-import json
+import html.entities
 import os
 import re
 import shutil
@@ -175,65 +176,90 @@ def _occurs(text: str, token: str) -> bool:
 # Bytes to words, fast: ASCII punctuation and controls to spaces, ASCII letters lowercased.
 _PUNCT = bytes(c for c in range(128) if not chr(c).isalnum())
 _BYTE_WORDS = bytes.maketrans(_PUNCT + bytes(range(65, 91)), b" " * len(_PUNCT) + bytes(range(97, 123)))
+_JSON_ESCAPE = re.compile(rb"\\u[0-9a-fA-F]{4}|\\.")
+_SPACE_RUN = r"(?:\s|\\[nrt]|&nbsp;|&#0*160;|&#x0*a0;)+"
+# A token stands alone: no letter or digit after it, nor before it (checked by :func:`_alone`, so that a
+# pattern starts with a literal and is searched for fast).
+_AFTER = r"(?![^\W_])"
+_ESCAPED_BEFORE = re.compile(r"\\(?:[nrt]|u[0-9a-f]{4})$")
+
+
+def _alone(text: str, start: int) -> bool:
+    """No letter or digit right before ``start`` (a JSON escape such as ``\\n`` or ``\\u2019`` is not one)."""
+    return start == 0 or not text[start - 1].isalnum() or \
+        _ESCAPED_BEFORE.search(text, max(0, start - 6), start) is not None
+
+
+def token_pattern(token: str) -> re.Pattern[str]:
+    """A normalized token as it can appear in a lowercased output file: any run of whitespace, and each
+    other character as itself, an HTML character reference or a JSON escape."""
+    parts = []
+    for ch in token:
+        if ch == " ":
+            parts.append(_SPACE_RUN)
+        elif ch.isascii() and ch.isalnum():
+            parts.append(re.escape(ch))
+        else:
+            code = ord(ch)
+            alts = [re.escape(ch), f"&#0*{code};", f"&#x0*{code:x};"]
+            name = "apos" if ch == "'" else html.entities.codepoint2name.get(code)
+            if name:
+                alts.append(f"&{name};")
+            if code < 0x10000:
+                alts.append(re.escape(f"\\u{code:04x}"))
+            if ch in "\"\\/":
+                alts.append(re.escape("\\" + ch))
+            parts.append("(?:" + "|".join(alts) + ")")
+    return re.compile("".join(parts) + _AFTER)
 
 
 class Scanner:
-    """Looks for a set of tokens in text, quickly.
+    """Looks for a set of tokens in output files, quickly.
 
-    A text's words are found by a byte-level split (about the cost of reading
-    it); a token is searched for (case, whitespace and HTML character
-    references ignored) only in a text whose words include every ASCII word
-    of the token. Tokens without an ASCII word are searched for in every text.
+    A file's words are found by a byte-level split (about the cost of reading
+    it; JSON escapes count as spaces); a token is searched for in the
+    lowercased file (any whitespace, characters as HTML references or JSON
+    escapes: :func:`token_pattern`) only when the file's words include every
+    ASCII word of the token. Tokens without an ASCII word are searched for in
+    every file.
     """
 
     def __init__(self, tokens: Iterable[str]) -> None:
-        self.tokens: list[tuple[frozenset[bytes], str]] = []
+        self.tokens: list[tuple[frozenset[bytes], re.Pattern[str]]] = []
         self.by_anchor: dict[bytes, list[int]] = {}
-        self.always: list[str] = []
+        self.always: list[re.Pattern[str]] = []
         for token in tokens:
             words = frozenset(w.encode() for w in _WORD.findall(token) if w.isascii())
             if words:
                 self.by_anchor.setdefault(max(words, key=lambda w: (len(w), w)), []).append(len(self.tokens))
-                self.tokens.append((words, token))
+                self.tokens.append((words, token_pattern(token)))
             else:
-                self.always.append(token)
+                self.always.append(token_pattern(token))
 
     def __bool__(self) -> bool:
         return bool(self.tokens or self.always)
 
     def names_any(self, text: str | bytes) -> bool:
-        """True when ``text`` holds one of the tokens (case, whitespace and HTML character references ignored)."""
+        """True when ``text`` holds one of the tokens (see :func:`token_pattern`)."""
         if not self:
             return False
         data = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
-        words = set(data.translate(_BYTE_WORDS).split())
+        plain = _JSON_ESCAPE.sub(b" ", data) if b"\\" in data else data
+        words = set(plain.translate(_BYTE_WORDS).split())
         candidates = list(self.always)
         for anchor in words & self.by_anchor.keys():
             for index in self.by_anchor[anchor]:
-                needed, token = self.tokens[index]
+                needed, pattern = self.tokens[index]
                 if needed <= words:
-                    candidates.append(token)
+                    candidates.append(pattern)
         if not candidates:
             return False
-        norm = _norm(html.unescape(data.decode("utf-8", errors="replace")))
-        return any(_occurs(norm, token) for token in candidates)
-
-
-def _json_strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_strings(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _json_strings(item)
+        low = (text if isinstance(text, str) else text.decode("utf-8", errors="replace")).lower()
+        return any(_alone(low, m.start()) for pattern in candidates for m in pattern.finditer(low))
 
 
 def file_texts(path: Path) -> Iterable[bytes]:
-    """What a reader could get out of one output file: its bytes (decompressed) and, for JSON, its strings
-    with their escapes decoded."""
+    """What a reader could get out of one output file: its bytes (decompressed, for ``.gz``)."""
     try:
         with open(path, "rb") as fd:
             data = fd.read(MAX_SCAN_BYTES + 1)
@@ -246,9 +272,6 @@ def file_texts(path: Path) -> Iterable[bytes]:
         with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
             data = gzip.decompress(data)
     yield data
-    if path.suffix == ".json" or path.name.endswith(".json.gz"):
-        with contextlib.suppress(ValueError, RecursionError):
-            yield "\n".join(_json_strings(json.loads(data))).encode("utf-8", errors="replace")
 
 
 PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes

@@ -18,6 +18,7 @@ a search leads to, and the plugin parses a fraction of the tags.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -282,6 +283,7 @@ class MkDocsRun:
         self.config.plugins["convo-site-capture"] = self.capture.plugin
         _index_search_html(self.config)
         self.built = False
+        self.new_search_entries = b"[]"  # the search index entries of the pages the last update rendered
 
     def markdown(self) -> Any:
         """A Python-Markdown instance configured as MkDocs configures the one that renders each page
@@ -387,6 +389,9 @@ class MkDocsRun:
             if search is not None:
                 search.on_post_build(config=config)
                 written.update(p for p in (site_dir / "search").glob("*") if p.is_file())
+                urls = {f.page.url for f in touched if f.page is not None}
+                self.new_search_entries = json.dumps(
+                    [e for e in search.search_index.entries if e["location"].split("#")[0] in urls]).encode()
             if removed or any(f.src_uri not in capture.known for f in touched):
                 mkbuild._build_theme_template("sitemap.xml", capture.env, files, config, capture.nav)
                 written.update(p for p in (site_dir / "sitemap.xml", site_dir / "sitemap.xml.gz") if p.is_file())

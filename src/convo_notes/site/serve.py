@@ -77,6 +77,7 @@ class LiveSite:
         self.page_attachments: dict[str, set[str]] = {}
         self.env: jinja2.Environment | None = None
         self.parser: Any = None  # the run's Markdown instance for page generation
+        self.tokens: frozenset[str] | None = None  # the leak gate's tokens at the last refresh
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self._clock = 0.0
 
@@ -235,10 +236,21 @@ class LiveSite:
         (they answer 404) and named, never what they hold. Returns the gate's tokens."""
         assert self.run is not None
         site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
-        tokens = gate.Scanner(gate.private_tokens(nb, view, site_texts))
+        token_set = gate.private_tokens(nb, view, site_texts)
+        tokens = gate.Scanner(token_set)
+        if token_set != self.tokens:
+            written = None  # new tokens: any page may name them, scan the whole site
+        self.tokens = token_set
         if written is not None and not written:
             return tokens
-        found = gate.scan(self.out_dir, tokens, only=written)
+        index = self.out_dir / "search" / "search_index.json"
+        extra: list[str] = []
+        if written is not None and index in written:
+            # The index was gated before: only the entries of the pages just rendered are new.
+            written = written - {index}
+            if tokens.names_any(self.run.new_search_entries):
+                extra.append(index.relative_to(self.out_dir).as_posix())
+        found = gate.scan(self.out_dir, tokens, only=written) + extra
         for rel in found:
             with contextlib.suppress(OSError):
                 (self.out_dir / rel).unlink()
