@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gzip
 import html
 import html.entities
@@ -119,9 +120,13 @@ def _texts(value: Any) -> Iterable[str]:
             yield from _texts(key)
             yield from _texts(item)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for field in dataclasses.fields(value):
-            if field.name not in _NOT_VALUES:
-                yield from _texts(getattr(value, field.name))
+        for name in _value_fields(type(value)):
+            yield from _texts(getattr(value, name))
+
+
+@functools.lru_cache(maxsize=None)
+def _value_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_VALUES)
 
 
 def public_text(view: PublicView, extra: Iterable[str] = ()) -> str:
@@ -344,4 +349,7 @@ def publish(built: Path, target: Path) -> None:
             os.rename(old, target)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.is_symlink():
+            old.unlink()
+        else:
+            shutil.rmtree(old, ignore_errors=True)
