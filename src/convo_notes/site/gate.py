@@ -37,7 +37,6 @@ files only, never a token: the build log may be public.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import gzip
@@ -55,7 +54,8 @@ from ..model import Conversation, Note, Notebook, Org, Person
 from .public import PublicView
 
 MIN_LENGTH = 4
-MAX_SCAN_BYTES = 64 * 1024 * 1024  # a larger output file is scanned in its first and last 64 MiB
+CHUNK = 16 * 1024 * 1024  # output files are scanned in pieces of this size...
+OVERLAP = 64 * 1024  # ...overlapping by this much (far more than any token, entities and spaces included)
 LOG_NAME = "(build log)"
 _WORD = re.compile(r"[^\W_]+")
 _SPACE = re.compile(r"\s+")
@@ -264,19 +264,31 @@ class Scanner:
 
 
 def file_texts(path: Path) -> Iterable[bytes]:
-    """What a reader could get out of one output file: its bytes (decompressed, for ``.gz``)."""
+    """What a reader could get out of one output file (decompressed, for ``.gz``), in pieces of at most
+    :data:`CHUNK` bytes that overlap by :data:`OVERLAP`, so a token across a piece's end is still whole
+    in the next one."""
     try:
-        with open(path, "rb") as fd:
-            data = fd.read(MAX_SCAN_BYTES + 1)
-            if len(data) > MAX_SCAN_BYTES:
-                fd.seek(-MAX_SCAN_BYTES, os.SEEK_END)
-                data = data[:MAX_SCAN_BYTES] + b"\n" + fd.read()
+        raw = open(path, "rb")
     except OSError:
         return
-    if path.suffix == ".gz":
-        with contextlib.suppress(OSError, EOFError, gzip.BadGzipFile):
-            data = gzip.decompress(data)
-    yield data
+    with raw:
+        stream: Any = raw
+        if path.suffix == ".gz":
+            stream = gzip.GzipFile(fileobj=raw)
+        tail = b""
+        while True:
+            try:
+                piece = stream.read(CHUNK)
+            except (OSError, EOFError):  # not gzip after all, or truncated: read it as it is
+                if stream is raw:
+                    return
+                raw.seek(0)
+                stream, tail = raw, b""
+                continue
+            if not piece:
+                return
+            yield tail + piece
+            tail = piece[-OVERLAP:]
 
 
 PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes
