@@ -236,6 +236,17 @@ def test_a_failing_build_keeps_the_previous_site(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb", "site"]
 
 
+def test_gate_report_never_names_a_token():
+    from convo_notes.site.gate import Scanner, refuse
+
+    message = refuse(["people/zqxmark-person/index.html", "index.html", "zqxmark-person.txt"],
+                     Scanner(["zqxmark-person"])).message
+    assert MARKER not in message
+    assert message.startswith("leak gate: 3 output files would name a private or unreadable note: (a file whose "
+                              "path names a left-out note, under people/), index.html, (a file whose path names "
+                              "a left-out note); nothing was published")
+
+
 def test_gate_tokens_skip_common_words_and_public_values(tmp_path):
     from convo_notes.loader import load_notebook
     from convo_notes.site.gate import private_tokens

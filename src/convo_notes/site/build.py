@@ -275,7 +275,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         (built / MARKER).write_text("built by convo site build\n", encoding="utf-8")
         found = gate.scan(built, tokens, jobs=min(cpu_jobs(), 4))
         if found:
-            raise gate.refuse(found)
+            raise gate.refuse(found, tokens)
         try:
             gate.publish(built, out_dir)
         except OSError as exc:

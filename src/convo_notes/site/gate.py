@@ -332,9 +332,18 @@ def scan(folder: Path, tokens: Scanner, log: Iterable[str] = (), only: Iterable[
     return found
 
 
-def refuse(found: list[str]) -> SiteError:
-    """The error a failing gate raises: the offending output files, never what they hold."""
-    shown = ", ".join(found[:20]) + (f" and {len(found) - 20} more" if len(found) > 20 else "")
+def refuse(found: list[str], tokens: Scanner | None = None) -> SiteError:
+    """The error a failing gate raises: the offending output files, never what they hold (a file whose
+    own path names a token is shown without it)."""
+    names = []
+    for rel in found:
+        if tokens is None or not tokens.names_any(rel):
+            names.append(rel)
+            continue
+        top = rel.split("/", 1)[0]
+        names.append(f"(a file whose path names a left-out note, under {top}/)"
+                     if "/" in rel and not tokens.names_any(top) else "(a file whose path names a left-out note)")
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
     return SiteError(f"leak gate: {len(found)} output file{'s' * (len(found) != 1)} would name a private "
                      f"or unreadable note: {shown}; nothing was published (the previous site is untouched). "
                      "Run `convo validate`, and look for links, names or titles of private notes in the "

@@ -255,7 +255,7 @@ class LiveSite:
             with contextlib.suppress(OSError):
                 (self.out_dir / rel).unlink()
         if found:
-            self.say(f"error: {gate.refuse(found).message}".replace(
+            self.say(f"error: {gate.refuse(found, tokens).message}".replace(
                 "nothing was published (the previous site is untouched)", "these files are not served"))
         return tokens
 
