@@ -68,6 +68,16 @@ CASES: dict[str, tuple[dict[str, str | bytes], str]] = {
         {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nprivate: yes\n---\n"},
         "notes/c.md:4:10: error[bad-boolean]: `private` must be `true` or `false`, not `yes`",
     ),
+    "empty-private": (
+        {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nprivate:\n---\n"},
+        "notes/c.md:4:1: error[empty-private]: `private` has no value (empty, `~` or `null`): the note is "
+        "kept off the site until this is written `private: true` or `private: false`",
+    ),
+    "misspelled-private": (
+        {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nprivtae: true\n---\n"},
+        "notes/c.md:4:1: error[misspelled-private]: `privtae` is not `private`: the note is kept off the site "
+        "until this is written `private: true` or `private: false`",
+    ),
     "bad-value": (
         {"notes/c.md": "---\ndate: 2026-11-18\nwith: pat-lee\nnext:\n  turn: no\n---\n"},
         "notes/c.md:5:9: error[bad-value]: `turn: no` is not `me` or `them` or a person slug "

@@ -131,10 +131,15 @@ def test_wiki_links_become_links_or_text(make_notebook):
                       "See [[dana]], [[dana|our Dana]], [[hidden]], [[nobody-yet]] and `[[dana]]`.\n",
     })
     nb = load_notebook(root)
-    pages = dict(PageSet(SiteModel(public_view(nb), TODAY), make_env(None), lambda n: n.body).pages())
+    pageset = PageSet(SiteModel(public_view(nb), TODAY), make_env(None), lambda n: n.body)
+    pages = dict(pageset.pages())
     body = pages["conversations/c.md"].split("<h2>Notes</h2>\x1e\n\n")[1]
-    assert body.startswith("See [Dana](<../people/dana.md>), [our Dana](<../people/dana.md>), "
-                           "someone (private), nobody-yet and `[[dana]]`.")
+    assert body.startswith("See [[dana]], [[dana|our Dana]], [[hidden]], [[nobody-yet]] and `[[dana]]`.")
+    # The links are decided when the page is parsed (by the parser MkDocs uses; here the default one).
+    pageset.links.page = "conversations/c.md"
+    html = pageset.parser.reset().convert(body)
+    assert html.startswith('<p>See <a href="../people/dana.md">Dana</a>, <a href="../people/dana.md">our Dana</a>, '
+                           "someone (private), nobody-yet and <code>[[dana]]</code>.</p>")
 
 
 def test_attachments_are_copied_only_when_a_public_note_links_them(make_notebook, cli, tmp_path):

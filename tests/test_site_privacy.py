@@ -195,7 +195,9 @@ def test_leak_build_reports_counts_only(leaky_build):
     _root, out, result = leaky_build
     assert result.out == (
         f"Built the site in {out} as of 2026-01-08: 14 pages (2 people, 1 orgs, 2 conversations).\n"
-        "Left out 4 private notes.\n"
+        "Left out 3 private notes.\n"
+        "Left out 1 note whose privacy value is doubtful (empty, not `true` or `false`, or a misspelt `private`; "
+        "run `convo validate` for details).\n"
         "Left out 2 notes that could not be read (run `convo validate` for details).\n"
     )
     # the error count only: a build log may be public, and diagnostics name private notes

@@ -50,7 +50,7 @@ def assert_same_as_full_build(live: LiveSite) -> None:
     """What serve keeps in staging equals what a fresh `convo site build` would generate."""
     nb, kept = live._load()
     _files, pages, _ = generate(public_view(nb), live.today, live.root,
-                               live._body_of(nb.config.private_by_default, kept))
+                               live._body_of(nb, kept), run=live.run)
     assert live.pages == {rel: text.encode("utf-8") for rel, text in pages.items()}
 
 
@@ -234,3 +234,60 @@ def test_a_configuration_change_rebuilds_everything(live):
     assert 'data-md-color-primary="green"' in page(live, "people/ann")
     assert "<title>Ann Archer - Renamed site</title>" in page(live, "people/ann")
     assert_same_as_full_build(live)
+
+
+def _status(url: str) -> int:
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_serve_answers_404_for_a_note_made_private_and_lists_no_folder(make_notebook):
+    root = make_notebook(NOTES, me="me")
+    said: list[str] = []
+    urls: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
+                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not urls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert urls, said
+        page_url = urls[0] + "conversations/2026-03-06-bo/"
+        assert _status(page_url) == 200
+        assert _status(urls[0] + "conversations/") == 404  # a folder without index.html: never a listing
+        edit(root / "notes/2026/2026-03-06-bo.md", "with: bo\n", "with: bo\nprivate: true\n")
+        started = time.monotonic()
+        while time.monotonic() - started < 60:
+            if _status(page_url) == 404:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"the page of the note made private is still served: {said}")
+        assert _status(urls[0] + "conversations/2026-03-06-bo") in (404,)  # no redirect to a listing either
+        assert "2026-03-06-bo" not in urllib.request.urlopen(urls[0] + "sitemap.xml", timeout=5).read().decode()
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_serve_gates_each_update(live):
+    """A body that writes a private note's name as text: the update's page is removed, named, not served."""
+    (live.root / "notes/people/quokka-secretperson.md").write_text(
+        "---\nname: Quokka Secretperson\nprivate: true\n---\n", "utf-8")
+    live.refresh(full=True)
+    assert (live.out_dir / "conversations/2026-03-05-follow-up/index.html").is_file()
+    edit(live.root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Met Quokka Secretperson.")
+    live.refresh()
+    assert not (live.out_dir / "conversations/2026-03-05-follow-up/index.html").exists()
+    assert not (live.out_dir / "search/search_index.json").exists()
+    errors = [line for line in live.said if "leak gate" in line]
+    assert len(errors) == 1 and "conversations/2026-03-05-follow-up/index.html" in errors[0]
+    assert not any("quokka" in line.casefold() for line in live.said)

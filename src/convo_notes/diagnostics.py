@@ -94,6 +94,18 @@ CODES: dict[str, Code] = {
         "`private: yes`",
         "Write `true` or `false`.",
     ),
+    "empty-private": Code(
+        "error",
+        "`private` is there but has no value (empty, `~` or `null`); the note is kept off the site.",
+        "`private:` with nothing after it, or `private: ~`.",
+        "Write `private: true` or `private: false`.",
+    ),
+    "misspelled-private": Code(
+        "error",
+        "A field differs from `private` only by case or a small misspelling; the note is kept off the site.",
+        "`Private: true`, `privtae: true` or `privat: false`.",
+        "Spell it `private` and give it `true` or `false`.",
+    ),
     "bad-value": Code(
         "error",
         "A value is not one of those allowed.",

@@ -413,6 +413,34 @@ def read_note_text(root: Path, rel: str) -> str | None:
     return text
 
 
+def is_unreadable(note: Note | None, problems: list[Diagnostic]) -> bool:
+    """The loader's rule for a note the site must treat as unreadable (so private): no record, a refused
+    YAML tag, or a conversation without a date or people."""
+    return note is None or any(d.code == "yaml-tag" for d in problems) or \
+        (isinstance(note, Conversation) and not note.placed)
+
+
+def reread_note(root: Path, rel: str) -> tuple[Note | None, str | None]:
+    """One note read again now, with its body from the same bytes: ``(record, body)``, or
+    ``(None, None)`` when it no longer reads (see :func:`is_unreadable`).
+
+    The site reads bodies when it makes a page, later than the notebook was loaded: it asks
+    ``Notebook.is_private`` of this fresh record, so a note made private meanwhile is not published.
+    """
+    try:
+        raw = fsutil.read_notebook_file(fsutil.real_root(str(root)), os.path.join(root, rel), fsutil.NOTE_LIMIT, "note")
+    except fsutil.Refused:
+        return None, None
+    try:
+        fm = read_note(raw, rel)
+        note, problems = build_record(rel, fm, _shared(str(root)))
+    except Exception:  # noqa: BLE001 - reported by `convo validate`; here it only keeps the note off the site
+        return None, None
+    if is_unreadable(note, problems):
+        return None, None
+    return note, fm.body
+
+
 def _shared(text: str) -> str:
     """One string object per distinct value, so the cache stores it once (pickle memoizes by identity)."""
     return sys.intern(text)
@@ -597,7 +625,7 @@ def assemble(root: Path, files: list[str], results: Mapping[str, tuple[Note | No
     for rel in files:
         note, problems = results[rel]
         diagnostics.extend(problems)
-        if note is None or any(d.code == "yaml-tag" for d in problems):
+        if is_unreadable(note, problems):
             unreadable.add(rel)  # fails closed: private for the site
         if note is None:
             continue
@@ -608,7 +636,6 @@ def assemble(root: Path, files: list[str], results: Mapping[str, tuple[Note | No
         elif note.placed:
             conversations.append(note)
         else:
-            unreadable.add(rel)
             incomplete.append(note)
     conversations.sort(key=_SORT_KEY)
     notebook = Notebook(root, config, people, orgs, conversations, diagnostics, unreadable, files,

@@ -207,6 +207,7 @@ Try:
             f"site_name: {yaml_scalar(site_name)}\n"
             "theme:\n"
             "  name: material\n"
+            "  font: false  # system fonts: opening the site asks no one else for fonts\n"
         ),
         ".gitignore": GITIGNORE + (OBSIDIAN_GITIGNORE if obsidian else ""),
         ".pre-commit-config.yaml": PRE_COMMIT_CONFIG,

@@ -224,24 +224,63 @@ class _Checker:
     def mapping(self, fields: tuple[Field, ...], data: dict[str, Value], at: Path, what: str) -> dict[str, Any]:
         known = {f.name: f for f in fields}
         out: dict[str, Any] = {}
+        has_private = "private" in known
         for key in data:
             if key not in known:
+                if has_private and looks_like_private(key):
+                    # Fails closed: whatever its value, a near-miss `private` keeps the note off the site.
+                    self.report(at + (key,), "misspelled-private",
+                                f"`{key}` is not `private`: the note is kept off the site until this is "
+                                "written `private: true` or `private: false`", key=True)
+                    out["private"] = True
+                    continue
                 self.report(at + (key,), "unknown-field",
                             f"unknown field `{key}` in {what}{did_you_mean(key, known)}", key=True)
         for spec in fields:
             raw = data.get(spec.name)
+            if raw is None and spec.name == "private" and spec.name in data:
+                self.report(at + (spec.name,), "empty-private",
+                            "`private` has no value (empty, `~` or `null`): the note is kept off the site "
+                            "until this is written `private: true` or `private: false`", key=True)
+                out["private"] = True
+                continue
             if raw is None or (isinstance(raw, (list, dict)) and not raw and spec.required):
                 if spec.required:
                     self.report(at, "missing-field", f"{what} needs `{spec.name}` ({spec.description})")
                 continue
             value = self.value(spec, raw, at + (spec.name,))
             if value is not None:
-                out[spec.name] = value
+                out[spec.name] = (out.get("private") or value) if spec.name == "private" else value
         return out
 
     def value(self, spec: Field, raw: Value, at: Path) -> Any:
         handler = _HANDLERS[spec.type]
         return handler(self, spec, raw, at)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[len(b)]
+
+
+PRIVATE_NEAR_MISS = 2  # edits (insert, delete, replace, swap two neighbours) from `private`
+
+
+def looks_like_private(key: str) -> bool:
+    """True for a key that is not ``private`` but differs from it only by case, spacing or a near-miss
+    spelling (``Private``, ``privtae``, ``privat``, ``pivate``): such a key makes the note private."""
+    folded = "".join(key.split()).casefold().strip("_-")
+    return key != "private" and _edit_distance(folded, "private") <= PRIVATE_NEAR_MISS
 
 
 def _expect_text(checker: _Checker, spec: Field, raw: Value, at: Path, shape: str = "text") -> str | None:

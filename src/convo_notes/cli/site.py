@@ -50,6 +50,8 @@ def build(state: State, site_dir: str | None, strict: bool | None, staging: str 
     out = Path(site_dir).resolve() if site_dir else nb.root / "site"
     report = build_site(nb, state.today, out, strict=strict, progress=True,
                         staging_dir=Path(staging).resolve() if staging else None, jobs=jobs)
+    for line in report.log:
+        echo(line, err=True)
     for problem in report.problems:
         echo(style("warning: ", fg="yellow") + problem, err=True)
     for line in render_build_summary(report, state.today.isoformat(), _shown(report.out_dir)):

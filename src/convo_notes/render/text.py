@@ -472,8 +472,12 @@ def render_build_summary(report: BuildReport, today: str, shown_dir: str) -> lis
     lines = [f"Built the site in {shown_dir} as of {today}: {report.pages} pages "
              f"({report.people} people, {report.orgs} orgs, {report.conversations} conversations"
              + (f", {report.attachments} attachments" if report.attachments else "") + ")."]
-    if report.private:
-        lines.append(f"Left out {plural(report.private, 'private note')}.")
+    marked = report.private - report.doubtful
+    if marked:
+        lines.append(f"Left out {plural(marked, 'private note')}.")
+    if report.doubtful:
+        lines.append(f"Left out {plural(report.doubtful, 'note')} whose privacy value is doubtful (empty, not "
+                     "`true` or `false`, or a misspelt `private`; run `convo validate` for details).")
     if report.unreadable:
         lines.append(f"Left out {plural(report.unreadable, 'note')} that could not be read "
                      "(run `convo validate` for details).")

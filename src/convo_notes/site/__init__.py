@@ -11,9 +11,11 @@ The flow, one module per step:
                escapes every value and rewrites note bodies' links
 4. ``build``   the staging tree (written incrementally); ``mkdocs_run`` the MkDocs
                build through its API, pages from memory, with the ``mdext``
-               Markdown extension that keeps bodies inert and passes the
-               generated HTML through; ``parallel`` renders pages in several
-               processes
+               Markdown extension that keeps bodies inert, decides their links
+               (``bodylinks``) and passes the generated HTML through;
+               ``parallel`` renders pages in several processes; ``gate`` scans
+               every output file for left-out notes before the site is swapped
+               into place
 5. ``serve``   ``convo site serve``: HTTP server, watchdog, and ``incremental``:
                which pages a change can touch
 """

@@ -20,6 +20,7 @@ public pages. The summary names no left-out note: it gives counts.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -30,36 +31,31 @@ from typing import Callable
 import jinja2
 
 from .. import fsutil, ics
-from ..model import Note, Notebook, read_note_bytes
-from ..parse import Quoted, read_note
+from ..loader import reread_note
+from ..model import Note, Notebook
+from .gate import Scanner
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
-from .pages import PageSet, Urls, make_env
+from .pages import PageSet, make_env
 from .public import PublicView, public_view
 
 MARKER = ".convo-site"
 
 
-def body_reader(nb_private_default: bool) -> Callable[[Note], str | None]:
+def body_reader(nb: Notebook) -> Callable[[Note], str | None]:
     """Bodies read fresh from disk, or None when the file no longer reads as a public note.
 
     The loader keeps records small and bodies are read when a page is made; a
     note edited in between (say, made private) must not publish its new body.
+    The loader reads the note again (:func:`~convo_notes.loader.reread_note`)
+    and ``Notebook.is_private`` decides on that record: the site never reads
+    YAML itself.
     """
     def body_of(note: Note) -> str | None:
-        try:
-            raw = read_note_bytes(note.src, note.root)
-        except fsutil.Refused:
+        fresh, body = reread_note(nb.root, note.path)
+        if fresh is None or nb.is_private(fresh):
             return None
-        fm = read_note(raw, note.path)
-        if fm.data is None:
-            return None
-        private = fm.data.get("private")
-        if private is None:
-            return None if nb_private_default else fm.body
-        explicit_false = isinstance(private, str) and not isinstance(private, Quoted) \
-            and private in ("false", "False", "FALSE")
-        return fm.body if explicit_false else None
+        return body
 
     return body_of
 
@@ -166,13 +162,16 @@ def template_problem(root: Path, exc: BaseException) -> str:
 
 
 def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[Note], str | None],
-             progress: bool = False, urls: Urls | None = None) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
+             progress: bool = False, run: MkDocsRun | None = None,
+             ) -> tuple[dict[str, bytes], dict[str, str], list[str]]:
     """The staging tree's files other than pages (as bytes), the Markdown pages, and problems worth telling.
 
-    ``urls`` says where MkDocs publishes pages (``use_directory_urls``), for the links in generated HTML.
+    ``run`` is the MkDocs run that will build them: where it publishes pages (``use_directory_urls``,
+    for the links in generated HTML) and how it parses bodies (their links are decided as it will).
     """
     site = SiteModel(view, today, changes=git_changes(root))
-    pageset = PageSet(site, make_env(root / "site_templates"), body_of, urls)
+    pageset = PageSet(site, make_env(root / "site_templates"), body_of, run.urls if run else None,
+                      run.links if run else None, run.markdown() if run else None)
     pages: dict[str, str] = {}
     with progress_bar(pageset.count(), "Writing pages", progress) as bar:
         try:
@@ -199,6 +198,19 @@ class BuildReport:
     warnings: int
     problems: list[str]
     seconds: float
+    log: list[str] = dataclasses.field(default_factory=list)  # MkDocs' warnings, shown once the gate passed
+    doubtful: int = 0  # of ``private``: left out because their privacy value is doubtful
+
+
+DOUBTFUL_PRIVACY = frozenset({"empty-private", "misspelled-private"})
+
+
+def doubtful_privacy(nb: Notebook) -> int:
+    """How many readable notes are private only because their privacy value is doubtful (each is an error)."""
+    paths = {d.path for d in nb.diagnostics if d.code in DOUBTFUL_PRIVACY
+             or (d.code == "bad-boolean" and d.message.startswith("`private`"))}
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    return sum(1 for note in records if note.path in paths and note.path not in nb.unreadable)
 
 
 def check_staging_dir(root: Path, staging: Path) -> None:
@@ -215,37 +227,89 @@ def check_out_dir(root: Path, out: Path) -> None:
     notes = (root_r / "notes").resolve()
     if out == root_r or out in root_r.parents or out == notes or notes in out.parents:
         raise SiteError(f"refusing to build into {out}: it holds the notebook or its notes "
-                        "(MkDocs empties the output folder)")
+                        "(the build replaces the output folder)")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists() \
             and not (out / "index.html").exists() and not (out / "sitemap.xml").exists():
         raise SiteError(f"refusing to build into {out}: it is not empty and does not look like a built site "
-                        "(MkDocs empties the output folder); choose an empty or new folder")
+                        "(the build replaces the output folder); choose an empty or new folder")
+
+
+def held_back(lines: list[str], tokens: Scanner) -> list[str]:
+    """The log lines that may be shown: any naming a left-out note is held back, and counted in a last line."""
+    shown = [line for line in lines if not tokens.names_any(line)]
+    if len(shown) < len(lines):
+        held = len(lines) - len(shown)
+        shown.append(f"{held} message{'s' * (held != 1)} held back: {'they name' if held != 1 else 'it names'} "
+                     "a private or unreadable note")
+    return shown
+
+
+def _show_log(lines: list[str], tokens: Scanner) -> None:
+    import click
+
+    for line in held_back(lines, tokens):
+        click.echo(line, err=True)
 
 
 def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
                progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None) -> BuildReport:
-    """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`)."""
+    """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`).
+
+    The site is built into a new folder beside ``out_dir`` and checked by the
+    leak gate (:mod:`~convo_notes.site.gate`); only then does it replace
+    ``out_dir``. A failed build or gate raises :class:`SiteError` and leaves
+    ``out_dir`` as it was. MkDocs' log is held back until the gate passed
+    (``BuildReport.log``); a log line or problem that names a left-out note
+    is never shown (:func:`held_back`).
+    """
+    import shutil
     import tempfile
+
+    from . import gate
+    from .parallel import cpu_jobs
 
     start = time.perf_counter()
     root = nb.root
+    out_dir = out_dir.absolute()
     check_out_dir(root, out_dir)
     if staging_dir is not None:
         check_staging_dir(root, staging_dir)
     view = public_view(nb)
     keep_staging = staging_dir is not None
-    with contextlib.ExitStack() as stack:
-        if staging_dir is None:
-            staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
-        run = MkDocsRun(root, staging_dir, out_dir, strict, nb.config.site_title)
-        files, pages, problems = generate(view, today, root, body_reader(nb.config.private_by_default),
-                                          progress, run.urls)
-        staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging else files
-        Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
-        warnings = run.build(pages, progress, jobs)
-    (out_dir / MARKER).write_text("built by convo site build\n", encoding="utf-8")
+    try:
+        built = gate.new_folder_beside(out_dir)
+    except OSError as exc:
+        raise SiteError(f"cannot build beside {out_dir}: {exc.strerror or exc}") from exc
+    try:
+        with contextlib.ExitStack() as stack:
+            if staging_dir is None:
+                staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
+            run = MkDocsRun(root, staging_dir, built, strict, nb.config.site_title, hold_log=True)
+            site_texts = [str(run.config.get(key) or "") for key in ("site_name", "site_description", "copyright")]
+            tokens = gate.Scanner(gate.private_tokens(nb, view, site_texts))
+            files, pages, problems = generate(view, today, root, body_reader(nb), progress, run)
+            staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging \
+                else files
+            Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
+            try:
+                warnings = run.build(pages, progress, jobs)
+            except SiteError:
+                _show_log(run.log, tokens)  # why strict mode failed, unless the log itself would leak
+                raise
+        (built / MARKER).write_text("built by convo site build\n", encoding="utf-8")
+        found = gate.scan(built, tokens, jobs=min(cpu_jobs(), 4))
+        if found:
+            raise gate.refuse(found, tokens)
+        try:
+            gate.publish(built, out_dir)
+        except OSError as exc:
+            raise SiteError(f"cannot put the new site in place of {out_dir}: {exc.strerror or exc}; "
+                            "the previous site is untouched") from exc
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
-                       view.private_count, view.unreadable_count, attachments, warnings, problems,
-                       time.perf_counter() - start)
-
+                       view.private_count, view.unreadable_count, attachments, warnings,
+                       held_back(problems, tokens), time.perf_counter() - start, held_back(run.log, tokens),
+                       doubtful_privacy(nb))

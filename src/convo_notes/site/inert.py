@@ -7,33 +7,31 @@ HTML could read as syntax becomes a numeric character reference, so a title
 ``x](javascript:alert(1))`` or a tag ``{ onclick=alert(1) }`` is shown as
 exactly that text and never becomes a link or an attribute.
 
-Note bodies stay Markdown. Raw HTML in them is shown as text (the Markdown
-extension :mod:`convo_notes.site.mdext` turns off raw HTML and strips event
-handlers and unsafe URLs from whatever the Markdown produces);
-:func:`rewrite_body` turns ``[[slug]]`` into links, points relative links at
-the staged pages and attachments, and drops links whose scheme is not
-``http``, ``https``, ``mailto`` or ``tel`` (their text stays).
+Note bodies stay Markdown (:func:`clean_body` only drops control characters
+and a repeated title). Raw HTML in them is shown as text, and their links are
+decided on the parsed document by the Markdown extension
+:mod:`convo_notes.site.mdext` (``[[slug]]`` links, links to public notes and
+attachments, links to anything else shown as their text only, unsafe URLs
+dropped), which also strips event handlers and unsafe URLs from whatever the
+Markdown produces.
 
 The generated parts of a page (fact lists, tables, timelines) are HTML, not
 Markdown: :func:`html_block` marks a region of a staged page between two
 control characters (:data:`BLOCK_START`, :data:`BLOCK_END`) that the Markdown
 extension hands to Python-Markdown's raw-HTML stash, so it skips all Markdown
 processing. Nothing from a note can open such a region: :func:`clean_text`
-drops control characters from every value and :func:`rewrite_body` drops
-these two from bodies. Values inside the regions are escaped as everywhere
-else; links there are HTML anchors (:func:`html_link`) whose URLs are final,
-because MkDocs does not rewrite links in raw HTML.
+drops control characters from every value and :func:`clean_body` from
+bodies. Values inside the regions are escaped as everywhere else; links
+there are HTML anchors (:func:`html_link`) whose URLs are final, because
+MkDocs does not rewrite links in raw HTML.
 """
 
 from __future__ import annotations
 
 import functools
-import posixpath
 import re
 import unicodedata
-from dataclasses import dataclass, field
-from typing import Callable
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
@@ -46,7 +44,6 @@ ACTIVE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz
 BLOCK_START = "\x1f"
 BLOCK_START_UNINDEXED = "\x1d"
 BLOCK_END = "\x1e"
-_BLOCK_CHARS = str.maketrans("", "", BLOCK_START + BLOCK_START_UNINDEXED + BLOCK_END + "\x02\x03")
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
@@ -147,41 +144,35 @@ def md_url(url: str) -> str:
     return "<" + quote(url, safe="/#?&=:@%+,;~!$*'.-_") + ">"
 
 
+# Marks a Markdown link that a template wrote (its URL is final): the link tree pass
+# (:mod:`convo_notes.site.mdext`) leaves such links alone and decides every other link, as a note
+# body's. No body can hold this character (:func:`clean_body` drops control characters).
+LINK_MARK = "\x1a"
+
+
 def md_link(text: Markup | str, url: str) -> Markup:
-    """A Markdown link whose text is already inert (Markup) or is escaped here."""
+    """A Markdown link whose text is already inert (Markup) or is escaped here, marked as the site's own."""
     label = text if isinstance(text, Markup) else md_text(text)
-    return Markup(f"[{label}]({md_url(url)})")
+    return Markup(f"[{label}](<{LINK_MARK}{md_url(url)[1:]})")
 
 
-@dataclass
-class BodyLinks:
-    """How :func:`rewrite_body` resolves links, plus what it found (for the build to act on)."""
-
-    wiki: Callable[[str, str | None], Markup]  # (slug, label) -> link or text
-    local: Callable[[str], str | None]  # notes-relative target path -> staged page/asset path, or None
-    attachments: set[str] = field(default_factory=set)  # notes-relative files the body links to
-    problems: list[str] = field(default_factory=list)
-    plain: list[int] = field(default_factory=list)  # body line numbers (0 first) of paragraphs shown as text
-
-
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
-_WIKI = re.compile(r"\[\[([^\]\[\|#]+)(#[^\]\|]*)?(?:\|([^\]]*))?\]\]")
-_LINK = re.compile(
-    r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\(\s*(?P<url><[^>\n]*>|[^\s)]+)(?P<title>\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-_REF_DEF = re.compile(r"^(?P<lead> {0,3}\[[^\]]+\]:[ \t]*)(?P<url><[^>\n]*>|\S+)(?P<rest>.*)$")
+_CONTROL = dict.fromkeys(c for c in [*range(0x20), 0x7F] if chr(c) not in "\t\n")
 _HEADING1 = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 
 
-def rewrite_body(body: str, note_dir: str, title: str | None, links: BodyLinks) -> str:
-    """The body ready for a staged page: see the module docstring.
+def clean_body(body: str, title: str | None, plain: list[int] | None = None) -> str:
+    """A note's body ready for its page: control characters dropped, line ends made ``\\n``, a first
+    ``#`` heading equal to ``title`` dropped (the page already starts with it), and a paragraph too
+    long or too full of unclosed brackets for Markdown shown as preformatted text (its body line
+    number, 0 first, appended to ``plain``).
 
-    ``note_dir`` is the note's folder relative to ``notes/``; a first ``#``
-    heading equal to ``title`` is dropped (the page already starts with it).
+    Links are not touched here: Python-Markdown decides them on the parsed
+    document (:mod:`convo_notes.site.mdext`). Dropping every control
+    character keeps the region markers, :data:`LINK_MARK` and
+    Python-Markdown's own placeholder characters out of a body.
     """
-    # Region markers (and Python-Markdown's own placeholder characters) never come from a note.
-    lines = body.translate(_BLOCK_CHARS).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    skipped = 0  # lines dropped from the top, to give body line numbers
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).split("\n")
+    skipped = 0  # lines dropped from the top, so `plain` counts lines of the body as written
     while lines and not lines[0].strip():
         lines.pop(0)
         skipped += 1
@@ -190,39 +181,22 @@ def rewrite_body(body: str, note_dir: str, title: str | None, links: BodyLinks) 
         if match and match.group(1).strip() == title.strip():
             lines.pop(0)
             skipped += 1
-    out: list[str] = []
-    fence: str | None = None
-    plain = _heavy_lines(lines)
-    skip_to = 0
-    for number, line in enumerate(lines):
-        if number < skip_to:
-            continue  # (inside a paragraph shown as plain text)
-        if number in plain:
-            skip_to = plain[number]
-            links.plain.append(number + skipped)
-            out.append(html_block("<pre>" + str(escape("\n".join(lines[number:skip_to]))) + "</pre>"))
-            continue
-        if "[" not in line and "`" not in line and "~" not in line:
-            out.append(line)  # no link, and neither opens nor closes a fence: nothing to rewrite
-            continue
-        match = _FENCE.match(line)
-        if fence is not None:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = None
-            out.append(line)
-            continue
-        if match:
-            fence = match.group(1)
-            out.append(line)
-            continue
-        ref = _REF_DEF.match(line)
-        if ref:
-            url = _local_url(ref.group("url").strip("<>"), note_dir, links)
-            out.append(f"{ref.group('lead')}{md_url(url)}{ref.group('rest')}" if url is not None
-                       else f"{ref.group('lead')}#{ref.group('rest')}")
-            continue
-        out.append(_outside_code(line, lambda part: _rewrite_inline(part, note_dir, links)))
-    return "\n".join(out).strip("\n")
+    heavy = _heavy_lines(lines)
+    if heavy:  # paragraphs that would make Markdown quadratic: shown as preformatted text
+        out: list[str] = []
+        number = 0
+        while number < len(lines):
+            if number in heavy:
+                end = heavy[number]
+                if plain is not None:
+                    plain.append(number + skipped)
+                out.append(html_block("<pre>" + str(escape("\n".join(lines[number:end]))) + "</pre>"))
+                number = end
+                continue
+            out.append(lines[number])
+            number += 1
+        lines = out
+    return "\n".join(lines).strip("\n")
 
 
 # Python-Markdown takes time quadratic (or worse) in a paragraph's length when it is full of brackets
@@ -272,49 +246,3 @@ def _unclosed(lines: list[str]) -> int:
                 unclosed += 1
             stack.pop()
     return unclosed + len(stack)
-
-
-def _outside_code(line: str, change: Callable[[str], str]) -> str:
-    pieces, last = [], 0
-    for match in _CODE_SPAN.finditer(line):
-        pieces.append(change(line[last:match.start()]))
-        pieces.append(match.group(0))
-        last = match.end()
-    pieces.append(change(line[last:]))
-    return "".join(pieces)
-
-
-def _rewrite_inline(text: str, note_dir: str, links: BodyLinks) -> str:
-    def link(m: re.Match[str]) -> str:
-        url = _local_url(m.group("url").strip("<>"), note_dir, links)
-        if url is None:
-            return m.group("text")
-        return f"{m.group('bang')}[{m.group('text')}]({md_url(url)}{m.group('title') or ''})"
-
-    # Links first: the links that wiki links become are already in their final form.
-    text = _LINK.sub(link, text)
-    return _WIKI.sub(lambda m: str(links.wiki(m.group(1).strip(), m.group(3))), text)
-
-
-def _local_url(url: str, note_dir: str, links: BodyLinks) -> str | None:
-    """Where a body link should point on the site, or None to keep only its text."""
-    if not url_is_safe(url):
-        return None
-    if _SCHEME.match(url) or url.startswith("#") or url.startswith("//"):
-        return url
-    path, _, fragment = url.partition("#")
-    path = path.split("?", 1)[0]
-    if not path:
-        return url
-    if path.startswith("/"):
-        return None
-    target = posixpath.normpath(posixpath.join(note_dir, unquote(path)))
-    if target == ".." or target.startswith("../") or any(p.startswith(".") for p in target.split("/")):
-        links.problems.append(f"link to `{url}` leaves notes/ or names a hidden file: shown as text")
-        return None
-    staged = links.local(target)
-    if staged is None:
-        return None
-    if not target.endswith(".md"):
-        links.attachments.add(target)
-    return staged + (f"#{fragment}" if fragment else "")

@@ -25,7 +25,6 @@ the same tables written as Markdown full of links.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import posixpath
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -35,12 +34,11 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .. import fsutil
 from ..agenda import MINE, SETTLED, DueItem, Thread
 from ..model import Conversation, Note
+from .bodylinks import BodyLinks
 from .inert import (
-    ACTIVE_SUFFIXES,
-    BodyLinks,
+    clean_body,
     clean_text,
     href_quote,
     html_block,
@@ -48,7 +46,6 @@ from .inert import (
     html_text,
     md_link,
     md_text,
-    rewrite_body,
     title_text,
     url_is_safe,
 )
@@ -320,14 +317,27 @@ class PageSet:
     """Renders every page of the site from a :class:`SiteModel`."""
 
     def __init__(self, site: SiteModel, env: jinja2.Environment, body_of: BodyOf,
-                 urls: Urls | None = None) -> None:
+                 urls: Urls | None = None, links: BodyLinks | None = None, parser: Any = None) -> None:
+        """``links`` and ``parser``: the MkDocs run's (:class:`~.mkdocs_run.MkDocsRun`), so bodies are
+        parsed here as MkDocs will parse them; by default a parser with the built-in extensions."""
+        from .mdext import InertExtension
+
         self.site = site
         self.env = env
         self.body_of = body_of
         self.urls = urls or Urls()
+        self.links = links if links is not None else BodyLinks()
+        self.links.site = site
+        self.problems: list[str] = []
+        self.links.problems = self.problems
+        if parser is None:
+            import markdown
+
+            parser = markdown.Markdown(extensions=["toc", "tables", "admonition", "attr_list",
+                                                   InertExtension(links=self.links)])
+        self.parser = parser
         self.attachments: dict[str, str] = {}  # staging path -> notes-relative source
         self.page_attachments: dict[str, set[str]] = {}  # page -> the attachments its body links to
-        self.problems: list[str] = []
 
     def render(self, template: str, page: str, **context: Any) -> str:
         tpl = self.env.get_template(template)
@@ -335,7 +345,13 @@ class PageSet:
                           html=HtmlLinks(self.site, page, self.urls), **context)
 
     def body(self, note: Note, page: str) -> Markup:
-        """The note's body, rewritten for its page (wiki links, relative links, attachments)."""
+        """The note's body for its page: Markdown, its links left to the parser (:mod:`.mdext`).
+
+        Bodies that hold link syntax are parsed here once with the Markdown
+        instance MkDocs will use (``self.parser``), which makes the same link
+        decisions then, to learn the attachments to copy and the problems
+        worth telling before MkDocs runs.
+        """
         text = self.body_of(note)
         if not text:
             return Markup("")
@@ -346,52 +362,21 @@ class PageSet:
                                  f"only its first {MAX_BODY_CHARS // 1024} KiB, up to this line")
             text = text[:cut] + f"\n\n*(The rest of this note, from line {line}, is too long for the site; " \
                                 "it is in the note's file.)*\n"
-        links = Links(self.site, page)
-        site = self.site
-
-        def wiki(slug: str, label: str | None) -> Markup:
-            canon = site.nb.canon(slug) or slug
-            target = site.person_page.get(canon) or site.org_page.get(canon)
-            if target is None and canon in site.conv_by_slug:
-                target = site.conv_page[site.conv_by_slug[canon].path]
-            if target is not None:
-                shown = label.strip() if label and label.strip() else site.nb.display(canon) \
-                    if canon in site.person_page or canon in site.org_page else site.conv_by_slug[canon].title
-                return links.page_link(target, shown)
-            if site.view.is_hidden(canon) and not site.nb.is_me(slug):
-                return md_text(PRIVATE_LABEL)
-            return md_text(label.strip() if label and label.strip() else slug)
-
-        def local(target: str) -> str | None:
-            rel = f"notes/{target}"
-            if target.endswith(".md"):
-                staged = site.page_of_path.get(rel)
-                return links.to(staged) if staged else None
-            source = site.nb.root / rel
-            root_real = fsutil.real_root(str(site.nb.root))
-            try:  # the notebook's one read policy: a regular file whose real path is inside the notebook
-                real, _ = fsutil.check_notebook_file(root_real, str(source))
-            except fsutil.Refused as refused:
-                self.problems.append(f"{note.path}: link to `{target}` is not published ({refused.message})")
-                return None
-            if Path(target).suffix.lower() in ACTIVE_SUFFIXES:
-                self.problems.append(f"{note.path}: link to `{target}` is not published (a file type browsers run)")
-                return None
-            if not fsutil.is_inside(real, os.path.join(root_real, "notes")):
-                self.problems.append(f"{note.path}: link to `{target}` is not published (it lies outside notes/)")
-                return None
-            staged = f"attachments/{target}"
-            self.attachments[staged] = rel
-            self.page_attachments.setdefault(page, set()).add(staged)
-            return links.to(staged)
-
-        note_dir = posixpath.dirname(note.path)[len("notes/"):] if note.path.startswith("notes/") else ""
-        body_links = BodyLinks(wiki, local)
         title = note.title if isinstance(note, Conversation) else note.name
-        out = rewrite_body(text, note_dir, title, body_links)
-        self.problems.extend(f"{note.path}: {p}" for p in body_links.problems)
+        plain: list[int] = []
+        out = clean_body(text, title, plain)
         self.problems.extend(f"{note.path}:{note.body_line + n}: a paragraph too long or with too many "
-                             "unclosed brackets for Markdown is shown as plain text" for n in body_links.plain)
+                             "unclosed brackets for Markdown is shown as plain text" for n in plain)
+        self.links.note_of[page] = note.path
+        if "](" in out or "]:" in out or "[[" in out:
+            links = self.links
+            links.page, links.recording, links.found = page, True, set()
+            try:
+                self.parser.reset().convert(out)
+            finally:
+                links.page, links.recording = None, False
+            self.page_attachments.setdefault(page, set()).update(links.found)
+            self.attachments.update({a: links.attachments[a] for a in links.found})
         return Markup(out)
 
     def pages(self, only: set[str] | None = None) -> Iterator[tuple[str, str]]:

@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import functools
 import gc
+import http
 import http.server
 import os
 import tempfile
@@ -29,13 +30,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import jinja2
 
 from ..loader import load_notebook, note_kind, scan_note_files
 from ..model import Conversation, Note, Notebook, Org, Person
-from .build import Staging, body_reader, extra_files, git_changes
+from . import gate
+from .build import Staging, body_reader, extra_files, git_changes, held_back
 from .incremental import affected_pages
 from .mkdocs_run import MkDocsRun, SiteError
 from .model import SiteModel
@@ -74,12 +76,14 @@ class LiveSite:
         self.pages: dict[str, bytes] = {}  # staging path -> Markdown, as last written
         self.page_attachments: dict[str, set[str]] = {}
         self.env: jinja2.Environment | None = None
+        self.parser: Any = None  # the run's Markdown instance for page generation
+        self.tokens: frozenset[str] | None = None  # the leak gate's tokens at the last refresh
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self._clock = 0.0
 
     # ------------------------------------------------------------------ bodies
-    def _body_of(self, private_default: bool, kept: list[str]) -> Callable[[Note], str | None]:
-        fresh = body_reader(private_default)
+    def _body_of(self, nb: Notebook, kept: list[str]) -> Callable[[Note], str | None]:
+        fresh = body_reader(nb)
         broken = set(kept)
 
         def body_of(note: Note) -> str | None:
@@ -172,7 +176,7 @@ class LiveSite:
             (set(self.stamps) - set(stamps))
         self._mark("scan")
         nb, kept = self._load()
-        body_of = self._body_of(nb.config.private_by_default, kept)
+        body_of = self._body_of(nb, kept)
         self._mark("load")
         view = public_view(nb)
         if full:
@@ -185,7 +189,9 @@ class LiveSite:
             self.env = make_env(self.root / "site_templates")
         if full or self.run is None:
             self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
-        pageset = PageSet(site, self.env, body_of, self.run.urls)
+        if full or self.parser is None:
+            self.parser = self.run.markdown()
+        pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser)
         for rel, text in pageset.pages(only):
             self.pages[rel] = text.encode("utf-8")
         self._mark("pages")
@@ -203,24 +209,55 @@ class LiveSite:
         self._mark("extra")
         changed, removed = self.staging.write(files)
         assert self.run is not None
+        written: set[Path] | None = set()
         if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
             self.run.build(self.pages, jobs=1)  # one process: the page-level updates need MkDocs' state
+            written = None  # everything
         elif changed or removed:
-            self.run.update(self.pages, changed, removed, first={site.page_of_path[p] for p in changed_files
-                                                                 if p in site.page_of_path})
+            written = self.run.update(self.pages, changed, removed,
+                                      first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
+        tokens = self._gate(nb, view, written)
         self._remember(nb, kept, body_of)
         if full:
             gc.collect()
             gc.freeze()  # the built state lives as long as the server: keep it out of every collection
         if not full:
             self._report(nb, kept, changed_files)
-        for problem in pageset.problems:
+        for problem in held_back(pageset.problems, tokens):
             self.say(f"warning: {problem}")
         self._mark("rest")
         self.stamps = stamps
         self.site = site
         return (len(changed), len(removed)) if not full else (len(files), 0)
+
+    def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None) -> gate.Scanner:
+        """The leak gate on what this refresh wrote (``None``: the whole site): offending files are removed
+        (they answer 404) and named, never what they hold. Returns the gate's tokens."""
+        assert self.run is not None
+        site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
+        token_set = gate.private_tokens(nb, view, site_texts)
+        tokens = gate.Scanner(token_set)
+        if token_set != self.tokens:
+            written = None  # new tokens: any page may name them, scan the whole site
+        self.tokens = token_set
+        if written is not None and not written:
+            return tokens
+        index = self.out_dir / "search" / "search_index.json"
+        extra: list[str] = []
+        if written is not None and index in written:
+            # The index was gated before: only the entries of the pages just rendered are new.
+            written = written - {index}
+            if tokens.names_any(self.run.new_search_entries):
+                extra.append(index.relative_to(self.out_dir).as_posix())
+        found = gate.scan(self.out_dir, tokens, only=written) + extra
+        for rel in found:
+            with contextlib.suppress(OSError):
+                (self.out_dir / rel).unlink()
+        if found:
+            self.say(f"error: {gate.refuse(found, tokens).message}".replace(
+                "nothing was published (the previous site is untouched)", "these files are not served"))
+        return tokens
 
     def _mark(self, label: str) -> None:
         now = time.perf_counter()
@@ -254,13 +291,29 @@ def _stamps(root: Path) -> dict[str, tuple[int, int]]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site's files: never a folder listing (404), never while the site is being updated."""
+
+    lock: threading.Lock | None = None  # held while the site is rebuilt: a request waits for the result
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass
 
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """A folder without an ``index.html`` (say, a page removed while serving) is not found."""
+        self.send_error(http.HTTPStatus.NOT_FOUND, "Not found")
+        return None
 
-def start_server(directory: Path, host: str, port: int) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for ``directory`` on a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    def send_head(self) -> Any:
+        if self.lock is None:
+            return super().send_head()
+        with self.lock:
+            return super().send_head()
+
+
+def start_server(directory: Path, host: str, port: int,
+                 lock: threading.Lock | None = None) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for ``directory`` on a background thread (requests wait while ``lock`` is held)."""
+    handler = functools.partial(type("Handler", (_QuietHandler,), {"lock": lock}), directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True, name="convo-site-http").start()
     return server
@@ -337,7 +390,7 @@ def serve_site(root: Path, today: dt.date, host: str, port: int, strict: bool | 
         live = LiveSite(root, today, Path(tmp) / "site", Path(tmp) / "staging", strict, say)
         live.out_dir.mkdir()
         try:  # bind first: a busy port fails at once, not after a long build
-            server = start_server(live.out_dir, host, port)
+            server = start_server(live.out_dir, host, port, live.lock)
         except OSError as exc:
             raise SiteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
         try:

@@ -1,0 +1,410 @@
+"""The leak gate: a built site is published only if no output byte names a note the site leaves out.
+
+``convo site build`` builds into a new folder beside the target, then
+:func:`scan` reads every file in it (pages, the search index, the sitemap and
+its ``.gz`` decompressed, ``calendar.ics``, copied attachments and assets) and
+the build's log, looking for the *tokens* of every left-out note
+(:func:`private_tokens`). Only when the build succeeded and the gate found
+nothing does :func:`publish` swap the new folder in; otherwise the previous
+site stays as it was. ``convo site serve`` scans what each update wrote.
+
+The tokens of a left-out note (private, or unreadable) are its slug (which
+is also its file name without ``.md``), and when the loader could build a
+record of it, its title (conversations), its name and aliases (people and
+orgs). A token is looked for only when it is *distinctive*:
+
+- at least :data:`MIN_LENGTH` characters long;
+- for a title, name or alias: at least one of its words is not a common
+  English word or a word the site itself prints (:data:`COMMON_WORDS`), not
+  a number, and not a word of the public values below (a private
+  conversation titled "Call with Dana Reyes" says nothing a public note
+  about Dana Reyes does not); for a slug: it has a hyphen
+  (``vesna-marlowe``, ``2026-10-21-off-the-record``) or passes the same word
+  test;
+- it does not occur in the public notes' own values (the public view's
+  names, aliases, titles, tags, commitments, referrals, next moves...) or the
+  site's title: text the site publishes on purpose. (A public note that
+  names a private person in a field publishes that name by its author's
+  choice; the references the site makes itself are replaced by
+  ``someone (private)`` before this.)
+
+Matching ignores case and runs of whitespace, reads HTML character
+references and JSON string escapes as the characters they stand for, and
+requires the token to stand alone (no letter or digit right before or after
+it). The report names output
+files only, never a token: the build log may be public. A file that is a
+byte-for-byte copy of a theme or plugin file (mkdocs-material's JavaScript, say)
+holds nothing of the notebook and is not held against it (:func:`is_packaged`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import gzip
+import html
+import html.entities
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..errors import SiteError
+from ..model import Conversation, Note, Notebook, Org, Person
+from .public import PublicView
+
+MIN_LENGTH = 4
+CHUNK = 16 * 1024 * 1024  # output files are scanned in pieces of this size...
+OVERLAP = 64 * 1024  # ...overlapping by this much (far more than any token, entities and spaces included)
+LOG_NAME = "(build log)"
+_WORD = re.compile(r"[^\W_]+")
+_SPACE = re.compile(r"\s+")
+
+# Words too common to say anything alone: English function words and everyday nouns and verbs, and the
+# words the site's own pages print (headings, labels, navigation).
+COMMON_WORDS = frozenset("""
+a about above after again against all also am an and any are as at back be because been before being
+below between both but by can could day days did do does doing down during each few for from further
+get go going good got had has have having he her here hers herself him himself his how i if in into is
+it its itself just last let like made make many may me more most much must my myself new next no nor
+not now of off on once one only or other our ours ourselves out over own per same say see she should
+so some still such than that the their theirs them themselves then there these they this those
+through to too two under until up upon us very want was way we week weeks well were what when where
+which while who whom why will with would year years yes yet you your yours yourself yourselves
+call calls chat email emails letter meeting meetings video event events other note notes plan plans
+home people person persons org orgs organization organizations thread threads conversation
+conversations commitment commitments referral referrals recommended recommends recommendation tag
+tags timeline calendar feed overdue due today week upcoming open done closed closes close owner owed
+turn turns mine theirs waiting private public someone nobody team member role phone expertise aliases
+alias known keep touch contact last recorded interests channel date title name names search results
+table contents skip content previous index page pages site notebook dashboard directory topic topics
+first second third follow followup intro introduction review update sync check status pilot kickoff
+project projects proposal contract renewal budget price pricing offer deal client clients customer
+customers partner partners board lunch dinner coffee breakfast office visit trip notes misc general
+""".split())
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One output file that names a left-out note (which token is never kept: the report may be public)."""
+
+    file: str
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def _distinctive(token: str, slug: bool, public_words: set[str]) -> bool:
+    if len(token) < MIN_LENGTH:
+        return False
+    if slug and "-" in token:
+        return True
+    return any(not word.isdigit() and word not in COMMON_WORDS and word not in public_words
+               for word in _WORD.findall(token))
+
+
+# Record fields that are not the note's own front-matter values: where it lives, and links found in its body.
+_NOT_VALUES = frozenset({"root", "path", "src", "links", "sort_key"})
+
+
+def _texts(value: Any) -> Iterable[str]:
+    """Every string inside a record's value (tuples, nested records), paths and folders excepted."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (tuple, list, frozenset, set)):
+        for item in value:
+            yield from _texts(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for name in _value_fields(type(value)):
+            yield from _texts(getattr(value, name))
+
+
+@functools.lru_cache(maxsize=None)
+def _value_fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_VALUES)
+
+
+def public_text(view: PublicView, extra: Iterable[str] = ()) -> str:
+    """The public notes' own values and the site's title, normalized: text the site publishes on purpose."""
+    nb = view.nb
+    parts: list[str] = [nb.config.site_title or "", *extra]
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    for record in records:
+        parts.extend(_texts(record))
+    return "\n".join(_norm(p) for p in parts if p)
+
+
+def private_tokens(nb: Notebook, view: PublicView, extra_public: Iterable[str] = ()) -> frozenset[str]:
+    """The distinctive tokens of every note the site leaves out (see the module docstring)."""
+    candidates: set[tuple[str, bool]] = set()
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
+    for record in records:
+        if not nb.is_private(record) and record.path not in nb.unreadable:
+            continue
+        candidates.add((record.slug, True))
+        if isinstance(record, Conversation):
+            candidates.add((record.title, False))
+        elif isinstance(record, (Person, Org)):
+            candidates.add((record.name, False))
+            if isinstance(record, Person):
+                candidates.update((alias, False) for alias in record.aliases)
+    for rel in nb.unreadable:
+        candidates.add((rel.rsplit("/", 1)[-1][:-3], True))
+    public = public_text(view, extra_public)
+    public_words = set(_WORD.findall(public))
+    out = set()
+    for text, is_slug in candidates:
+        token = _norm(text)
+        if not _distinctive(token, is_slug, public_words):
+            continue
+        if _occurs(public, token):
+            continue
+        out.add(token)
+    return frozenset(out)
+
+
+def _occurs(text: str, token: str) -> bool:
+    start = text.find(token)
+    while start != -1:
+        end = start + len(token)
+        if (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        start = text.find(token, start + 1)
+    return False
+
+
+# Bytes to words, fast: ASCII punctuation and controls to spaces, ASCII letters lowercased.
+_PUNCT = bytes(c for c in range(128) if not chr(c).isalnum())
+_BYTE_WORDS = bytes.maketrans(_PUNCT + bytes(range(65, 91)), b" " * len(_PUNCT) + bytes(range(97, 123)))
+_JSON_ESCAPE = re.compile(rb"\\u[0-9a-fA-F]{4}|\\.")
+_SPACE_RUN = r"(?:\s|\\[nrt]|&nbsp;|&#0*160;|&#x0*a0;)+"
+# A token stands alone: no letter or digit after it, nor before it (checked by :func:`_alone`, so that a
+# pattern starts with a literal and is searched for fast).
+_AFTER = r"(?![^\W_])"
+_ESCAPED_BEFORE = re.compile(r"\\(?:[nrt]|u[0-9a-f]{4})$")
+
+
+def _alone(text: str, start: int) -> bool:
+    """No letter or digit right before ``start`` (a JSON escape such as ``\\n`` or ``\\u2019`` is not one)."""
+    return start == 0 or not text[start - 1].isalnum() or \
+        _ESCAPED_BEFORE.search(text, max(0, start - 6), start) is not None
+
+
+def token_pattern(token: str) -> re.Pattern[str]:
+    """A normalized token as it can appear in a lowercased output file: any run of whitespace, and each
+    other character as itself, an HTML character reference or a JSON escape."""
+    parts = []
+    for ch in token:
+        if ch == " ":
+            parts.append(_SPACE_RUN)
+        elif ch.isascii() and ch.isalnum():
+            parts.append(re.escape(ch))
+        else:
+            code = ord(ch)
+            alts = [re.escape(ch), f"&#0*{code};", f"&#x0*{code:x};"]
+            name = "apos" if ch == "'" else html.entities.codepoint2name.get(code)
+            if name:
+                alts.append(f"&{name};")
+            if code < 0x10000:
+                alts.append(re.escape(f"\\u{code:04x}"))
+            if ch in "\"\\/":
+                alts.append(re.escape("\\" + ch))
+            parts.append("(?:" + "|".join(alts) + ")")
+    return re.compile("".join(parts) + _AFTER)
+
+
+class Scanner:
+    """Looks for a set of tokens in output files, quickly.
+
+    A file's words are found by a byte-level split (about the cost of reading
+    it; JSON escapes count as spaces); a token is searched for in the
+    lowercased file (any whitespace, characters as HTML references or JSON
+    escapes: :func:`token_pattern`) only when the file's words include every
+    ASCII word of the token. Tokens without an ASCII word are searched for in
+    every file.
+    """
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self.tokens: list[tuple[frozenset[bytes], re.Pattern[str]]] = []
+        self.by_anchor: dict[bytes, list[int]] = {}
+        self.always: list[re.Pattern[str]] = []
+        for token in tokens:
+            words = frozenset(w.encode() for w in _WORD.findall(token) if w.isascii())
+            if words:
+                self.by_anchor.setdefault(max(words, key=lambda w: (len(w), w)), []).append(len(self.tokens))
+                self.tokens.append((words, token_pattern(token)))
+            else:
+                self.always.append(token_pattern(token))
+
+    def __bool__(self) -> bool:
+        return bool(self.tokens or self.always)
+
+    def names_any(self, text: str | bytes) -> bool:
+        """True when ``text`` holds one of the tokens (see :func:`token_pattern`)."""
+        if not self:
+            return False
+        data = text.encode("utf-8", errors="replace") if isinstance(text, str) else text
+        plain = _JSON_ESCAPE.sub(b" ", data) if b"\\" in data else data
+        words = set(plain.translate(_BYTE_WORDS).split())
+        candidates = list(self.always)
+        for anchor in words & self.by_anchor.keys():
+            for index in self.by_anchor[anchor]:
+                needed, pattern = self.tokens[index]
+                if needed <= words:
+                    candidates.append(pattern)
+        if not candidates:
+            return False
+        low = (text if isinstance(text, str) else text.decode("utf-8", errors="replace")).lower()
+        return any(_alone(low, m.start()) for pattern in candidates for m in pattern.finditer(low))
+
+
+def file_texts(path: Path) -> Iterable[bytes]:
+    """What a reader could get out of one output file (decompressed, for ``.gz``), in pieces of at most
+    :data:`CHUNK` bytes that overlap by :data:`OVERLAP`, so a token across a piece's end is still whole
+    in the next one."""
+    try:
+        raw = open(path, "rb")
+    except OSError:
+        return
+    with raw:
+        stream: Any = raw
+        if path.suffix == ".gz":
+            stream = gzip.GzipFile(fileobj=raw)
+        tail = b""
+        while True:
+            try:
+                piece = stream.read(CHUNK)
+            except (OSError, EOFError):  # not gzip after all, or truncated: read it as it is
+                if stream is raw:
+                    return
+                raw.seek(0)
+                stream, tail = raw, b""
+                continue
+            if not piece:
+                return
+            yield tail + piece
+            tail = piece[-OVERLAP:]
+
+
+PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_dirs() -> tuple[Path, ...]:
+    """The folders MkDocs copies theme and plugin files from into every site (mkdocs-material's
+    templates, MkDocs' own search plugin): files that hold nothing of any notebook."""
+    import importlib.util
+
+    found = []
+    for module, sub in (("material", "templates"), ("mkdocs.contrib.search", "templates")):
+        spec = importlib.util.find_spec(module)
+        if spec is not None and spec.origin:
+            folder = Path(spec.origin).parent / sub
+            if folder.is_dir():
+                found.append(folder)
+    return tuple(found)
+
+
+def is_packaged(rel: str, path: Path) -> bool:
+    """Whether an output file is a byte-for-byte copy of a theme or plugin file of the same path
+    (a JavaScript bundle holds plenty of words; none of them can come from a note)."""
+    for base in packaged_dirs():
+        source = base / rel
+        try:
+            if source.is_file() and source.stat().st_size == path.stat().st_size \
+                    and source.read_bytes() == path.read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _offending(folder: Path, tokens: Scanner, paths: list[Path]) -> list[str]:
+    found = []
+    for path in paths:
+        rel = path.relative_to(folder).as_posix()
+        if tokens.names_any(rel):
+            found.append(rel)
+        elif any(tokens.names_any(text) for text in file_texts(path)) and not is_packaged(rel, path):
+            found.append(rel)
+    return found
+
+
+def scan(folder: Path, tokens: Scanner, log: Iterable[str] = (), only: Iterable[Path] | None = None,
+         jobs: int = 1) -> list[str]:
+    """Output files (relative posix paths, sorted) under ``folder`` that name a token; :data:`LOG_NAME`
+    when one of the ``log`` lines does. ``only``: scan just these files (an incremental update's).
+    ``jobs``: processes to scan a large site with (forked; only from a process without other threads).
+
+    (``convo site build`` does not scan its log here: it holds back the lines that name a token,
+    ``build.held_back``, instead of refusing the site for a message.)"""
+    if not tokens:
+        return []
+    paths = sorted(p for p in folder.rglob("*") if p.is_file()) if only is None else sorted(set(only))
+    if jobs > 1 and len(paths) >= PARALLEL_FILES and hasattr(os, "fork"):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = [paths[i::jobs] for i in range(jobs)]
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_offending, folder, tokens, chunk) for chunk in chunks[1:]]
+            found = _offending(folder, tokens, chunks[0])
+            for future in futures:
+                found.extend(future.result())
+        found.sort()
+    else:
+        found = _offending(folder, tokens, paths)
+    if any(tokens.names_any(line) for line in log):
+        found.append(LOG_NAME)
+    return found
+
+
+def refuse(found: list[str], tokens: Scanner | None = None) -> SiteError:
+    """The error a failing gate raises: the offending output files, never what they hold (a file whose
+    own path names a token is shown without it)."""
+    names = []
+    for rel in found:
+        if tokens is None or not tokens.names_any(rel):
+            names.append(rel)
+            continue
+        top = rel.split("/", 1)[0]
+        names.append(f"(a file whose path names a left-out note, under {top}/)"
+                     if "/" in rel and not tokens.names_any(top) else "(a file whose path names a left-out note)")
+    shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+    return SiteError(f"leak gate: {len(found)} output file{'s' * (len(found) != 1)} would name a private "
+                     f"or unreadable note: {shown}; nothing was published (the previous site is untouched). "
+                     "Run `convo validate`, and look for links, names or titles of private notes in the "
+                     "public notes that make these pages")
+
+
+def new_folder_beside(target: Path) -> Path:
+    """An empty folder next to ``target`` (same file system, so :func:`publish` can rename it in)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+
+
+def publish(built: Path, target: Path) -> None:
+    """Replace ``target`` by ``built``: the old folder renamed aside, the new one renamed in, the old removed."""
+    old = None
+    if target.exists() or target.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.rmdir(old)
+        os.rename(target, old)
+    try:
+        os.rename(built, target)
+    except OSError:
+        if old is not None:
+            os.rename(old, target)
+        raise
+    if old is not None:
+        if old.is_symlink():
+            old.unlink()
+        else:
+            shutil.rmtree(old, ignore_errors=True)
