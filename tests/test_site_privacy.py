@@ -194,7 +194,7 @@ def test_leak_a_build_in_two_processes_is_the_same_site(leaky_build, tmp_path):
 def test_leak_build_reports_counts_only(leaky_build):
     _root, out, result = leaky_build
     assert result.out == (
-        f"Built the site in {out} as of 2026-01-08: 14 pages (2 people, 1 orgs, 2 conversations).\n"
+        f"Built the site in {out} as of 2026-01-08: 15 pages (2 people, 1 orgs, 2 conversations).\n"
         "Left out 4 private notes.\n"
         "Left out 2 notes that could not be read (run `convo validate` for details).\n"
     )
@@ -226,7 +226,7 @@ def test_leak_private_conversations_count_for_nothing(leaky_build):
     assert "next contact due 2026-01-19" in dana
     # The shared thread's state comes from its public conversation only.
     thread = html.unescape((out / "threads" / "shared-thread" / "index.html").read_text("utf-8"))
-    assert "Conversations:</strong> 1," in thread
+    assert "1 conversation, from" in thread
 
 
 # --------------------------------------------------------------------------- inert content
