@@ -375,3 +375,37 @@ def test_injection_hostile_values_are_shown_as_text(hostile_build):
     assert "**bold** _it_ `code` <b onmouseover=alert(7)>" in org
     assert "javascript:alert(8)" in org
     assert 'href="javascript' not in (hostile_build / "orgs" / "evil-org" / "index.html").read_text("utf-8")
+
+
+def test_leak_backlinks_graph_and_charts_hold_no_private_note(leaky_build):
+    """The new views (backlinks, the relationship map, local maps, contact-history charts) are built from
+    public notes only: no private slug, name or title in them, and public links still show."""
+    import re
+
+    _root, out, _ = leaky_build
+    dana = (out / "people" / "dana" / "index.html").read_text("utf-8")
+    graph_map = (out / "map" / "index.html").read_text("utf-8")
+    for page in (dana, graph_map):
+        assert MARKER not in page.lower()
+    svgs = re.findall(r"<svg class=\"convo-(?:graph|history)[^\"]*\".*?</svg>", dana + graph_map, re.S)
+    assert len(svgs) >= 2  # a history strip and the map at least
+    assert all(MARKER not in svg.lower() for svg in svgs)
+    assert "Dana Public" in graph_map
+    assert 'data-slug="zqxmark' not in graph_map
+    mentioned = dana.split('id="mentioned-in"')[1].split("</ul>")[0] if 'id="mentioned-in"' in dana else ""
+    assert MARKER not in mentioned.lower()
+
+
+def test_no_built_page_references_another_host(leaky_build):
+    """Pages load nothing from another host: no external stylesheet, script, image, font or frame
+    (links a person follows, such as an org's website, are not requests)."""
+    import re
+
+    _root, out, _ = leaky_build
+    request = re.compile(r"<(?:link|script|img|iframe|source|video|audio)\b[^>]*\b(?:href|src)=\"(?:https?:)?//", re.I)
+    css_import = re.compile(r"@import\s+url\((?:[\"']?)(?:https?:)?//|fonts\.googleapis|fonts\.gstatic", re.I)
+    for path in out.rglob("*"):
+        if path.suffix in (".html", ".css"):
+            text = path.read_text("utf-8", errors="replace")
+            assert not request.search(text), path
+            assert not css_import.search(text), path

@@ -126,7 +126,7 @@ def graph_svg(graph: Graph, nodes: list[str], url: Url, label: str) -> Markup:
     clusters: dict[str, list[str]] = defaultdict(list)
     for slug in nodes:
         clusters[graph.cluster[slug]].append(slug)
-    order = sorted(clusters, key=lambda c: (-len(clusters[c]), graph.name.get(c, c).casefold(), c))
+    order = sorted(clusters, key=lambda c: (-len(clusters[c]), (graph.name.get(c) or c).casefold(), c))
     size = 960
     mid = size / 2
     ring = 0.0 if len(order) == 1 else size * 0.36

@@ -71,6 +71,7 @@ markdown_extensions:
   - attr_list
 """
 INERT_EXTENSION = "convo_notes.site.mdext"
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 SITE_CSS = "assets/convo-site.css"  # the site's own stylesheet (package data), added to every build
 SECTIONS = {"people": "people/index.md", "orgs": "orgs/index.md", "threads": "threads/index.md",
             "conversations": "threads/index.md", "tags": "tags/index.md"}  # a detail page's tab
@@ -332,7 +333,8 @@ class _Capture:
                     self.lit = None
                 if self.bar is not None:
                     self.bar.update(1)
-                return output
+                # Material's search dialog has no accessible name (axe-core: aria-dialog-name, serious).
+                return output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
 
         self.plugin = Plugin()
         self.plugin.load_config({})
