@@ -80,6 +80,7 @@ CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 
 _GENERATED = re.compile(r"<!--convo:(text|skip)-->(.*?)<!--/convo-->", re.S)
 _TAG = re.compile(r"<[^>]*>")
+_UNSEARCHED = re.compile(r"<thead>.*?</thead>|<svg\b.*?</svg>|<(nav|figure)\b.*?</\1>", re.S)  # headers, pictures
 _SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
 
 
@@ -91,7 +92,7 @@ def search_html(html: str) -> str:
     def region(m: re.Match[str]) -> str:
         if m.group(1) == "skip":
             return ""
-        return "<p>" + " ".join(_TAG.sub(" ", m.group(2)).split()) + "</p>"
+        return "<p>" + " ".join(_TAG.sub(" ", _UNSEARCHED.sub(" ", m.group(2))).split()) + "</p>"
 
     return _GENERATED.sub(region, html)
 
@@ -267,7 +268,10 @@ def site_css() -> str:
     """The site's own stylesheet (dashboard cards, badges, profiles, charts, phone layout)."""
     from importlib import resources
 
-    return resources.files("convo_notes").joinpath("site_assets/convo-site.css").read_text(encoding="utf-8")
+    from .pages import icon_css
+
+    return resources.files("convo_notes").joinpath("site_assets/convo-site.css").read_text(encoding="utf-8") \
+        + icon_css()
 
 
 def _raw_theme(config_path: Path, root: Path) -> dict[str, Any]:

@@ -80,19 +80,36 @@ CHANNEL_ICONS = {"call": "phone", "phone": "phone", "email": "email", "mail": "e
                  "message": "message-text-outline"}
 
 
-@functools.lru_cache(maxsize=64)
+ICONS = ("alert-circle", "calendar-today", "calendar-week", "timer-sand", "account-clock", "email", "phone", "web",
+         *sorted(set(CHANNEL_ICONS.values())), "forum")  # the icons the stylesheet defines (Material's bundled ones)
+
+
 def icon(name: str) -> Markup:
-    """One of Material's bundled icons (``material/<name>.svg`` of the installed theme) as inline SVG,
-    hidden from screen readers; nothing when the theme does not have it."""
+    """One of Material's bundled icons (:data:`ICONS`), drawn by the site's stylesheet (one copy per site,
+    not one per use), hidden from screen readers."""
+    return Markup(f'<span class="convo-icon convo-icon--{name}" aria-hidden="true"></span>')
+
+
+@functools.lru_cache(maxsize=1)
+def icon_css() -> str:
+    """CSS rules drawing :data:`ICONS` as masks from the installed theme's own SVG files (data URIs)."""
+    from urllib.parse import quote as url_quote
+
     try:
         import material
 
         folder = Path(material.__file__).parent / "templates" / ".icons" / "material"
-        svg = (folder / f"{name}.svg").read_text(encoding="utf-8").strip()
-    except (ImportError, OSError):
-        return Markup("")
-    return Markup('<span class="convo-icon" aria-hidden="true">' + svg.replace("<svg ", '<svg focusable="false" ', 1)
-                  + "</span>")
+    except ImportError:  # pragma: no cover - Material is a dependency
+        return ""
+    rules = []
+    for name in dict.fromkeys(ICONS):
+        try:
+            svg = (folder / f"{name}.svg").read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        data = "data:image/svg+xml," + url_quote(svg, safe=" /:=\"'")
+        rules.append(f'.convo-icon--{name} {{ -webkit-mask-image: url("{data}"); mask-image: url("{data}"); }}')
+    return "\n".join(rules) + "\n"
 
 
 def channel_icon(channel: str | None) -> Markup:
