@@ -114,6 +114,12 @@ def test_nav_stays_small(sample_site):
     "referrals/index.md",
     "commitments/index.md",
     "orgs/harbor-logistics.md",
+    "people/index.md",
+    "orgs/index.md",
+    "threads/index.md",
+    "tags/index.md",
+    "tags/client.md",
+    "map/index.md",
 ])
 def test_golden_pages(golden, page):
     golden("site/" + page, sample_pages()[page])

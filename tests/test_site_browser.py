@@ -186,7 +186,16 @@ def test_axe_finds_no_serious_violation_on_any_page_type(served_site, sample_ser
     for page in SAMPLE_PAGES:
         found += _axe_serious(browser, sample_served + page)
         found += [f"{page}: requested {r}" for r in _foreign_requests(browser, sample_served)]
-    browser.execute_script("localStorage.clear()")
+    # The dark-mode toggle: switch, and check the same pages in the dark scheme.
+    from selenium.webdriver.common.by import By
+
+    for base, pages in ((served_site, PAGE_TYPES), (sample_served, SAMPLE_PAGES)):
+        browser.get(base)
+        browser.find_element(By.CSS_SELECTOR, "form[data-md-component=palette] label:not([hidden])").click()
+        assert browser.execute_script("return document.body.getAttribute('data-md-color-scheme')") == "slate"
+        for page in pages:
+            found += [f"dark {v}" for v in _axe_serious(browser, base + page)]
+        browser.execute_script("localStorage.clear()")
     assert found == [], "\n".join(found)
 
 

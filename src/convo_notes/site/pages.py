@@ -107,7 +107,7 @@ def icon_css() -> str:
             svg = (folder / f"{name}.svg").read_text(encoding="utf-8").strip()
         except OSError:
             continue
-        data = "data:image/svg+xml," + url_quote(svg, safe=" /:=\"'")
+        data = "data:image/svg+xml," + url_quote(svg.replace('"', "'"), safe=" /:='.,-")
         rules.append(f'.convo-icon--{name} {{ -webkit-mask-image: url("{data}"); mask-image: url("{data}"); }}')
     return "\n".join(rules) + "\n"
 
