@@ -80,6 +80,7 @@ CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 
 _GENERATED = re.compile(r"<!--convo:(text|skip)-->(.*?)<!--/convo-->", re.S)
 _TAG = re.compile(r"<[^>]*>")
+_LOOSE = re.compile(r" ([,.;:)])")  # the space a removed tag left before punctuation
 _UNSEARCHED = re.compile(r"<thead>.*?</thead>|<svg\b.*?</svg>|<(nav|figure)\b.*?</\1>", re.S)  # headers, pictures
 _SEARCH_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
 
@@ -92,7 +93,8 @@ def search_html(html: str) -> str:
     def region(m: re.Match[str]) -> str:
         if m.group(1) == "skip":
             return ""
-        return "<p>" + " ".join(_TAG.sub(" ", _UNSEARCHED.sub(" ", m.group(2))).split()) + "</p>"
+        text = " ".join(_TAG.sub(" ", _UNSEARCHED.sub(" ", m.group(2))).split())
+        return "<p>" + _LOOSE.sub(r"\1", text).replace("( ", "(") + "</p>"
 
     return _GENERATED.sub(region, html)
 
