@@ -80,7 +80,9 @@ CHANNEL_ICONS = {"call": "phone", "phone": "phone", "email": "email", "mail": "e
                  "message": "message-text-outline"}
 
 
-ICONS = ("alert-circle", "calendar-today", "calendar-week", "timer-sand", "account-clock", "email", "phone", "web",
+KIND_ICONS = {"commitment": "check-circle-outline", "my-turn": "account-arrow-right", "waiting": "timer-sand",
+              "keep-in-touch": "account-clock"}
+ICONS = (*KIND_ICONS.values(), "alert-circle", "calendar-today", "calendar-week", "email", "phone", "web",
          *sorted(set(CHANNEL_ICONS.values())), "forum")  # the icons the stylesheet defines (Material's bundled ones)
 
 
@@ -173,6 +175,7 @@ def make_env(overrides: Path | None = None) -> jinja2.Environment:
     env.globals["relative"] = relative
     env.globals["icon"] = icon
     env.globals["channel_icon"] = channel_icon
+    env.globals["kind_icon"] = lambda kind: icon(KIND_ICONS.get(kind, "forum"))
     env.globals["PRIVATE"] = PRIVATE_LABEL
     env.globals["MINE"] = MINE
     env.globals["SETTLED"] = SETTLED
