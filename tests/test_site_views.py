@@ -108,3 +108,14 @@ def test_history_strip_counts_months_and_marks_the_window():
     assert "<title>2025-03: 1 conversation</title>" in svg
     assert "2020-01" not in svg  # older than the strip
     assert "convo-window convo-window--late" in svg and "(overdue)" in svg
+
+
+def test_the_site_publishes_a_tasks_feed_and_an_events_feed_of_the_same_items(make_notebook):
+    from convo_notes import ics
+
+    root = make_notebook(NOTES, me="me")
+    nb = public_view(load_notebook(root)).nb
+    tasks, events = ics.build_feeds(nb, TODAY)
+    assert tasks == ics.build_calendar(nb, TODAY) and events == ics.build_calendar(nb, TODAY, events=True)
+    assert events.count("BEGIN:VEVENT") == tasks.count("BEGIN:VTODO") > 0
+    assert "Secret" not in tasks + events
