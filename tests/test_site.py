@@ -40,12 +40,13 @@ def test_sample_builds_strict_with_exact_summary(sample_site):
     assert result.code == 0, result.err
     assert result.err == ""
     assert result.out == (
-        f"Built the site in {out} as of 2026-11-22: 114 pages (18 people, 5 orgs, 37 conversations).\n"
+        f"Built the site in {out} as of 2026-11-22: 115 pages (18 people, 5 orgs, 37 conversations).\n"
         "Left out 3 private notes.\n"
     )
     for page in ("index.html", "people/dana-reyes/index.html", "orgs/harbor-logistics/index.html",
                  "threads/harbor-renewal/index.html", "commitments/index.html", "referrals/index.html",
-                 "tags/index.html", "calendar.ics", "search/search_index.json", "sitemap.xml"):
+                 "tags/index.html", "map/index.html", "calendar.ics", "calendar-events.ics",
+                 "search/search_index.json", "sitemap.xml"):
         assert (out / page).is_file(), page
 
 
@@ -64,7 +65,8 @@ def test_sample_home_shows_overdue_items_of_the_build_date(sample_site):
 def test_sample_theme_settings_from_its_mkdocs_yml_are_honoured(sample_site):
     out, _ = sample_site
     home = (out / "index.html").read_text(encoding="utf-8")
-    assert 'data-md-color-primary="teal"' in home
+    assert 'data-md-color-primary="indigo"' in home  # teal links failed WCAG contrast (axe-core)
+    assert 'data-md-color-scheme="slate"' in home  # the dark-mode toggle
     assert "md-tabs" in home  # navigation.tabs
 
 
@@ -101,7 +103,7 @@ def test_nav_stays_small(sample_site):
     out, _ = sample_site
     page = (out / "conversations" / "2026-10-03-supplier-choice-cultural-fit" / "index.html").read_text("utf-8")
     tabs = re.findall(r'class="md-tabs__link"', page)
-    assert len(tabs) == 7
+    assert len(tabs) == 8
 
 
 @pytest.mark.parametrize("page", [
@@ -112,6 +114,12 @@ def test_nav_stays_small(sample_site):
     "referrals/index.md",
     "commitments/index.md",
     "orgs/harbor-logistics.md",
+    "people/index.md",
+    "orgs/index.md",
+    "threads/index.md",
+    "tags/index.md",
+    "tags/client.md",
+    "map/index.md",
 ])
 def test_golden_pages(golden, page):
     golden("site/" + page, sample_pages()[page])
@@ -192,7 +200,7 @@ def test_default_site_dir(make_notebook, cli):
     })
     result = cli("--today", "2026-11-22", "site", "build", cwd=root)
     assert result.code == 0, result.err
-    assert result.out == "Built the site in site as of 2026-11-22: 10 pages (1 people, 0 orgs, 1 conversations).\n"
+    assert result.out == "Built the site in site as of 2026-11-22: 11 pages (1 people, 0 orgs, 1 conversations).\n"
     assert (root / "site" / "index.html").is_file()
 
 

@@ -31,8 +31,13 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()
 
 NOTEBOOK = {
     "notes/people/me.md": "---\nname: Morgan Teamlead\nteam: true\n---\n",
-    "notes/people/harriet-quill.md": "---\nname: Harriet Quill\nrole: Glazier\nexpertise: [stained glass]\n---\n"
-                                     "Restores church windows.\n",
+    "notes/people/harriet-quill.md": "---\nname: Harriet Quill\nrole: Glazier\norg: glassworks\n"
+                                     "email: harriet@glassworks.example\nphone: +1 555 0100\ncadence: 2w\n"
+                                     "expertise: [stained glass]\n---\nRestores church windows.\n",
+    "notes/orgs/glassworks.md": "---\nname: Quill Glassworks\nwhat: Restores and makes leaded windows\n---\n",
+    "notes/2026/2026-03-04-glass-supplier.md": "---\ndate: 2026-03-04\nwith: otto-brandt\nchannel: call\n"
+                                               "title: Glass supplier\n---\nOtto buys from [Harriet](../people/"
+                                               "harriet-quill.md) too.\n",
     "notes/people/otto-brandt.md": "---\nname: Otto Brandt\n---\n",
     "notes/2026/2026-03-01-window-quote.md": """\
 ---
@@ -65,6 +70,27 @@ commitments:
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
+
+
+def _serve(out: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def sample_served(tmp_path_factory):
+    """The repository's sample notebook (its own mkdocs.yml palette), built and served."""
+    from conftest import REPO, run_cli
+
+    out = tmp_path_factory.mktemp("sample-browser") / "site"
+    result = run_cli("-C", str(REPO), "--today", "2026-11-22", "site", "build", "-d", str(out))
+    assert result.code == 0, result.err
+    server = _serve(out)
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
@@ -117,10 +143,108 @@ def test_home_shows_overdue_and_search_leads_to_a_person(served_site, browser):
     box = wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, "input.md-search__input")))
     box.click()
     box.send_keys("Harriet")
-    result = wait.until(ec.element_to_be_clickable(
-        (By.XPATH, "//li[contains(@class,'md-search-result__item')]//a[.//h1[contains(., 'Harriet Quill')]]")))
-    result.click()
+    first = wait.until(ec.element_to_be_clickable(
+        (By.CSS_SELECTOR, "li.md-search-result__item:first-child a")))
+    assert "Harriet Quill" in first.find_element(By.CSS_SELECTOR, "h1").text  # her page ranks first
+    assert "Glazier at Quill Glassworks" in first.text  # a readable sentence, no field labels
+    assert "Role:" not in first.text
+    first.click()
     wait.until(ec.url_contains("/people/harriet-quill/"))
     heading = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "article h1")))
     assert heading.text == "Harriet Quill"
     assert "Glazier" in browser.find_element(By.CSS_SELECTOR, "article").text
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+PAGE_TYPES = ("", "people/", "people/harriet-quill/", "orgs/glassworks/", "threads/", "commitments/",
+              "referrals/", "tags/", "map/", "conversations/2026-03-01-window-quote/")
+SAMPLE_PAGES = ("", "people/dana-reyes/", "orgs/harbor-logistics/", "threads/harbor-renewal/",
+                "conversations/2026-10-03-supplier-choice-cultural-fit/", "map/", "commitments/")
+
+
+def _axe_serious(browser, url: str) -> list[str]:
+    browser.get(url)
+    browser.execute_script(AXE.read_text("utf-8"))
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map("
+        "v => [v.id, v.impact, v.nodes.length, v.nodes.slice(0, 3).map(n => n.target.join(' '))])));")
+    return [f"{url}: {v[0]} ({v[1]}, {v[2]} nodes: {v[3]})" for v in result if v[1] in ("serious", "critical")]
+
+
+def _foreign_requests(browser, base: str) -> list[str]:
+    entries = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    return [e for e in entries if not e.startswith(base)]
+
+
+def test_axe_finds_no_serious_violation_on_any_page_type(served_site, sample_served, browser):
+    browser.set_script_timeout(60)
+    found = []
+    for page in PAGE_TYPES:
+        found += _axe_serious(browser, served_site + page)
+        found += [f"{page}: requested {r}" for r in _foreign_requests(browser, served_site)]
+    for page in SAMPLE_PAGES:
+        found += _axe_serious(browser, sample_served + page)
+        found += [f"{page}: requested {r}" for r in _foreign_requests(browser, sample_served)]
+    # The dark-mode toggle: switch, and check the same pages in the dark scheme.
+    from selenium.webdriver.common.by import By
+
+    for base, pages in ((served_site, PAGE_TYPES), (sample_served, SAMPLE_PAGES)):
+        browser.get(base)
+        browser.find_element(By.CSS_SELECTOR, "form[data-md-component=palette] label:not([hidden])").click()
+        assert browser.execute_script("return document.body.getAttribute('data-md-color-scheme')") == "slate"
+        for page in pages:
+            found += [f"dark {v}" for v in _axe_serious(browser, base + page)]
+        browser.execute_script("localStorage.clear()")
+    assert found == [], "\n".join(found)
+
+
+def test_dashboard_cards_backlinks_and_map(served_site, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(served_site)
+    cards = {c.get_attribute("class").split("convo-card--")[1].split()[0]:
+             c.find_element(By.CSS_SELECTOR, ".convo-count").text
+             for c in browser.find_elements(By.CSS_SELECTOR, "li.convo-card")}
+    assert cards == {"overdue": "1", "today": "0", "week": "1", "waiting": "0", "touch": "1"}
+    overdue = browser.find_element(By.CSS_SELECTOR, "li.convo-card--overdue a")
+    assert overdue.get_attribute("href").endswith("#overdue")
+    item = browser.find_element(By.XPATH, "//h2[@id='overdue']/following-sibling::ul[1]/li")
+    assert "5 days late" in item.text and "convo-item--late" in item.get_attribute("class")
+    assert "calendar-events.ics" in browser.find_element(By.CSS_SELECTOR, "article").text
+
+    browser.get(served_site + "people/harriet-quill/")
+    mentioned = browser.find_element(By.XPATH, "//h2[@id='mentioned-in']/following-sibling::ul[1]")
+    assert "Glass supplier" in mentioned.text  # a Markdown link in another note's body
+    assert browser.find_element(By.CSS_SELECTOR, "a[href='mailto:harriet@glassworks.example']")
+    assert browser.find_element(By.CSS_SELECTOR, "a[href='tel:+15550100']")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.convo-history rect.convo-bar")
+    local = [a.get_attribute("data-slug") for a in browser.find_elements(By.CSS_SELECTOR, "svg.convo-graph a")]
+    assert "harriet-quill" in local and "glassworks" in local
+    tab = browser.find_element(By.CSS_SELECTOR, ".md-tabs__item--active")
+    assert tab.text == "People"  # the section of a note's page is marked
+
+    browser.get(served_site + "map/")
+    nodes = browser.find_elements(By.CSS_SELECTOR, "svg.convo-graph a.convo-node")
+    assert {n.get_attribute("data-slug") for n in nodes} >= {"harriet-quill", "glassworks", "otto-brandt"}
+    assert all(n.size["width"] > 0 for n in nodes)  # drawn, not only present
+    nodes[0].click()
+    assert "/people/" in browser.current_url or "/orgs/" in browser.current_url
+
+
+def test_phone_width_shows_what_who_and_when_without_scrolling_sideways(served_site, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(390, 900)
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    assert width <= 390
+    for page, selector in (("", ".convo-items .convo-when, .convo-items .convo-what, .convo-items .convo-who"),
+                           ("people/harriet-quill/", ".convo-profile p, .convo-stack td")):
+        browser.get(served_site + page)
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width, page
+        cells = browser.find_elements(By.CSS_SELECTOR, selector)
+        assert cells, page
+        for cell in cells:
+            if cell.is_displayed():
+                right = browser.execute_script("return arguments[0].getBoundingClientRect().right", cell)
+                assert right <= width + 0.5, (page, cell.text)

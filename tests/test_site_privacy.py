@@ -194,7 +194,7 @@ def test_leak_a_build_in_two_processes_is_the_same_site(leaky_build, tmp_path):
 def test_leak_build_reports_counts_only(leaky_build):
     _root, out, result = leaky_build
     assert result.out == (
-        f"Built the site in {out} as of 2026-01-08: 14 pages (2 people, 1 orgs, 2 conversations).\n"
+        f"Built the site in {out} as of 2026-01-08: 15 pages (2 people, 1 orgs, 2 conversations).\n"
         "Left out 3 private notes.\n"
         "Left out 1 note whose privacy value is doubtful (empty, not `true` or `false`, or a misspelt `private`; "
         "run `convo validate` for details).\n"
@@ -228,7 +228,7 @@ def test_leak_private_conversations_count_for_nothing(leaky_build):
     assert "next contact due 2026-01-19" in dana
     # The shared thread's state comes from its public conversation only.
     thread = html.unescape((out / "threads" / "shared-thread" / "index.html").read_text("utf-8"))
-    assert "Conversations:</strong> 1," in thread
+    assert "1 conversation, from" in thread
 
 
 # --------------------------------------------------------------------------- inert content
@@ -377,3 +377,37 @@ def test_injection_hostile_values_are_shown_as_text(hostile_build):
     assert "**bold** _it_ `code` <b onmouseover=alert(7)>" in org
     assert "javascript:alert(8)" in org
     assert 'href="javascript' not in (hostile_build / "orgs" / "evil-org" / "index.html").read_text("utf-8")
+
+
+def test_leak_backlinks_graph_and_charts_hold_no_private_note(leaky_build):
+    """The new views (backlinks, the relationship map, local maps, contact-history charts) are built from
+    public notes only: no private slug, name or title in them, and public links still show."""
+    import re
+
+    _root, out, _ = leaky_build
+    dana = (out / "people" / "dana" / "index.html").read_text("utf-8")
+    graph_map = (out / "map" / "index.html").read_text("utf-8")
+    for page in (dana, graph_map):
+        assert MARKER not in page.lower()
+    svgs = re.findall(r"<svg class=\"convo-(?:graph|history)[^\"]*\".*?</svg>", dana + graph_map, re.S)
+    assert len(svgs) >= 2  # a history strip and the map at least
+    assert all(MARKER not in svg.lower() for svg in svgs)
+    assert "Dana Public" in graph_map
+    assert 'data-slug="zqxmark' not in graph_map
+    mentioned = dana.split('id="mentioned-in"')[1].split("</ul>")[0] if 'id="mentioned-in"' in dana else ""
+    assert MARKER not in mentioned.lower()
+
+
+def test_no_built_page_references_another_host(leaky_build):
+    """Pages load nothing from another host: no external stylesheet, script, image, font or frame
+    (links a person follows, such as an org's website, are not requests)."""
+    import re
+
+    _root, out, _ = leaky_build
+    request = re.compile(r"<(?:link|script|img|iframe|source|video|audio)\b[^>]*\b(?:href|src)=\"(?:https?:)?//", re.I)
+    css_import = re.compile(r"@import\s+url\((?:[\"']?)(?:https?:)?//|fonts\.googleapis|fonts\.gstatic", re.I)
+    for path in out.rglob("*"):
+        if path.suffix in (".html", ".css"):
+            text = path.read_text("utf-8", errors="replace")
+            assert not request.search(text), path
+            assert not css_import.search(text), path

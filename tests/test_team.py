@@ -278,7 +278,7 @@ def test_the_site_names_whose_turn_it_is(cli, team, tmp_path):
     assert result.code == 0, result.err
     home = (staging / "docs/index.md").read_text(encoding="utf-8")
     assert "My turn" not in home and "my turn" not in home
-    assert "Jordan Lee</a>'s turn" in home and "Alex Kim</a>'s turn" in home
+    assert "Jordan Lee</a>'s move" in home and "Alex Kim</a>'s move" in home
     jordan = (staging / "docs/people/jordan-lee.md").read_text(encoding="utf-8")
     assert "No conversations yet" not in jordan
     assert "## Recorded by Jordan Lee" in jordan and "## Jordan Lee's turn" in jordan

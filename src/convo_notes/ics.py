@@ -206,3 +206,21 @@ def build_calendar(nb: Notebook, today: dt.date, include_private: bool = False,
         lines += entry.lines(stamp, events)
     lines.append("END:VCALENDAR")
     return "".join(fold(line) for line in lines)
+
+
+def build_feeds(nb: Notebook, today: dt.date, include_private: bool = False) -> tuple[str, str]:
+    """The tasks feed and the events feed (``build_calendar`` with ``events`` off and on), from one
+    computation of the entries: the site publishes both."""
+    entries = calendar_entries(nb, today, include_private, False)
+    return _feed(nb, today, entries, False), _feed(nb, today, entries, True)
+
+
+def _feed(nb: Notebook, today: dt.date, entries: list, events: bool) -> str:
+    stamp = _stamp(today)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALNAME:{escape_text(nb.config.site_title)}",
+             "X-PUBLISHED-TTL:PT1H", "REFRESH-INTERVAL;VALUE=DURATION:PT1H"]
+    for entry in entries:
+        lines += entry.lines(stamp, events)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) for line in lines)

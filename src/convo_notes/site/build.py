@@ -140,7 +140,9 @@ def extra_files(view: PublicView, today: dt.date, root: Path, attachments: dict[
     for staged, rel in attachments.items():
         with contextlib.suppress(fsutil.Refused):  # changed since its link was checked: left out
             files[staged] = fsutil.read_notebook_file(root_real, str(root / rel), fsutil.ATTACHMENT_LIMIT)
-    files["calendar.ics"] = ics.build_calendar(view.nb, today, include_private=False).encode("utf-8")
+    tasks, events = ics.build_feeds(view.nb, today, include_private=False)
+    files["calendar.ics"] = tasks.encode("utf-8")
+    files["calendar-events.ics"] = events.encode("utf-8")
     for rel, source in site_assets(root, notebook_config(root)).items():
         with contextlib.suppress(fsutil.Refused):
             files.setdefault(rel, fsutil.read_notebook_file(root_real, str(source), fsutil.ATTACHMENT_LIMIT))

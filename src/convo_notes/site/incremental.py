@@ -69,6 +69,7 @@ def affected_pages(old: SiteModel, new: SiteModel, changed: set[str],
         for site, note, other in ((old, before, after), (new, after, before)):
             if note is None:
                 continue
+            pages |= _mentioned_pages(site, note)
             if isinstance(note, (Person, Org)):
                 if not isinstance(other, type(note)) or other.name != note.name \
                         or (isinstance(note, Person) and note.org != other.org):  # type: ignore[union-attr]
@@ -77,6 +78,27 @@ def affected_pages(old: SiteModel, new: SiteModel, changed: set[str],
             elif isinstance(note, Conversation):
                 pages |= _conversation_pages(site, note)
     return pages & new.all_pages()
+
+
+def _mentioned_pages(site: SiteModel, note: Person | Org | Conversation) -> set[str]:
+    """The pages whose backlinks or local relationship map can show this note."""
+    pages = {page for page, sources in site.mentions.items() if note.path in sources}
+    nb = site.nb
+    if isinstance(note, Conversation):
+        slugs = {nb.canon(s) or s for s in note.with_}
+        slugs |= {nb.canon(r.by) or r.by or "" for r in note.referrals}
+        slugs |= {nb.canon(r.recommends) or r.recommends for r in note.referrals}
+        slugs |= {nb.canon(r.to) or r.to for r in note.referrals}
+        slugs |= site.graph.hubs
+        if note.recorded_by:
+            slugs.add(nb.canon(note.recorded_by) or note.recorded_by)
+    else:
+        slugs = {note.slug} | ({nb.canon(note.org) or note.org} if isinstance(note, Person) and note.org else set())
+    for slug in site.graph.touched_by(slugs):
+        page = site.person_page.get(slug) or site.org_page.get(slug)
+        if page is not None:
+            pages.add(page)
+    return pages
 
 
 def _note_pages(site: SiteModel, note: Person | Org) -> set[str]:

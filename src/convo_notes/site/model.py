@@ -30,6 +30,7 @@ from ..agenda import DueItem, Thread
 from ..dates import add_days
 from ..model import Commitment, Conversation, Org, Person, Referral
 from ..schema import slugify
+from . import charts
 from .inert import clean_text
 from .public import PublicView
 
@@ -42,6 +43,7 @@ INDEX_PAGES = {
     "commitments/index.md": "commitments.md.j2",
     "referrals/index.md": "referrals.md.j2",
     "tags/index.md": "tags.md.j2",
+    "map/index.md": "map.md.j2",
 }
 
 RESERVED = frozenset({"index", "README"})  # MkDocs publishes README.md as its folder's index
@@ -116,6 +118,7 @@ class SiteModel:
         self.today = today
         self.within = within
         self.dashboard_rows = DASHBOARD_ROWS
+        self.graph_nodes = charts.GLOBAL_NODES
         self.week_end = add_days(today, within)
         self.changes = changes or {}
         self.title = nb.config.site_title
@@ -209,6 +212,13 @@ class SiteModel:
         self.tags = self._tags()
         self.tag_by_key = {t.key: t for t in self.tags}
 
+        # Backlinks from front matter and wiki links (Markdown links are added by the pages: they need bodies),
+        # and the relationship graph.
+        self.mentions: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self._front_matter_mentions()
+        self.graph = self._graph()
+        self.chronological = sorted(nb.conversations, key=lambda c: c.sort_key)
+
     # ----------------------------------------------------------------- sorted lists
     @property
     def people(self) -> list[Person]:
@@ -277,7 +287,153 @@ class SiteModel:
         """The note's last git change (``gitinfo.Change``), if known."""
         return self.changes.get(path)
 
+    def recent(self, n: int = 10) -> list[Conversation]:
+        """The ``n`` latest conversations, newest first."""
+        return self.chronological[::-1][:n]
+
+    def counts(self) -> list[tuple[str, str, int, str, str]]:
+        """The dashboard's cards: ``(key, label, count, anchor on the dashboard, icon)``."""
+        today = [i for i in self.due if i.date == self.today]
+        return [
+            ("overdue", "Overdue", len(self.overdue()), "overdue", "alert-circle"),
+            ("today", "Due today", len(today), "due-this-week", "calendar-today"),
+            ("week", "Due this week", len(self.this_week()), "due-this-week", "calendar-week"),
+            ("waiting", "Waiting on others", len(self.waiting()), "waiting-on-others", "timer-sand"),
+            ("touch", "Keep in touch", len(self.keep_in_touch_due()), "keep-in-touch", "account-clock"),
+        ]
+
+    def turn_groups(self) -> list[tuple[str, list[Thread]]]:
+        """Threads that are not settled, grouped by whose move it is (a person's slug, or the
+        ``+``-joined people of a thread waiting on them), our team's members first."""
+        groups: dict[str, list[Thread]] = defaultdict(list)
+        for t in self.threads:
+            if t.state != agenda.SETTLED and t.turn:
+                groups[t.turn].append(t)
+        nb = self.nb
+        return sorted(groups.items(), key=lambda kv: (not nb.is_ours(kv[0]), -len(kv[1]),
+                                                      self.display(kv[0]).casefold(), kv[0]))
+
+    def display(self, slug: str) -> str:
+        """A name for a slug (or ``+``-joined slugs) as the site shows it; hidden ones as ``someone (private)``."""
+        from .public import PRIVATE_LABEL
+
+        names = []
+        for part in slug.split("+"):
+            canon = self.nb.canon(part) or part
+            hidden = self.view.is_hidden(canon) and not self.nb.is_me(part)
+            names.append(PRIVATE_LABEL if hidden else self.nb.display(part))
+        return ", ".join(names)
+
+    def backlinks(self, page: str) -> list[tuple[Person | Org | Conversation, list[str]]]:
+        """The notes that mention the note of ``page`` by link or reference, newest conversations first,
+        with how (``link``, ``commitment``, ``referral``, ``next move``, ``org``, ``member``); being one of a
+        conversation's ``with`` alone is left out (the page's timeline lists those)."""
+        out = []
+        for path, how in self.mentions.get(page, {}).items():
+            shown = sorted(how - {"with"})
+            note = self.note_by_path.get(path)
+            if shown and note is not None and self.page_of_path.get(path) != page:
+                out.append((note, shown))
+
+        def order(item: tuple[Person | Org | Conversation, list[str]]) -> tuple[int, tuple[int, int, str], str]:
+            note = item[0]
+            if isinstance(note, Conversation):
+                return (0, (-note.sort_key[0], -note.sort_key[1], note.path), "")
+            return (1, (0, 0, ""), note.title.casefold())
+
+        return sorted(out, key=order)
+
+    def mention(self, source_path: str, target: str | None, how: str) -> None:
+        """Record that the note at ``source_path`` mentions ``target`` (a slug of a person, org or
+        conversation, or a notebook path)."""
+        if not target:
+            return
+        page = self.page_of_path.get(target)
+        if page is None:
+            canon = self.nb.canon(target) or target
+            page = self.person_page.get(canon) or self.org_page.get(canon)
+            if page is None and canon in self.conv_by_slug:
+                page = self.conv_page[self.conv_by_slug[canon].path]
+        if page is not None:
+            self.mentions[page][source_path].add(how)
+
+    def interests(self, slug: str, kind: str = "person") -> list[str]:
+        """The interests noted in a person's (or org's) conversations, most often noted first."""
+        counts: dict[str, int] = defaultdict(int)
+        spelled: dict[str, str] = {}
+        convs = self.with_person.get(slug, []) if kind == "person" else self.of_org.get(slug, [])
+        for conv in convs:
+            for interest in conv.interests:
+                key = interest.casefold()
+                counts[key] += 1
+                spelled.setdefault(key, interest)
+        return [spelled[k] for k in sorted(counts, key=lambda k: (-counts[k], k))]
+
+    def contact_dates(self, slug: str, kind: str) -> list[dt.date]:
+        convs = self.with_person.get(slug, []) if kind == "person" else self.of_org.get(slug, [])
+        return [c.date for c in convs]
+
+    def contact_window(self, person: Person) -> tuple[dt.date, dt.date] | None:
+        """(last contact, next contact due) for a person with a keep-in-touch cadence."""
+        due = self.cadence_due.get(person.slug)
+        if due is None:
+            return None
+        last = self.last_contact.get(person.slug)
+        return (last.date if last else due, due)
+
     # ----------------------------------------------------------------- helpers
+    def _front_matter_mentions(self) -> None:
+        nb = self.nb
+        for person in self.nb.people.values():
+            self.mention(person.path, person.org, "member")
+            for slug, _line, _col in person.links:
+                self.mention(person.path, slug, "link")
+        for org in self.nb.orgs.values():
+            for slug, _line, _col in org.links:
+                self.mention(org.path, slug, "link")
+        for conv in nb.conversations:
+            for slug in conv.with_:
+                self.mention(conv.path, slug, "with")
+            self.mention(conv.path, conv.org, "org")
+            for c in conv.commitments:
+                self.mention(conv.path, c.owner, "commitment")
+                self.mention(conv.path, c.to, "commitment")
+            for r in conv.referrals:
+                for party in (r.recommends, r.by, r.to):
+                    self.mention(conv.path, party, "referral")
+            if conv.next is not None and conv.next.turn not in (None, "me", "them"):
+                self.mention(conv.path, conv.next.turn, "next move")
+            for slug, _line, _col in conv.links:
+                self.mention(conv.path, slug, "link")
+
+    def _graph(self) -> charts.Graph:
+        nb = self.nb
+        graph = charts.Graph()
+        for person in self.people:
+            home = nb.canon(person.org) if person.org else None
+            graph.add_node(person.slug, "person", person.name, home if home in nb.orgs else None)
+        for org in self.orgs:
+            graph.add_node(org.slug, "org", org.name)
+        for person in self.people:
+            if person.org:
+                graph.connect(person.slug, nb.canon(person.org) or person.org, "member")
+        me = nb.canon("me") or "me"
+        graph.hubs = {me}
+        for conv in nb.conversations:
+            people = [nb.canon(s) or s for s in conv.with_]
+            recorder = nb.canon(conv.recorded_by) if conv.recorded_by else me
+            for slug in people:
+                graph.connect(recorder, slug, "talks")
+            if len(people) <= charts.MAX_GROUP:
+                for i, a in enumerate(people):
+                    for b in people[i + 1:]:
+                        graph.connect(a, b, "talks")
+            for r in conv.referrals:
+                rec = nb.canon(r.recommends) or r.recommends
+                graph.connect(nb.canon(r.by) if r.by else None, rec, "recommended")
+                graph.connect(rec, nb.canon(r.to) or r.to, "introduced")
+        return graph
+
     def _thread_name(self, thread: Thread) -> str:
         if thread.explicit and "+" not in thread.key:
             return thread.key

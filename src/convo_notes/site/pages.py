@@ -25,6 +25,7 @@ the same tables written as Markdown full of links.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import posixpath
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -34,8 +35,11 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from .. import fsutil
 from ..agenda import MINE, SETTLED, DueItem, Thread
 from ..model import Conversation, Note
+from . import charts
+from .backlinks import markdown_targets, note_target
 from .bodylinks import BodyLinks
 from .inert import (
     clean_body,
@@ -72,6 +76,85 @@ def _join(items: Iterable[Any], sep: str = ", ") -> Markup:
     return Markup(sep).join(item if isinstance(item, Markup) else md_text(item) for item in items)
 
 
+CHANNEL_ICONS = {"call": "phone", "phone": "phone", "email": "email", "mail": "email", "video": "video-outline",
+                 "meeting": "account-group", "in-person": "handshake", "chat": "chat-outline",
+                 "message": "message-text-outline"}
+
+
+KIND_ICONS = {"commitment": "check-circle-outline", "my-turn": "account-arrow-right", "waiting": "timer-sand",
+              "keep-in-touch": "account-clock"}
+ICONS = (*KIND_ICONS.values(), "alert-circle", "calendar-today", "calendar-week", "email", "phone", "web",
+         *sorted(set(CHANNEL_ICONS.values())), "forum")  # the icons the stylesheet defines (Material's bundled ones)
+
+
+def icon(name: str) -> Markup:
+    """One of Material's bundled icons (:data:`ICONS`), drawn by the site's stylesheet (one copy per site,
+    not one per use), hidden from screen readers."""
+    return Markup(f'<span class="convo-icon convo-icon--{name}" aria-hidden="true"></span>')
+
+
+@functools.lru_cache(maxsize=1)
+def icon_css() -> str:
+    """CSS rules drawing :data:`ICONS` as masks from the installed theme's own SVG files (data URIs)."""
+    from urllib.parse import quote as url_quote
+
+    try:
+        import material
+
+        folder = Path(material.__file__).parent / "templates" / ".icons" / "material"
+    except ImportError:  # pragma: no cover - Material is a dependency
+        return ""
+    rules = []
+    for name in dict.fromkeys(ICONS):
+        try:
+            svg = (folder / f"{name}.svg").read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        data = "data:image/svg+xml," + url_quote(svg.replace('"', "'"), safe=" /:='.,-")
+        rules.append(f'.convo-icon--{name} {{ -webkit-mask-image: url("{data}"); mask-image: url("{data}"); }}')
+    return "\n".join(rules) + "\n"
+
+
+def channel_icon(channel: str | None) -> Markup:
+    """The icon of a conversation's channel (a speech bubble for one not known)."""
+    return icon(CHANNEL_ICONS.get((channel or "").casefold(), "forum"))
+
+
+def _span(days: int) -> str:
+    if days < 14:
+        return f"{days} day{'s' if days != 1 else ''}"
+    if days < 60:
+        return f"{days // 7} weeks"
+    if days < 730:
+        return f"{days // 30} months"
+    return f"{days // 365} years"
+
+
+def relative(value: dt.date | dt.datetime | None, today: dt.date, past: str = "late") -> str:
+    """``today``, ``tomorrow``, ``in 2 days``, ``3 days late`` (``past``: ``late`` or ``ago``)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    days = (value - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1 and past == "ago":
+        return "yesterday"
+    return f"in {_span(days)}" if days > 0 else f"{_span(-days)} {past}"
+
+
+def initials(name: str) -> str:
+    """Up to two initials of a name, for a profile's avatar."""
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
+    if not words:
+        return "?"
+    picked = [words[0], words[-1]] if len(words) > 1 else [words[0]]
+    return "".join(w[0] for w in picked).upper()
+
+
 def make_env(overrides: Path | None = None) -> jinja2.Environment:
     """The template environment: the notebook's ``site_templates/`` first, then the built-in ones."""
     loaders: list[jinja2.BaseLoader] = []
@@ -89,6 +172,11 @@ def make_env(overrides: Path | None = None) -> jinja2.Environment:
     env.filters["text"] = md_text
     env.filters["heading"] = title_text
     env.filters["date"] = _date
+    env.filters["initials"] = initials
+    env.globals["relative"] = relative
+    env.globals["icon"] = icon
+    env.globals["channel_icon"] = channel_icon
+    env.globals["kind_icon"] = lambda kind: icon(KIND_ICONS.get(kind, "forum"))
     env.globals["PRIVATE"] = PRIVATE_LABEL
     env.globals["MINE"] = MINE
     env.globals["SETTLED"] = SETTLED
@@ -235,7 +323,7 @@ class Links:
         return self.page_link(self.site.thread_page[thread.key], self.thread_title(thread) if text is None else text)
 
     def thread_title(self, thread: Thread) -> str:
-        return thread.key if thread.explicit else thread.latest.title
+        return thread.conversations[0].title
 
     def tag(self, tag: str) -> Markup:
         found = self.site.tag_by_key.get(clean_text(tag).casefold())
@@ -312,6 +400,35 @@ class HtmlLinks(Links):
             return html_link(html_text(text if text is not None else url), href_quote(url))
         return html_text(url)
 
+    def note_url(self, slug: str) -> str:
+        site = self.site
+        return self.to(site.person_page.get(slug) or site.org_page[slug])
+
+    def global_map(self) -> Markup:
+        """The relationship map of the most connected people and orgs (:data:`.charts.GLOBAL_NODES`)."""
+        graph = self.site.graph
+        nodes = graph.top(charts.GLOBAL_NODES)
+        label = f"Relationship map of the {len(nodes)} most connected people and organizations"
+        return charts.graph_svg(graph, nodes, self.note_url, label)
+
+    def local_map(self, slug: str) -> Markup:
+        """A person's or org's neighbourhood in the relationship map (empty when it has none)."""
+        graph = self.site.graph
+        return charts.local_svg(graph, slug, self.note_url, f"{graph.name[slug]} and the people and "
+                                "organizations closest to them")
+
+    def history(self, note: Any) -> Markup:
+        """A person's or org's conversations per month, with the keep-in-touch window."""
+        site = self.site
+        dates = site.contact_dates(note.slug, note.kind)
+        window = site.contact_window(note) if note.kind == "person" else None
+        label = f"Conversations per month over the last {charts.HISTORY_MONTHS} months: {len(dates)} in all"
+        if dates:
+            label += f", the latest on {max(dates).isoformat()}"
+        if window is not None:
+            label += f"; next contact due {window[1].isoformat()}" + (" (overdue)" if window[1] < site.today else "")
+        return charts.history_svg(dates, site.today, window, label)
+
 
 class PageSet:
     """Renders every page of the site from a :class:`SiteModel`."""
@@ -338,6 +455,29 @@ class PageSet:
         self.parser = parser
         self.attachments: dict[str, str] = {}  # staging path -> notes-relative source
         self.page_attachments: dict[str, set[str]] = {}  # page -> the attachments its body links to
+        self._bodies: dict[str, str | None] = {}
+        self._linked = False
+
+    def link_mentions(self) -> None:
+        """Add the Markdown links between public notes' bodies to the site's backlinks (once).
+
+        Only bodies that hold a link (``](`` in the note's cached body) are read through
+        ``body_of`` (the public check) and tokenized; they are kept for the note's own page.
+        """
+        if self._linked:
+            return
+        self._linked = True
+        site = self.site
+        for note in site.note_by_path.values():
+            try:
+                raw = note.body
+            except (OSError, ValueError, fsutil.Refused):
+                continue
+            if "](" not in raw:
+                continue
+            text = self._bodies[note.path] = self.body_of(note)
+            for dest in markdown_targets(text or ""):
+                site.mention(note.path, note_target(dest, note.path), "link")
 
     def render(self, template: str, page: str, **context: Any) -> str:
         tpl = self.env.get_template(template)
@@ -353,6 +493,7 @@ class PageSet:
         worth telling before MkDocs runs.
         """
         text = self.body_of(note)
+        text = self._bodies.pop(note.path) if note.path in self._bodies else self.body_of(note)
         if not text:
             return Markup("")
         if len(text) > MAX_BODY_CHARS:
@@ -385,6 +526,8 @@ class PageSet:
 
         def wanted(page: str) -> bool:
             return only is None or page in only
+
+        self.link_mentions()
 
         for page, template in INDEX_PAGES.items():
             if wanted(page):
