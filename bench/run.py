@@ -7,17 +7,27 @@
 For each size it generates (once, cached in WORKDIR) a notebook with
 bench/generate.py, then times whole processes and their peak memory:
 
-    a         baseline (a): python-frontmatter loads every note
-    validate  convo validate, cold (its cache directory, CONVO_CACHE_DIR, deleted before every run)
-    due       convo --today T due, warm (one untimed run first)
-    brief     convo --today T brief <busiest person>, warm
-    b         baseline (b): plain mkdocs + material build of the notes
-    site      convo site build -d OUT
+    a          baseline (a): python-frontmatter loads every note
+    validate   convo validate, cold (its own cache directory, deleted before every run)
+    due        convo --today T due, warm (one untimed run first)
+    brief      convo --today T brief <busiest person>, warm
+    threads    convo --today T threads, warm
+    referrals  convo --today T referrals, warm
+    edit-due   convo --today T due right after one note was edited (on a copy of the
+               notebook, with its own cache: the edit path people hit most)
+    b          baseline (b): plain mkdocs + material build of the notes
+    site       convo site build -d OUT
+    site-j1    convo site build -j 1 -d OUT (one process)
+    site-edit  convo site build -d OUT again after one note was edited (on the copy)
 
-Time: the median of --repeat runs of `time.perf_counter()` around
-`subprocess.run`. Peak memory: the maximum resident set size of the process
-tree's largest process, from GNU `/usr/bin/time -f %M` when it works, else
-from a small Python launcher that runs the command and reads
+Runs are *interleaved*: each round runs every command once, baselines included,
+so a load that comes and goes on a shared machine hits baseline and command
+alike; the ratios compare medians of the same rounds. Time: the median of
+--repeat rounds of `time.perf_counter()` around `subprocess.run`; CPU: user +
+system time of the process tree (GNU time), reported beside it because it
+suffers less from other load. Peak memory: the maximum resident set size of the
+process tree's largest process, from GNU `/usr/bin/time -f %M` when it works,
+else from a small Python launcher that runs the command and reads
 `getrusage(RUSAGE_CHILDREN).ru_maxrss` (its only children are the command's).
 A `convo` command that fails is recorded in the table with its exit code and
 last stderr line; the run goes on.
@@ -47,17 +57,25 @@ import generate
 
 PY = sys.executable
 TODAY = generate.BENCH_TODAY.isoformat()
-ALL = ["a", "validate", "due", "brief", "b", "site"]
-SITE = {"b", "site"}
+ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "b", "site", "site-j1",
+       "site-edit"]
+SITE = {"b", "site", "site-j1", "site-edit"}
+EDITED = {"edit-due", "site-edit"}  # run on a copy of the notebook, one note edited before each run
 LABEL = {
     "a": "baseline (a): python-frontmatter load",
     "validate": "`convo validate` (cold)",
     "due": "`convo due` (warm)",
     "brief": "`convo brief` (warm)",
+    "threads": "`convo threads` (warm)",
+    "referrals": "`convo referrals` (warm)",
+    "edit-due": "`convo due` after editing one note",
     "b": "baseline (b): mkdocs build",
     "site": "`convo site build`",
+    "site-j1": "`convo site build -j 1`",
+    "site-edit": "`convo site build` after editing one note",
 }
-RATIO = {"validate": "a", "due": "a", "brief": "a", "site": "b"}
+RATIO = {"validate": "a", "due": "a", "brief": "a", "threads": "a", "referrals": "a", "edit-due": "a",
+         "site": "b", "site-j1": "b", "site-edit": "site"}
 
 LAUNCHER = r"""
 import resource, subprocess, sys
@@ -74,9 +92,9 @@ def gnu_time_works() -> bool:
         return False
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as f:
         try:
-            subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, PY, "-c", "pass"],
+            subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", f.name, PY, "-c", "pass"],
                            check=True, capture_output=True, timeout=60)
-            return int(f.read().strip().splitlines()[-1]) > 0
+            return int(f.read().strip().splitlines()[-1].split()[0]) > 0
         except (OSError, subprocess.SubprocessError, ValueError, IndexError):
             return False
 
@@ -89,7 +107,7 @@ def measure(cmd: list[str], env: dict, timeout: float) -> dict:
     with tempfile.NamedTemporaryFile("r", suffix=".rss", delete=False) as f:
         rss_file = f.name
     if USE_GNU_TIME:
-        wrapped = ["/usr/bin/time", "-f", "%M", "-o", rss_file, *cmd]
+        wrapped = ["/usr/bin/time", "-f", "%M %U %S", "-o", rss_file, *cmd]
     else:
         wrapped = [PY, "-c", LAUNCHER, rss_file, *cmd]
     t0 = time.perf_counter()
@@ -104,22 +122,41 @@ def measure(cmd: list[str], env: dict, timeout: float) -> dict:
         proc.communicate()
         rc, err = "timeout", f"timed out after {timeout:.0f}s"
     seconds = time.perf_counter() - t0
-    rss_mb = None
+    rss_mb = cpu = None
     try:
         with open(rss_file) as f:
             lines = f.read().strip().splitlines()
-        rss_mb = int(lines[-1]) / 1024  # KB on Linux
+        fields = lines[-1].split()
+        rss_mb = int(fields[0]) / 1024  # KB on Linux
+        if len(fields) == 3:
+            cpu = float(fields[1]) + float(fields[2])
     except (OSError, ValueError, IndexError):
         pass
     finally:
         os.unlink(rss_file)
     tail = [ln for ln in err.strip().splitlines() if ln.strip()]
-    return {"seconds": seconds, "rss_mb": rss_mb, "rc": rc,
+    return {"seconds": seconds, "cpu": cpu, "rss_mb": rss_mb, "rc": rc,
             "err": tail[-1][:200] if tail else ""}
 
 
 def convo(nb: Path, *args: str) -> list[str]:
     return [PY, "-m", "convo_notes", "-C", str(nb), *args]
+
+
+EDIT_MARK = "\n<!-- bench edit -->\n"
+
+
+def edit_one_note(nb: Path) -> None:
+    """Edit one conversation of the copy (a line added to its body, or taken away again),
+    dated a few seconds back, as an editor's save a moment before the command."""
+    every = sorted((nb / "notes" / "conversations").rglob("*.md"))
+    target = every[min(14, len(every) - 1)]  # always the same note
+    text = target.read_text(encoding="utf-8")
+    target.write_text(text[: -len(EDIT_MARK)] if text.endswith(EDIT_MARK) else text + EDIT_MARK,
+                      encoding="utf-8")
+    when = time.time() - 5
+    os.utime(target, (when, when))
+    time.sleep(0.3)  # past the ctime's racy window (see convo_notes.cache.records.racy)
 
 
 def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
@@ -131,59 +168,80 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
         meta = generate.generate(str(nb), n, args.seed)
         print(f"# generated {nb} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     person = meta["busiest_person"]
+    wanted = [k for k in args.commands if not (args.no_site and k in SITE)]
+    copy = nb.parent / f"{nb.name}-edited"
+    if EDITED & set(wanted):  # the edits never touch the notebook the warm commands read
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(nb, copy)
     out = nb.parent / f"site-{n}"
-    # convo keeps its cache outside the notebook; give each size its own.
-    cache = nb.parent / f"cache-{n}"
-    convo_env = {**convo_env, "CONVO_CACHE_DIR": str(cache)}
+    out_edit = nb.parent / f"site-{n}-edited"
+    # convo keeps its cache outside the notebook: the warm commands share one, the cold
+    # validate and the edited copy have their own
+    cache, cold, edited = (nb.parent / f"cache-{n}{tail}" for tail in ("", "-cold", "-edited"))
 
-    def clear_cache() -> None:
-        shutil.rmtree(cache, ignore_errors=True)
+    def using(where: Path) -> dict:
+        return {**convo_env, "CONVO_CACHE_DIR": str(where)}
 
-    def clear_out() -> None:
-        shutil.rmtree(out, ignore_errors=True)
+    def clear(where: Path):
+        return lambda: shutil.rmtree(where, ignore_errors=True)
+
+    def edit() -> None:
+        edit_one_note(copy)
 
     # key -> (command, env, before-each-run, warm-up first?)
     plan = {
         "a": ([PY, str(HERE / "baseline_frontmatter.py"), str(nb)], env, None, False),
-        "validate": (convo(nb, "validate"), convo_env, clear_cache, False),
-        "due": (convo(nb, "--today", TODAY, "due"), convo_env, None, True),
-        "brief": (convo(nb, "--today", TODAY, "brief", person), convo_env, None, True),
-        "b": ([PY, str(HERE / "baseline_mkdocs.py"), str(nb), str(out)], env, clear_out, False),
-        "site": (convo(nb, "site", "build", "-d", str(out)), convo_env, clear_out, False),
+        "validate": (convo(nb, "validate"), using(cold), clear(cold), False),
+        "due": (convo(nb, "--today", TODAY, "due"), using(cache), None, True),
+        "brief": (convo(nb, "--today", TODAY, "brief", person), using(cache), None, True),
+        "threads": (convo(nb, "--today", TODAY, "threads"), using(cache), None, True),
+        "referrals": (convo(nb, "--today", TODAY, "referrals"), using(cache), None, True),
+        "edit-due": (convo(copy, "--today", TODAY, "due"), using(edited), edit, True),
+        "b": ([PY, str(HERE / "baseline_mkdocs.py"), str(nb), str(out)], env, clear(out), False),
+        "site": (convo(nb, "site", "build", "-d", str(out)), using(cache), clear(out), False),
+        "site-j1": (convo(nb, "site", "build", "-j", "1", "-d", str(out)), using(cache), clear(out), False),
+        "site-edit": (convo(copy, "site", "build", "-d", str(out_edit)), using(edited), edit, True),
     }
     results: dict = {"n": n, "notebook": str(nb), "brief_person": person,
                      "brief_person_conversations": meta["busiest_person_conversations"],
                      "commands": {}}
-    for key in args.commands:
-        if args.no_site and key in SITE:
-            continue
-        cmd, cenv, before, warm = plan[key]
-        repeat = args.site_repeat if key in SITE else args.repeat
-        runs = []
+    runs: dict[str, list] = {key: [] for key in wanted}
+    for key in wanted:  # warm-ups, untimed
+        cmd, cenv, _before, warm = plan[key]
         if warm:
-            warmup = measure(cmd, cenv, args.timeout)
-            if warmup["rc"] not in (0, 1):
-                runs.append(warmup)  # a broken command: don't try it again
-        for _ in range(repeat if not runs else 0):
+            first = measure(cmd, cenv, args.timeout)
+            if first["rc"] not in (0, 1):
+                runs[key].append(first)  # a broken command: don't try it again
+    rounds = max(args.repeat, args.site_repeat if SITE & set(wanted) else 0)
+    for round_ in range(rounds):
+        for key in wanted:  # interleaved: every command once a round, baselines included
+            repeat = args.site_repeat if key in SITE else args.repeat
+            done = runs[key]
+            if round_ >= repeat or (done and done[-1]["rc"] not in (0, 1)):
+                continue
+            cmd, cenv, before, _warm = plan[key]
             if before:
                 before()
-            runs.append(measure(cmd, cenv, args.timeout))
-            if runs[-1]["rc"] not in (0, 1):
-                break
-        ok = [r for r in runs if r["rc"] in (0, 1)]
+            done.append(measure(cmd, cenv, args.timeout))
+    for key in wanted:
+        cmd = plan[key][0]
+        ok = [r for r in runs[key] if r["rc"] in (0, 1)]
+        cpus = [r["cpu"] for r in ok if r.get("cpu") is not None]
         entry = {
             "cmd": " ".join(cmd),
-            "runs": runs,
+            "runs": runs[key],
             "seconds": statistics.median(r["seconds"] for r in ok) if ok else None,
-            "rss_mb": max((r["rss_mb"] or 0) for r in runs) or None,
-            "rc": sorted({str(r["rc"]) for r in runs}),
-            "err": next((r["err"] for r in runs if r["rc"] != 0), ""),
+            "cpu": statistics.median(cpus) if cpus else None,
+            "rss_mb": max((r["rss_mb"] or 0) for r in runs[key]) or None,
+            "rc": sorted({str(r["rc"]) for r in runs[key]}),
+            "err": next((r["err"] for r in runs[key] if r["rc"] != 0), ""),
         }
         results["commands"][key] = entry
         status = "ok" if entry["rc"] == ["0"] else f"rc={','.join(entry['rc'])}"
         secs = f"{entry['seconds']:.2f}s" if entry["seconds"] is not None else "-"
         print(f"# n={n} {key}: {secs} {status} {entry['err']}", file=sys.stderr)
-    clear_out()
+    for folder in (out, out_edit):
+        shutil.rmtree(folder, ignore_errors=True)
     return results
 
 
@@ -223,7 +281,7 @@ def report(all_results: list[dict], m: dict, args) -> str:
         "",
         (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mb']} MB RAM, "
          f"Python {m['python']}, {m['platform']}. Peak RSS via {m['memory_probe']}."),
-        (f"Median of {args.repeat} runs ({args.site_repeat} for site builds); "
+        (f"Median of {args.repeat} interleaved rounds ({args.site_repeat} for site builds); "
          f"`--today {TODAY}`; notebooks from `bench/generate.py --seed {args.seed}`."),
         "",
     ]
@@ -235,24 +293,27 @@ def report(all_results: list[dict], m: dict, args) -> str:
             (f"Notebook `{res['notebook']}`; brief for `{res['brief_person']}` "
              f"({res['brief_person_conversations']} conversations)."),
             "",
-            "| command | seconds | ratio to baseline | peak RSS MB | status |",
-            "|---|---:|---:|---:|---|",
+            "| command | seconds | ratio to baseline | CPU seconds | CPU ratio | peak RSS MB | status |",
+            "|---|---:|---:|---:|---:|---:|---|",
         ]
         notes = []
         for key in ALL:
             if key not in cmds:
                 continue
             e = cmds[key]
-            ratio = ""
+            ratio = cpu_ratio = ""
             base = RATIO.get(key)
             if base and base in cmds and e["seconds"] and cmds[base]["seconds"]:
                 ratio = f"{e['seconds'] / cmds[base]['seconds']:.2f}× ({base})"
+            if base and base in cmds and e.get("cpu") and cmds[base].get("cpu"):
+                cpu_ratio = f"{e['cpu'] / cmds[base]['cpu']:.2f}× ({base})"
             rss = "-" if e["rss_mb"] is None else f"{e['rss_mb']:.0f}"
             status = ("ok" if e["rc"] == ["0"] else f"exit {','.join(e['rc'])}"
                       if set(e["rc"]) <= {"0", "1"} else f"FAILED rc={','.join(e['rc'])}")
             if e["rc"] != ["0"]:
                 notes.append(f"- {key}: `{e['cmd']}` → {e['err'] or 'no stderr'}")
-            out.append(f"| {LABEL[key]} | {fmt_s(e['seconds'])} | {ratio} | {rss} | {status} |")
+            out.append(f"| {LABEL[key]} | {fmt_s(e['seconds'])} | {ratio} | {fmt_s(e.get('cpu'))} | {cpu_ratio} "
+                       f"| {rss} | {status} |")
         if notes:
             out += ["", "Failures:", *notes]
         out.append("")

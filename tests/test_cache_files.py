@@ -190,3 +190,79 @@ def test_the_code_stamp_is_every_module_s_bytes(root, reads, tmp_path, monkeypat
         load_notebook(root)
         assert len(reads) == 5, module  # every note read again
     records.package_digest.cache_clear()
+
+
+# --- the append log: one edit writes one small frame, never the whole cache ---------------
+
+def edit(path: Path, text: str) -> None:
+    """An edit made a while ago (outside the racy window, so its new entry is trusted later)."""
+    path.write_text(text)
+    old = time.time() - 1800
+    os.utime(path, (old, old))
+    settle()
+
+
+def test_one_edit_appends_to_the_log_and_leaves_the_base_alone(root, reads):
+    load_notebook(root)
+    target = records.cache_file(root)
+    base = target.read_bytes()
+    log = records.log_file(target)
+    assert not log.exists()
+    edit(root / "notes/people/p2.md", "---\nname: Person Two\n---\n")
+    reads.clear()
+    assert load_notebook(root).people["p2"].name == "Person Two"
+    assert reads == ["notes/people/p2.md"]
+    assert target.read_bytes() == base  # the base is not rewritten
+    frame = log.read_bytes()
+    assert b"Person Two" in frame and b"Person 1" not in frame  # only the edited note's entry
+    reads.clear()
+    again = load_notebook(root)
+    assert reads == [] and again.people["p2"].name == "Person Two"  # served from base + log
+
+
+@pytest.mark.parametrize("damage", ["torn", "flipped"])
+def test_a_damaged_log_frame_is_read_again_and_compacted(root, reads, damage):
+    load_notebook(root)
+    target = records.cache_file(root)
+    log = records.log_file(target)
+    for name in ("Person Two", "Person 2nd"):
+        edit(root / "notes/people/p2.md", f"---\nname: {name}\n---\n")
+        load_notebook(root)
+    data = log.read_bytes()
+    assert data.count(b"Person 2nd") == 1
+    log.write_bytes(data[:-3] if damage == "torn" else data.replace(b"Person 2nd", b"Person 3rd"))
+    reads.clear()
+    assert load_notebook(root).people["p2"].name == "Person 2nd"
+    assert reads == ["notes/people/p2.md"]  # the first frame's entry is stale anyway; the second is lost
+    assert not log.exists()  # compacted into the base
+    reads.clear()
+    assert load_notebook(root).people["p2"].name == "Person 2nd" and reads == []
+
+
+def test_the_log_is_compacted_once_it_holds_a_share_of_the_notes(root, reads, monkeypatch):
+    monkeypatch.setattr(records, "CHUNK", 1)
+    monkeypatch.setattr(records, "LOG_SHARE", 2)  # at most max(1, 5 // 2) = 2 entries in the log
+    load_notebook(root)
+    target = records.cache_file(root)
+    log = records.log_file(target)
+    for i in (0, 1, 3):
+        edit(root / f"notes/people/p{i}.md", f"---\nname: Edited {i}\n---\n")
+        load_notebook(root)
+        assert log.exists() == (i != 3)  # the third edit would make three: the base is rewritten
+    reads.clear()
+    nb = load_notebook(root)
+    assert reads == [] and [nb.people[f"p{i}"].name for i in range(5)] == [
+        "Edited 0", "Edited 1", "Person 2", "Edited 3", "Person 4"]
+
+
+def test_a_log_from_other_code_is_ignored(root, reads, monkeypatch):
+    load_notebook(root)
+    edit(root / "notes/people/p2.md", "---\nname: Person Two\n---\n")
+    load_notebook(root)
+    real = records.code_stamp()
+    monkeypatch.setattr(records, "code_stamp", lambda extra=(): real)
+    log = records.log_file(records.cache_file(root))
+    records._append(log, ("other code",), {"notes/people/p2.md": (None, None)}, time.time_ns())
+    reads.clear()
+    assert load_notebook(root).people["p2"].name == "Person Two"
+    assert reads == [] and not log.exists()  # the good frame kept, the foreign one compacted away

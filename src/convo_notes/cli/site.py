@@ -109,10 +109,18 @@ def serve(state: State, address: str, strict: bool | None) -> None:
     pages whose content changed are rebuilt. A note that stops reading mid-edit
     keeps its last good page and its error is printed here.
     """
+    import signal
+
     from ..site.serve import serve_site
 
     host, port = parse_address(address)
     root = state.root
+    # SIGTERM (a service manager, `kill`) stops the server as Ctrl+C does, so its temporary
+    # folder (the built site, hundreds of MB on a large notebook) is removed on the way out
+    try:
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not the main thread (embedded use): leave signals to the host
+        pass
     try:
         serve_site(root, state.today, host, port, strict, say=lambda text: echo(text, err=True))
     except KeyboardInterrupt:
