@@ -159,20 +159,7 @@ def insert_done(raw: bytes, index: int, day: dt.date) -> bytes:
     (``{what: ..., due: ...}``) get ``, done: DAY`` after their last value.
     Raises :class:`EditRefused` when that cannot be done safely.
     """
-    checked = read_note(raw, "note")  # the safe parser first: it refuses hostile YAML
-    if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
-        first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
-        raise EditRefused(f"the note's front matter cannot be read ({first})")
-    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
-    try:
-        text = raw[len(bom):].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise EditRefused(f"the file is not UTF-8 text ({exc.reason})") from None
-    yaml_text, start = _front_matter(text)
-    try:
-        root = yaml.compose(yaml_text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
+    bom, text, _yaml_text, start, root = _compose(raw)
     items = None
     if isinstance(root, MappingNode):
         for key, value in root.value:

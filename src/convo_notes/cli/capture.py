@@ -9,14 +9,13 @@ are attached to the ``import`` group of :mod:`.integrations`.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..render.terminal import echo, emit_json, print_diagnostics
-from .common import State, pass_state
+from .common import State, TerminalProgress, pass_state
 
 _SHARED_HELP = {
     "dry_run": "Show what would be written; write nothing.",
@@ -24,32 +23,6 @@ _SHARED_HELP = {
     "create_people": "Create a person note for every unknown correspondent.",
     "json": "Print the report as JSON.",
 }
-
-
-class _Progress:
-    """A count of messages read on stderr, only on a terminal (click.progressbar)."""
-
-    MIN_TOTAL = 500
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar: Any = None
-        self.shown = 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if total < self.MIN_TOTAL or not sys.stderr.isatty():
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.length = max(total, done)
-        self.bar.update(done - self.shown)
-        self.shown = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
 
 
 def _show(report: Any, as_json: bool) -> None:
@@ -98,7 +71,7 @@ def import_mail(state: State, sources: tuple[Path, ...], me_addresses: tuple[str
     options = MailOptions(me_addresses=tuple(a.lower() for a in me_addresses), create_people=create_people,
                           public=public, dry_run=dry_run, attachments=attachments,
                           follow_up_days=_follow_up(state, follow_up))
-    progress = _Progress("Reading mail")
+    progress = TerminalProgress("Reading mail", min_total=500)
     try:
         report = run(nb, list(sources), options, progress)
     finally:

@@ -113,8 +113,9 @@ class TerminalProgress:
 
     MIN_TOTAL = 2_000
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, min_total: int = MIN_TOTAL) -> None:
         self.label = label
+        self.min_total = min_total
         self.bar: Any = None
         self.shown = 0
 
@@ -122,17 +123,22 @@ class TerminalProgress:
         return self
 
     def __call__(self, done: int, total: int) -> None:
-        if total < self.MIN_TOTAL or not sys.stderr.isatty():
+        if total < self.min_total or not sys.stderr.isatty():
             return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
+        self.bar.length = max(total, done)  # a total that grows as it is read (a mailbox) moves the end
         self.bar.update(done - self.shown)
         self.shown = done
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 class DateType(click.ParamType):
