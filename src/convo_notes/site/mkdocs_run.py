@@ -13,6 +13,11 @@ handed the page with its generated regions (see :mod:`convo_notes.site.mdext`)
 as plain text, or without them when they only list other notes (a person's
 timeline, the index tables): the same words are found, the note itself is what
 a search leads to, and the plugin parses a fraction of the tags.
+
+This module and :mod:`.parallel` (the same build steps with pages rendered in
+several processes) are the only ones that touch MkDocs' and Material's Python
+APIs, several of them private: the supported versions are bounded in
+``pyproject.toml`` and ``tests/test_architecture.py`` keeps it that way.
 """
 
 from __future__ import annotations
@@ -661,3 +666,13 @@ def _drop_search_entries(search: Any, file: Any) -> None:
     entries = search.search_index.entries
     entries[:] = [e for e in entries if not (e["location"] == url or e["location"].startswith(url + "#"))] \
         if url else [e for e in entries if e["location"] and not e["location"].startswith("#")]
+
+
+def theme_icons_dir() -> Path | None:
+    """The folder of Material's bundled icons (``material/<name>.svg``), or None without Material."""
+    try:
+        import material
+    except ImportError:  # pragma: no cover - Material is a dependency
+        return None
+    folder = Path(material.__file__).parent / "templates" / ".icons" / "material"
+    return folder if folder.is_dir() else None

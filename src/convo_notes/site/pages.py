@@ -98,11 +98,10 @@ def icon_css() -> str:
     """CSS rules drawing :data:`ICONS` as masks from the installed theme's own SVG files (data URIs)."""
     from urllib.parse import quote as url_quote
 
-    try:
-        import material
+    from .mkdocs_run import theme_icons_dir
 
-        folder = Path(material.__file__).parent / "templates" / ".icons" / "material"
-    except ImportError:  # pragma: no cover - Material is a dependency
+    folder = theme_icons_dir()
+    if folder is None:  # pragma: no cover - Material is a dependency
         return ""
     rules = []
     for name in dict.fromkeys(ICONS):
