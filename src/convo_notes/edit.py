@@ -744,3 +744,42 @@ def plan_recurring_done(nb: Notebook, conv: Conversation, c: Commitment, day: dt
     summary = f"done {day.isoformat()}, next due {following.isoformat()} (every {c.every}): {c.what}"
     return plan_commitment_fields(nb, conv, c, {"last_done": day.isoformat(), "due": following.isoformat()},
                                   summary)
+
+
+# --- quick capture: `convo new` with the facts on the command line ----------------------------
+
+def with_captured(note: NewNote, fields: dict[str, Any], body: str | None = None) -> NewNote:
+    """The planned note with ``fields`` written into its front matter (before the closing ``---``,
+    after what the template wrote) and ``body`` after its heading; the people stubs unchanged.
+
+    ``fields`` may hold ``org`` (slug), ``tags``, ``interests`` (lists), ``private`` (bool),
+    ``next`` (``{turn, by, about}``) and ``commitments`` (a list of ``{what, due, to}``); each
+    value is written with :func:`.yamlwrite.yaml_value`, quoted only where a reader could misread it.
+    """
+    lines: list[str] = []
+    for key in ("org", "tags", "interests"):
+        if fields.get(key):
+            lines.append(f"{key}: {yaml_value(fields[key])}")
+    if fields.get("private"):
+        lines.append("private: true")
+    nxt = fields.get("next")
+    if nxt:
+        lines.append("next:")
+        lines += [f"  {k}: {yaml_value(v)}" for k, v in nxt.items() if v is not None]
+    for i, c in enumerate(fields.get("commitments") or ()):
+        if i == 0:
+            lines.append("commitments:")
+        entries = [(k, v) for k, v in c.items() if v is not None]
+        lines += [f"{'  - ' if n == 0 else '    '}{k}: {yaml_value(v)}" for n, (k, v) in enumerate(entries)]
+    # the template's commented-out examples are for a note filled in by hand: a captured one has its facts
+    head, sep, rest = note.text.partition("\n---")
+    head = "\n".join(line for line in head.split("\n") if not line.lstrip().startswith("#"))
+    text = head + sep + rest
+    if lines:
+        close = text.find("\n---", text.find("\n") if text.startswith("---") else 0)
+        if close < 0:
+            raise EditRefused("the conversation template has no closing `---`: cannot add the fields")
+        text = text[:close + 1] + "\n".join(lines) + text[close:]
+    if body and body.strip():
+        text = text.rstrip("\n") + "\n\n" + body.strip() + "\n"
+    return NewNote(note.path, text, note.stubs, note.thread)

@@ -97,12 +97,30 @@ def interactive() -> bool:
 @click.option("--no-continue", "no_cont", is_flag=True, help="Start a new thread; never ask.")
 @click.option("--personal", is_flag=True,
               help="Write it in your personal overlay (`overlay:` in your config file), never in the repository.")
-@click.option("--edit/--no-edit", "open_editor", default=True, show_default=True,
-              help="Open the note in $VISUAL or $EDITOR.")
+@click.option("--org", metavar="ORG", help="Quick capture: the org it was about (slug or name).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Quick capture: a tag (repeatable).")
+@click.option("--interest", "interests", multiple=True, metavar="TEXT",
+              help="Quick capture: something they care about or asked for (repeatable).")
+@click.option("--private", is_flag=True, help="Quick capture: never on the site.")
+@click.option("--next", "next_move", metavar="TURN[:DATE[:ABOUT]]",
+              help="Quick capture: whose move it is next, e.g. them:+5d:Countersign (TURN: me, them or a person).")
+@click.option("--turn", metavar="TURN", help="Quick capture: whose move it is next (me, them or a person).")
+@click.option("--by", "by", type=DATE, metavar="DATE", help="Quick capture: when the next move is due.")
+@click.option("--about", metavar="TEXT", help="Quick capture: what the next move is.")
+@click.option("--commit", "commits", multiple=True, metavar="WHAT",
+              help="Quick capture: a promise made (repeatable); the n-th --due and --to go with the n-th --commit.")
+@click.option("--due", "dues", multiple=True, type=DATE, metavar="DATE", help="When the matching --commit is due.")
+@click.option("--to", "tos", multiple=True, metavar="PERSON", help="Whom the matching --commit is owed to.")
+@click.option("-m", "--message", metavar="TEXT", help="Quick capture: the note's body (`-` reads standard input).")
+@click.option("--edit/--no-edit", "open_editor", default=None,
+              help="Open the note in $VISUAL or $EDITOR (default: yes, unless the note was captured "
+                   "from the options above).")
 @pass_state
 def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | None, channel: str | None,
         day: dt.date | None, create_people: bool, cont: str | None, no_cont: bool, personal: bool,
-        open_editor: bool) -> None:
+        org: str | None, tags: tuple[str, ...], interests: tuple[str, ...], private: bool, next_move: str | None,
+        turn: str | None, by: dt.date | None, about: str | None, commits: tuple[str, ...],
+        dues: tuple[dt.date, ...], tos: tuple[str, ...], message: str | None, open_editor: bool | None) -> None:
     """Start a conversation note from the template, then check it.
 
     The file goes to notes/conversations/YYYY/DATE-TITLE.md and is never
@@ -113,7 +131,15 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     with an open next move, that move is written into it for you to keep,
     change or remove, and the thread's new state is printed after the editor.
     """
-    from ..edit import carried_next, create_new_note, find_thread, open_threads_with, plan_new_note, resolve_people
+    from ..edit import (
+        carried_next,
+        create_new_note,
+        find_thread,
+        open_threads_with,
+        plan_new_note,
+        resolve_people,
+        with_captured,
+    )
     from ..model import OVERLAY, PERSONAL
     from ..schema import THREAD_RE
 
@@ -149,9 +175,19 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     before = {t.key: t for t in threads_of(nb)}.get(key)
     folder = nb.overlay if personal else nb.root
     assert folder is not None
+    captured = captured_fields(nb, state.today, org=org, tags=tags, interests=interests, private=private,
+                               next_move=next_move, turn=turn, by=by, about=about, commits=commits, dues=dues,
+                               tos=tos)
+    body = sys.stdin.read() if message == "-" else message
+    quick = bool(captured) or body is not None
+    if open_editor is None:
+        open_editor = not quick
+    carried = None if "next" in captured else carried_next(nb, before, len(nb.team) > 1)
     plan = plan_new_note(nb, with_=slugs, missing=missing, day=day or state.today, title=title,
-                         thread=thread, channel=channel, today=state.today,
-                         carried=carried_next(nb, before, len(nb.team) > 1), folder=folder)
+                         thread=thread, channel=channel, today=state.today, carried=carried, folder=folder)
+    if quick:
+        plan = with_captured(plan, captured, body)
+        check_planned(plan)
     prefix = OVERLAY if personal else ""
     written = [prefix + rel for rel in create_new_note(folder, plan)]
     for rel in written:
@@ -173,12 +209,67 @@ def new(state: State, with_: tuple[str, ...], title: str | None, thread: str | N
     print_diagnostics(problems)
     if any(d.severity == "error" for d in problems):
         raise NotebookHasErrors(sum(d.severity == "error" for d in problems))
-    if edited:
+    if edited or quick:
         mine = next((c for c in fresh.conversations if c.path == prefix + plan.path), None)
         if mine is not None:
             now = {t.key: t for t in threads_of(fresh)}.get(fresh.thread_key(mine))
             if now is not None:
                 echo(f"{now.key}: {thread_state_line(fresh, now, before)}")
+
+
+def captured_fields(nb: Notebook, today: dt.date, *, org: str | None, tags: tuple[str, ...],
+                    interests: tuple[str, ...], private: bool, next_move: str | None, turn: str | None,
+                    by: dt.date | None, about: str | None, commits: tuple[str, ...], dues: tuple[dt.date, ...],
+                    tos: tuple[str, ...]) -> dict[str, Any]:
+    """The front-matter fields ``convo new``'s quick-capture options give (names resolved, dates parsed)."""
+    from ..humandates import BadDate, parse_human_date
+    from ..names import resolve, resolve_optional
+
+    fields: dict[str, Any] = {}
+    if org:
+        fields["org"] = resolve_optional(nb, org, ("org",), "--org", "org")
+    if tags:
+        fields["tags"] = list(tags)
+    if interests:
+        fields["interests"] = list(interests)
+    if private:
+        fields["private"] = True
+    if next_move is not None and (turn or by or about):
+        raise UsageError("give --next TURN:DATE:ABOUT or --turn/--by/--about, not both")
+    if next_move is not None:
+        parts = next_move.split(":", 2)
+        turn = parts[0]
+        when = parts[1] if len(parts) > 1 and parts[1] else None
+        about = parts[2] if len(parts) > 2 and parts[2] else None
+        try:
+            by = parse_human_date(when, today) if when else None
+        except BadDate as exc:
+            raise UsageError(f"--next: {exc}") from None
+    if turn or by or about:
+        if not turn:
+            raise UsageError("--by and --about need --turn (me, them or a person)")
+        who = turn if turn in ("me", "them") else resolve(nb, turn, ("person",), "person")
+        fields["next"] = {"turn": who, "by": by, "about": about}
+    if len(dues) > len(commits) or len(tos) > len(commits):
+        raise UsageError("each --due and --to goes with a --commit (the n-th with the n-th)")
+    if commits:
+        fields["commitments"] = [
+            {"what": what, "due": dues[i] if i < len(dues) else None,
+             "to": (tos[i] if tos[i] in ("me",) else resolve(nb, tos[i], ("person",), "person"))
+             if i < len(tos) else None}
+            for i, what in enumerate(commits)]
+    return fields
+
+
+def check_planned(plan: Any) -> None:
+    """Refuse (exit 2) a captured note the loader would not accept, before anything is written."""
+    from ..loader import build_record
+    from ..parse import read_note
+
+    record, problems = build_record(plan.path, read_note(plan.text.encode("utf-8"), plan.path))
+    errors = [d for d in problems if d.severity == "error"]
+    if errors or record is None:
+        raise UsageError("; ".join(f"{d.line}:{d.column}: {d.message}" for d in errors) or "the note cannot be read")
 
 
 def threads_of(nb: Notebook) -> list[Thread]:
