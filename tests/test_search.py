@@ -183,3 +183,17 @@ def test_warm_search_reads_no_note(nb, monkeypatch):
     monkeypatch.setattr(module, "load_notebook", refuse)
     assert paths(nb, "pilot")  # answered from the index alone
     time.sleep(0)
+
+
+def test_completion_offers_filters_and_slugs(nb, monkeypatch):
+    import click
+
+    from convo_notes.cli import cli as group
+    from convo_notes.cli.find import complete_query
+
+    monkeypatch.setenv("CONVO_NOTEBOOK", str(nb))
+    ctx = click.Context(group)
+    assert [i.value for i in complete_query(ctx, None, "wi")] == ["with:"]  # type: ignore[arg-type]
+    assert [i.value for i in complete_query(ctx, None, "with:da")] == ["with:dana-reyes"]  # type: ignore[arg-type]
+    assert [i.value for i in complete_query(ctx, None, "is:p")] == ["is:private", "is:public"]  # type: ignore[arg-type]
+    assert [i.value for i in complete_query(ctx, None, "org:")] == ["org:harbor"]  # type: ignore[arg-type]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import click
 
 from ..render.json import contact_json, search_hit_json
@@ -21,8 +24,33 @@ shows PATH:LINE of its first match and an excerpt. Exit 1 when nothing matched.
 """
 
 
+def complete_query(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of a search term: the filter names (``with:``, ``tag:``...), then after
+    ``with:``, ``org:`` or ``thread:`` the notebook's slugs, after ``is:``/``has:``/``kind:`` their values."""
+    from click.shell_completion import CompletionItem
+
+    from ..search import FIELDS, HAS_VALUES, IS_VALUES, KIND_VALUES
+
+    name, colon, value = incomplete.partition(":")
+    if not colon:
+        return [CompletionItem(f"{f}:") for f in FIELDS if f.startswith(incomplete)]
+    values: list[str] = list({"is": IS_VALUES, "has": HAS_VALUES, "kind": KIND_VALUES}.get(name, ()))
+    if name in ("with", "org", "thread"):
+        try:
+            from ..agenda import threads
+            from ..loader import find_root, load_notebook
+
+            root = find_root(explicit=ctx.find_root().params.get("notebook") or os.environ.get("CONVO_NOTEBOOK"))
+            nb = load_notebook(root, check=False)
+            values = sorted(nb.people if name == "with" else nb.orgs if name == "org"
+                            else {t.key for t in threads(nb)})
+        except Exception:  # noqa: BLE001 - completion must never fail loudly
+            return []
+    return [CompletionItem(f"{name}:{v}") for v in values if v.startswith(value)]
+
+
 @click.command(help=SEARCH_HELP)
-@click.argument("query", nargs=-1, required=True)
+@click.argument("query", nargs=-1, required=True, shell_complete=complete_query)
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Show at most this many results.")
 @click.option("--all", "show_all", is_flag=True, help="Show every result.")
