@@ -50,7 +50,8 @@ def quoted(text: str) -> str:
 def notebooks(draw: st.DrawFn) -> dict[str, str]:
     """A notebook whose every note is valid: people, an org, conversations with every kind of field."""
     people = draw(st.lists(LONG_SLUG, min_size=1, max_size=12, unique=True))
-    people = [p for p in people if p != "me"] or ["ann"]
+    # (`null` unquoted is YAML's empty value, never a slug: a note naming such a person is not valid)
+    people = [p for p in people if p not in ("me", "null")] or ["ann"]
     files: dict[str, str] = {
         "notes/people/sam.md": "---\nname: Sam\nteam: true\n---\n",
         "notes/orgs/acme.md": f"---\nname: {quoted(draw(TEXT) or 'Acme')}\ntags: [{quoted(draw(ODD_TEXT))}]\n---\n",
