@@ -392,23 +392,30 @@ def _run(conn: sqlite3.Connection, root: Path, query: Query, limit: int | None) 
     where = " AND ".join(clauses)
     if match is not None:
         weights = ", ".join(str(w) for w in WEIGHTS)
-        sql = (f"SELECT d.path, d.kind, d.slug, d.title, d.date, d.private, bm25(fts, {weights}) AS score, "
-               + ", ".join(f"snippet(fts, {column}, '{HIT_START}', '{HIT_END}', '…', 12)" for column in EXCERPT_ORDER)
-               + " "
+        sql = (f"SELECT d.id, d.path, d.kind, d.slug, d.title, d.date, d.private, bm25(fts, {weights}) AS score "
                f"FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND {where} "
                "ORDER BY score, d.date DESC, d.path")
         rows = conn.execute(sql, [match, *params]).fetchall()
     else:
-        sql = (f"SELECT d.path, d.kind, d.slug, d.title, d.date, d.private, 0.0, '', '', '', '' FROM docs d "
+        sql = (f"SELECT d.id, d.path, d.kind, d.slug, d.title, d.date, d.private, 0.0 FROM docs d "
                f"WHERE {where} "
                "ORDER BY d.date IS NULL, d.date DESC, d.path")
         rows = conn.execute(sql, params).fetchall()
     total = len(rows)
     shown = rows if limit is None else rows[:limit]
     words = query.highlight_words()
-    hits = [Hit(path, _line_of(root, path, words), kind, slug, title, date, bool(private), -float(score),
-                next((e for e in excerpts if e and HIT_START in e), excerpts[0] or ""))
-            for path, kind, slug, title, date, private, score, *excerpts in shown]
+    # excerpts only for the results shown (a snippet costs a pass over the row's text)
+    snippets = ", ".join(f"snippet(fts, {column}, '{HIT_START}', '{HIT_END}', '…', 12)" for column in EXCERPT_ORDER)
+    hits = []
+    for rowid, path, kind, slug, title, date, private, score in shown:
+        excerpt = ""
+        if match is not None:
+            found = conn.execute(f"SELECT {snippets} FROM fts WHERE fts MATCH ? AND rowid = ?",
+                                 (match, rowid)).fetchone()
+            if found:
+                excerpt = next((e for e in found if e and HIT_START in e), found[0] or "")
+        hits.append(Hit(path, _line_of(root, path, words), kind, slug, title, date, bool(private), -float(score),
+                        excerpt))
     return hits, total
 
 
