@@ -32,9 +32,10 @@ COUNT_LINE = "convo: 1 error in the notebook; this answer may be incomplete (run
 # every command that reads the notebook and reports, with its arguments
 REPORTING = [
     ("due",), ("due", "--all"), ("threads",), ("brief", "dana"), ("referrals",), ("referrals", "plumbing"),
-    ("show", "notes/c1.md"), ("ics",), ("export",), ("export", "vcard"),
+    ("show", "notes/c1.md"), ("ics",), ("export",), ("export", "vcard"), ("search", "body"),
 ]
-WITH_JSON = [("due",), ("threads",), ("brief", "dana"), ("referrals", "plumbing"), ("show", "notes/c1.md")]
+WITH_JSON = [("due",), ("threads",), ("brief", "dana"), ("referrals", "plumbing"), ("show", "notes/c1.md"),
+             ("search", "body")]
 
 
 @pytest.mark.parametrize("args", REPORTING, ids=" ".join)

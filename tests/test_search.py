@@ -42,7 +42,7 @@ def nb(make_notebook):
 
 
 def paths(root: Path, text: str) -> list[str]:
-    return [h.path for h in search(root, text, None)[0]]
+    return [h.path for h in search(root, text, None)[0]]  # (hits, total, errors)
 
 
 def test_words_are_anded_and_prefixes_match(nb):

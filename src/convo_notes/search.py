@@ -36,6 +36,7 @@ database that cannot be read is deleted and rebuilt silently.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import sqlite3
@@ -43,11 +44,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .diagnostics import Diagnostic
 from .errors import UsageError
 from .loader import FileKey, load_notebook, scan_note_files
 from .model import Conversation, Note, Notebook, Org, Person
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HIT_START, HIT_END = "\x02", "\x03"  # snippet markers, turned into colour or brackets by the renderer
 FIELDS = ("with", "org", "tag", "channel", "thread", "kind", "since", "before", "is", "has")
 IS_VALUES = ("private", "public")
@@ -212,7 +214,7 @@ def refresh(conn: sqlite3.Connection, root: Path) -> bool:
     row = conn.execute("SELECT value FROM meta WHERE name = 'config'").fetchone()
     if not changed and not removed and row is not None and row[0] == config_key:
         return False
-    nb = load_notebook(root, check=False)
+    nb = load_notebook(root, check=True)  # checked: the errors every command reports are kept with the index
     notes = _notes_by_path(nb)
     with conn:
         for rel in removed:
@@ -227,6 +229,8 @@ def refresh(conn: sqlite3.Connection, root: Path) -> bool:
                              (rel, _key_text(files[rel]), "unreadable", Path(rel).stem, Path(rel).stem))
         _recompute(conn, nb, notes)
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('config', ?)", (config_key,))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('errors', ?)",
+                     (json.dumps([[d.path, d.line, d.column, d.code, d.message] for d in nb.errors]),))
     return True
 
 
@@ -367,16 +371,27 @@ def _where(query: Query) -> tuple[list[str], list[Any]]:
     return clauses, params
 
 
+def stored_errors(conn: sqlite3.Connection) -> list[Diagnostic]:
+    """The notebook's errors as the last refresh found them (never stale: any change refreshes)."""
+    row = conn.execute("SELECT value FROM meta WHERE name = 'errors'").fetchone()
+    try:
+        return [Diagnostic(*entry) for entry in json.loads(row[0])] if row else []
+    except (TypeError, ValueError):
+        return []
+
+
 def search(root: Path, text: str, limit: int | None = 20,
-           today: dt.date | None = None) -> tuple[list[Hit], int]:
-    """The notes matching ``text``, best first (at most ``limit``), and how many matched in all."""
+           today: dt.date | None = None) -> tuple[list[Hit], int, list[Diagnostic]]:
+    """The notes matching ``text``, best first (at most ``limit``), how many matched in all, and the
+    notebook's errors (the same every command reports)."""
     query = parse_query(text, today)
     if not query.terms and not query.excluded and not query.filters:
         raise UsageError("give words to search for, or a filter such as with:dana or tag:pricing")
     conn = open_index(root)
     try:
         refresh(conn, root)
-        return _run(conn, root, query, limit)
+        hits, total = _run(conn, root, query, limit)
+        return hits, total, stored_errors(conn)
     finally:
         conn.close()
 

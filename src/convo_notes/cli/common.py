@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ..dates import in_range, range_text
+from ..diagnostics import Diagnostic
 from ..errors import NotebookHasErrors
 from ..loader import find_root, load_notebook
 from ..model import Notebook
@@ -91,7 +92,11 @@ def finish(nb: Notebook, *, as_json: bool = False, show: bool = True) -> None:
     already listed them), then their count; the command exits 1. With ``--json`` the
     errors are already in the document's ``errors`` key, so only the count is printed.
     """
-    errors = nb.errors
+    finish_errors(nb.errors, as_json=as_json, show=show)
+
+
+def finish_errors(errors: list[Diagnostic], *, as_json: bool = False, show: bool = True) -> None:
+    """:func:`finish` for a command that has the notebook's errors without the notebook (``search``)."""
     if not errors:
         return
     if show and not as_json:

@@ -10,7 +10,7 @@ import click
 from ..render.json import contact_json, search_hit_json
 from ..render.terminal import echo
 from ..render.text import render_contacts, render_search
-from .common import State, emit_report, finish, pass_state
+from .common import State, emit_report, finish, finish_errors, pass_state
 
 SEARCH_HELP = """Find notes: words, "phrases", -excluded, and filters.
 
@@ -61,13 +61,15 @@ def search(state: State, query: tuple[str, ...], limit: int, show_all: bool, as_
     from ..search import search as run_search
 
     text = " ".join(query)
-    hits, total = run_search(state.root, text, None if show_all else limit, state.today)
+    hits, total, errors = run_search(state.root, text, None if show_all else limit, state.today)
     if as_json:
         from ..render.terminal import emit_json
 
-        emit_json({"query": text, "total": total, "results": [search_hit_json(h) for h in hits]})
+        emit_json({"query": text, "total": total, "results": [search_hit_json(h) for h in hits],
+                   "errors": [d.to_json() for d in errors]})
     else:
         echo(render_search(hits, total, text))
+    finish_errors(errors, as_json=as_json)
     if not hits:
         raise Found("no match")
 
