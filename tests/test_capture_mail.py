@@ -93,7 +93,8 @@ def test_a_thread_becomes_one_note_per_exchange_day_with_whose_turn(make_noteboo
     notes = notes_in(root)
     assert list(notes) == ["2026-11-02-pilot-plan.md", "2026-11-03-pilot-plan.md"]
     assert notes["2026-11-02-pilot-plan.md"] == (
-        "---\ntitle: Pilot plan\ndate: 2026-11-02T09:00\nwith: [dana]\nchannel: email\nthread: pilot-plan\n"
+        "---\ntitle: Pilot plan\ndate: 2026-11-02T09:00\nwith: [dana]\nrecorded_by: sam\nchannel: email\n"
+        "thread: pilot-plan\n"
         "private: true\nnext:\n  turn: them\n  by: 2026-11-07\n  about: wait for their reply\n---\n"
         "**Dana Reyes** → Sam Okafor · 2026-11-02 09:00\n\nHi Sam,\nCan you send the pilot plan?\n\n"
         "**Sam Okafor** → Dana Reyes · 2026-11-02 11:00\n\nSure, by Friday.\n")
@@ -464,3 +465,28 @@ def test_folders_of_extensionless_mboxes_and_a_maildirs_own_cur(make_notebook, t
     box.add(mailbox.MaildirMessage(msgs[2]))
     again = import_mail(root, str(tmp_path / "Maildir" / "new"))
     assert again.out.splitlines()[-1].startswith("read 1 message: 1 imported"), again.out
+
+
+def test_a_team_notebook_gets_recorded_by(tmp_path, make_notebook, cli):
+    """Format v1.1: in a notebook with several team members an imported note says who recorded it."""
+    import mailbox
+    from email.message import EmailMessage
+
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam Stone\nteam: true\nemail: sam@us.example\n---\n",
+        "notes/people/ana.md": "---\nname: Ana Team\nteam: true\nemail: ana@us.example\n---\n",
+        "notes/people/dana.md": "---\nname: Dana Reyes\nemail: dana@client.example\n---\n",
+    })
+    box = mailbox.mbox(tmp_path / "in.mbox")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "Dana Reyes <dana@client.example>", "sam@us.example", "Tiers"
+    msg["Date"], msg["Message-ID"] = "Mon, 16 Nov 2026 10:00:00 +0000", "<t1@client.example>"
+    msg.set_content("Can you send the tiers?")
+    box.add(msg)
+    box.flush()
+    result = cli("-C", str(root), "--today", "2026-11-20", "import", "mail", str(tmp_path / "in.mbox"),
+                 env={"CONVO_ME": "ana"})
+    assert result.code == 0, result.err
+    (note,) = (root / "notes").rglob("mail/*.md")
+    assert "\nrecorded_by: ana\n" in note.read_text(encoding="utf-8")
+    assert cli("-C", str(root), "validate").code == 0

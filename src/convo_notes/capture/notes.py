@@ -311,7 +311,7 @@ def _fm_line(key: str, value: Any) -> str:
 def render_note(fields: dict[str, Any], body: str) -> bytes:
     """A note's bytes from its front matter fields (in the format's order) and body."""
     lines = ["---"]
-    for key in ("title", "date", "with", "channel", "thread", "private"):
+    for key in ("title", "date", "with", "recorded_by", "channel", "thread", "private"):
         value = fields.get(key)
         if value is None or value == []:
             continue
@@ -364,6 +364,8 @@ class NoteWriter:
         self.used = set(nb.slugs) | RESERVED | {Path(n["path"]).stem for n in index.notes.values()}
         self.outcomes: list[Outcome] = []
         self.written = 0
+        # in a team notebook a note says who recorded it (format v1.1: its `me` is its author)
+        self.author = nb.viewer if len(nb.team) > 1 else None
 
     def _next(self, last: Entry, about_them: str) -> dict[str, Any]:
         if last.ours:
@@ -414,7 +416,7 @@ class NoteWriter:
             first = entries[0].when
             path = self._new_path(group, first.date())
             fields = {"title": group.title, "date": first.strftime("%Y-%m-%dT%H:%M"), "with": people,
-                      "channel": group.channel, "thread": group.thread, "private": self.private,
+                      "recorded_by": self.author, "channel": group.channel, "thread": group.thread, "private": self.private,
                       "next": self._next(entries[-1], about_them) if group.turns else None}
             known_last = entries[-1].when
             body = "".join(("\n" if i else "") + e.block for i, e in enumerate(entries))
