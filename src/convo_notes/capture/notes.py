@@ -416,7 +416,8 @@ class NoteWriter:
             first = entries[0].when
             path = self._new_path(group, first.date())
             fields = {"title": group.title, "date": first.strftime("%Y-%m-%dT%H:%M"), "with": people,
-                      "recorded_by": self.author, "channel": group.channel, "thread": group.thread, "private": self.private,
+                      "recorded_by": self.author, "channel": group.channel, "thread": group.thread,
+                      "private": self.private,
                       "next": self._next(entries[-1], about_them) if group.turns else None}
             known_last = entries[-1].when
             body = "".join(("\n" if i else "") + e.block for i, e in enumerate(entries))

@@ -109,7 +109,8 @@ def _attach_capture() -> None:
     """``import mail``, ``import chat`` and ``import ics`` live in :mod:`.capture`."""
     from .capture import import_chat, import_ics, import_mail
 
-    for command in (import_mail, import_chat, import_ics):
+    commands: tuple[click.Command, ...] = (import_mail, import_chat, import_ics)
+    for command in commands:
         import_group.add_command(command)
 
 

@@ -81,6 +81,9 @@ markdown_extensions:
 """
 INERT_EXTENSION = "convo_notes.site.mdext"
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+# Material before 9.5.x made its search results scrollable without a way to reach them by keyboard
+# (axe-core: scrollable-region-focusable, serious); later releases add the tabindex themselves.
+SEARCH_SCROLL = '<div class="md-search__scrollwrap" data-md-scrollfix>'
 SITE_CSS = "assets/convo-site.css"  # the site's own stylesheet (package data), added to every build
 SECTIONS = {"people": "people/index.md", "orgs": "orgs/index.md", "threads": "threads/index.md",
             "conversations": "threads/index.md", "tags": "tags/index.md"}  # a detail page's tab
@@ -354,7 +357,8 @@ class _Capture:
                 if self.bar is not None:
                     self.bar.update(1)
                 # Material's search dialog has no accessible name (axe-core: aria-dialog-name, serious).
-                return output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+                output = output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+                return output.replace(SEARCH_SCROLL, SEARCH_SCROLL.replace(" data-md", ' tabindex="0" data-md'), 1)
 
         self.links = links
         self.plugin = Plugin()
