@@ -209,3 +209,14 @@ def test_filters_and_marks_that_only_an_earlier_conversation_of_a_thread_carries
     assert answers(cli, root, {}, commands, ("2026-03-10",)) == full
     for _, _, code, out, _ in full:
         assert code == 0 and ("side-deal" in out and "[private]" in out or '"private": true' in out), out
+
+
+def test_threads_and_diagnostics_survive_pickling_field_for_field(notebook):
+    import pickle
+
+    (notebook / "notes/conversations/broken.md").write_text("---\ndate: 2026-11-02\nwith: [nobody-here]\n---\n")
+    nb = load_notebook(notebook)
+    found = threads(nb)
+    assert found and nb.diagnostics
+    assert pickle.loads(pickle.dumps(found)) == found
+    assert pickle.loads(pickle.dumps(nb.diagnostics)) == nb.diagnostics

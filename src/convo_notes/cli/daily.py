@@ -163,7 +163,8 @@ def threads_command(state: State, as_json: bool, only: str | None, order: str, t
         wanted = item_filter(nb, tags, org, person, thread)
         by_kind = {"my-turn": MINE, "waiting": THEIRS}.get(kind or "")
         found = sort_threads([t for t in view.threads if (only is None or t.state == only)
-                              and (by_kind is None or t.state == by_kind) and thread_matches(nb, t, wanted)],
+                              and (by_kind is None or t.state == by_kind)
+                              and (not wanted or thread_matches(nb, t, wanted))],
                              order, state.today)
         if as_json:
             emit_report(nb, {"today": state.today, "threads": [thread_json(nb, t, state.today) for t in found]})
