@@ -59,6 +59,11 @@ class Thread:
         rank = {MINE: 0, THEIRS: 1, SETTLED: 2}[self.state]
         return (rank, self.by or dt.date.max, self.key)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # as DueItem's: rebuilt by the constructor, faster to load from a snapshot
+        return (Thread, (self.key, self.explicit, self.conversations, self.state, self.turn, self.by, self.about,
+                         self.people))
+
 
 @dataclass(frozen=True, slots=True)
 class DueItem:

@@ -6,8 +6,8 @@ with a cloned repository could run code when loaded; one we wrote ourselves cann
   now and then); the code stamp is a digest of every module of the package.
 - :mod:`.views`: derived views of an unchanged notebook for the warm daily commands (the
   agenda's entries, the conversations a brief needs, the threads, the conversations with
-  referrals), keyed by a digest of every file key; and the agenda after a few edited
-  conversations (:func:`.views.agenda_after_edits`).
+  referrals), keyed by a digest of every file key (the personal overlay's too) and the
+  configuration.
 
 The search index (:mod:`convo_notes.search`) lives beside them.
 """

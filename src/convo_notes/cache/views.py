@@ -1,9 +1,10 @@
-"""Snapshots for the warm daily commands: ``convo due`` and ``convo brief`` without every record.
+"""Snapshots for the warm daily commands: ``convo due``, ``brief``, ``threads`` and ``referrals``
+without every record.
 
 The per-file cache (:mod:`.records`) spares a warm command the parsing, but it
 still unpickles every note's record. On an unchanged notebook the answer of
-``due`` and the conversations a ``brief`` needs are the same as last time, so
-each of these commands keeps a *snapshot* next to the per-file cache (in the
+``due`` (and of ``threads``), and the conversations a ``brief`` (or ``referrals``)
+needs are the same as last time, so each of these commands keeps a *snapshot* next to the per-file cache (in the
 user's cache directory, never in the notebook):
 
 - ``agenda``: every person and org, the notebook's diagnostics, and
@@ -13,7 +14,12 @@ user's cache directory, never in the notebook):
   conversations *with* it (``with``, ``org``), to those *mentioning* it
   (commitment ``owner``/``to``, referral ``by``/``to``/``recommends``), from
   each conversation to its thread, and from each commitment id to the
-  conversations closing it.
+  conversations closing it;
+- ``threads``: every person and org, the diagnostics, and :func:`.agenda.threads`
+  (each thread's latest conversation whole, its earlier ones as :class:`ThreadMember`:
+  all ``convo threads`` reads of them);
+- ``referrals``: every person and org, the diagnostics, and only the conversations
+  that hold referrals (all :func:`.referrals.directory` reads).
 
 A snapshot is used only when its *key* equals the key computed now: the code
 that made it (format, version, Python, and a digest of the bytes of every module
@@ -51,10 +57,11 @@ import pickle
 import time
 from array import array
 from binascii import crc32
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar, cast
 
-from ..agenda import DueItem, agenda_entries
+from ..agenda import DueItem, Thread, agenda_entries, threads
 from ..diagnostics import Diagnostic
 from ..loader import (
     FileKey,
@@ -154,7 +161,7 @@ class BriefView:
 
 
 def snapshot_file(root: Path, kind: str) -> Path | None:
-    """Where the ``agenda`` or ``brief`` snapshot of a notebook is kept (None: caching off)."""
+    """Where a notebook's ``agenda``, ``brief``, ``threads`` or ``referrals`` snapshot is kept (None: off)."""
     target = cache_file(root)
     return None if target is None else target.with_name(f"{target.stem}-{kind}.snapshot")
 
@@ -304,6 +311,108 @@ def _partial_notebook(found: Scan, reader: _Reader, slug: str) -> Notebook | Non
     closing = {n for ident in ids for n in payload["closers"].get(ident, ()) if n not in loaded}
     loaded.update((n, reader.blob(starts[n], starts[n + 1], n)) for n in sorted(closing))
     return _notebook(found, payload, [loaded[n] for n in sorted(loaded)])
+
+
+# --- threads and referrals ---------------------------------------------------------------------
+
+class ThreadMember:
+    """An earlier conversation of a thread, as the threads snapshot keeps it: all that
+    ``convo threads`` reads of a thread's conversations but the latest (kept whole): its
+    ``path`` and ``private`` (:meth:`.model.Notebook.is_private`), its ``tags``, ``org`` and
+    ``with_`` (:func:`.agenda.thread_matches`, :meth:`.model.Notebook.org_of`), and the count."""
+
+    __slots__ = ("path", "private", "tags", "org", "with_")
+
+    def __init__(self, path: str, private: bool | None, tags: tuple[str, ...], org: str | None,
+                 with_: tuple[str, ...]) -> None:
+        self.path, self.private, self.tags, self.org, self.with_ = path, private, tags, org, with_
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ThreadMember, (self.path, self.private, self.tags, self.org, self.with_))
+
+
+class ThreadsView:
+    """What ``convo threads`` needs: a notebook for names and diagnostics, and every thread.
+
+    From a snapshot, ``notebook`` holds every person, org and diagnostic but no
+    conversations, and each thread's earlier conversations are :class:`ThreadMember`s;
+    otherwise it is the whole notebook and :func:`.agenda.threads` of it.
+    """
+
+    __slots__ = ("notebook", "threads", "from_snapshot")
+
+    def __init__(self, notebook: Notebook, found: list[Thread], from_snapshot: bool) -> None:
+        self.notebook, self.threads, self.from_snapshot = notebook, found, from_snapshot
+
+
+def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progress: Progress | None = None,
+                 reader: str | None = None, overlay: bool = False) -> ThreadsView:
+    """The notebook and :func:`.agenda.threads`, from the snapshot when it is valid.
+
+    Nothing in a thread depends on today (its urgency and days overdue are computed
+    when shown) or on the reader beyond the key's ``me`` (whose turn is "yours" is
+    decided when shown, from the notebook's ``viewer``), so the snapshot keeps the
+    threads as :func:`.agenda.threads` made them.
+    """
+    found = scan(root, env, reader, overlay)
+    target = snapshot_file(found.root, "threads")
+    key = None if target is None else found.key()
+    if target is not None and key is not None:
+        view = _read(target, key, lambda reader: _threads_from(found, reader))
+        if view is not None:
+            return view
+    nb = found.load(progress)
+    every = threads(nb)
+    if target is not None and key is not None and not found.racy():
+        _write(target, key, lambda: {**_common(nb), "threads": [_slim(t) for t in every]})
+    return ThreadsView(nb, every, False)
+
+
+def _slim(thread: Thread) -> Thread:
+    members = tuple(ThreadMember(c.path, c.private, c.tags, c.org, c.with_) for c in thread.conversations[:-1])
+    return replace(thread, conversations=cast("tuple[Conversation, ...]", (*members, thread.latest)))
+
+
+def _threads_from(found: Scan, reader: _Reader) -> ThreadsView | None:
+    payload = reader.payload()
+    if payload is None:
+        return None
+    return ThreadsView(_notebook(found, payload, []), payload["threads"], True)
+
+
+class ReferralsView:
+    """A notebook to answer ``convo referrals`` from: whole, or every person, org and
+    diagnostic with only the conversations that hold referrals (``from_snapshot``): all
+    that :func:`.referrals.directory` and :func:`.referrals.suggest_topics` read."""
+
+    __slots__ = ("notebook", "from_snapshot")
+
+    def __init__(self, notebook: Notebook, from_snapshot: bool) -> None:
+        self.notebook, self.from_snapshot = notebook, from_snapshot
+
+
+def referrals_view(root: Path | str, *, env: dict[str, str] | None = None, progress: Progress | None = None,
+                   reader: str | None = None, overlay: bool = False) -> ReferralsView:
+    """The notebook for the referrals directory, from the snapshot when it is valid."""
+    found = scan(root, env, reader, overlay)
+    target = snapshot_file(found.root, "referrals")
+    key = None if target is None else found.key()
+    if target is not None and key is not None:
+        view = _read(target, key, lambda reader: _referrals_from(found, reader))
+        if view is not None:
+            return view
+    nb = found.load(progress)
+    if target is not None and key is not None and not found.racy():
+        _write(target, key, lambda: {**_common(nb),
+                                     "conversations": [c for c in nb.conversations if c.referrals]})
+    return ReferralsView(nb, False)
+
+
+def _referrals_from(found: Scan, reader: _Reader) -> ReferralsView | None:
+    payload = reader.payload()
+    if payload is None:
+        return None
+    return ReferralsView(_notebook(found, payload, payload["conversations"]), True)
 
 
 # --- the files --------------------------------------------------------------------------------

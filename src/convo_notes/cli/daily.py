@@ -24,7 +24,6 @@ from ..agenda import (
     group_of,
     item_matches,
     thread_matches,
-    threads,
     week_days,
 )
 from ..dates import MAX_WITHIN_DAYS
@@ -153,17 +152,25 @@ def sort_threads(found: list[Thread], order: str, today: dt.date) -> list[Thread
 def threads_command(state: State, as_json: bool, only: str | None, order: str, tags: tuple[str, ...],
                     org: str | None, person: str | None, thread: str | None, kind: str | None) -> None:
     """Every ongoing conversation: whose turn it is, by when, and the next move."""
-    nb = state.notebook(personal=True)
-    wanted = item_filter(nb, tags, org, person, thread)
-    by_kind = {"my-turn": MINE, "waiting": THEIRS}.get(kind or "")
-    found = sort_threads([t for t in threads(nb) if (only is None or t.state == only)
-                          and (by_kind is None or t.state == by_kind) and thread_matches(nb, t, wanted)],
-                         order, state.today)
-    if as_json:
-        emit_report(nb, {"today": state.today, "threads": [thread_json(nb, t, state.today) for t in found]})
-    else:
-        echo(render_threads(nb, found, state.today, only))
-        finish(nb)
+    from ..cache.views import threads_view
+    from ..loader import paused_gc
+
+    with paused_gc():
+        with TerminalProgress("Reading notes") as progress:
+            # from a snapshot when nothing changed
+            view = threads_view(state.root, progress=progress, reader=state.reader, overlay=True)
+        nb = view.notebook
+        wanted = item_filter(nb, tags, org, person, thread)
+        by_kind = {"my-turn": MINE, "waiting": THEIRS}.get(kind or "")
+        found = sort_threads([t for t in view.threads if (only is None or t.state == only)
+                              and (by_kind is None or t.state == by_kind)
+                              and (not wanted or thread_matches(nb, t, wanted))],
+                             order, state.today)
+        if as_json:
+            emit_report(nb, {"today": state.today, "threads": [thread_json(nb, t, state.today) for t in found]})
+        else:
+            echo(render_threads(nb, found, state.today, only))
+            finish(nb)
 
 
 @click.command()

@@ -9,12 +9,13 @@ from __future__ import annotations
 import click
 
 from ..errors import Found
+from ..model import Notebook
 from ..names import resolve_optional
 from ..referrals import directory, suggest_topics
 from ..render.json import entry_to_json, person_ref
 from ..render.terminal import echo, page
 from ..render.text import render_entry, render_no_referrals, render_no_topic
-from .common import State, complete_person, emit_report, finish, pager_option, pass_state
+from .common import State, TerminalProgress, complete_person, emit_report, finish, pager_option, pass_state
 
 OVERVIEW_TOP = 3  # parties shown per topic when listing every topic
 
@@ -37,7 +38,19 @@ def referrals(state: State, topic: tuple[str, ...], by: str | None, to: str | No
     matches the topic follow the recommendations. Exit 1 when TOPIC
     matches nothing (the closest topics are suggested).
     """
-    nb = state.notebook(personal=True)
+    from ..cache.views import referrals_view
+    from ..loader import paused_gc
+
+    with paused_gc():
+        with TerminalProgress("Reading notes") as progress:
+            # only the conversations holding referrals, from a snapshot when nothing changed
+            nb = referrals_view(state.root, progress=progress, reader=state.reader, overlay=True).notebook
+        answer(nb, topic, by, to, as_json, state.no_pager)
+
+
+def answer(nb: Notebook, topic: tuple[str, ...], by: str | None, to: str | None, as_json: bool,
+           no_pager: bool) -> None:
+    """The directory (or one topic of it) from ``nb``, printed, then :func:`.common.finish`."""
     wanted = " ".join(topic).strip() or None
     by_slug = resolve_optional(nb, by, ("person",), "--by")
     to_slug = resolve_optional(nb, to, ("person",), "--to")
@@ -51,7 +64,7 @@ def referrals(state: State, topic: tuple[str, ...], by: str | None, to: str | No
             "suggestions": suggestions,
         })
     elif entries:
-        page("\n\n".join(render_entry(nb, e, limit, by_slug, to_slug) for e in entries), not state.no_pager)
+        page("\n\n".join(render_entry(nb, e, limit, by_slug, to_slug) for e in entries), not no_pager)
         finish(nb)
     elif not wanted:
         echo(render_no_referrals(nb, by_slug, to_slug))
