@@ -280,8 +280,9 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
         return (f"  {head}  {mark.strip() + ' ' if p.private else ''}{names(nb, nb.canon(c.owner))}{to}: {c.what}  "
                 + style(f"{c.path}:{c.line}", dim=True))
 
-    section("They owe", [promise_line(p) for p in b.they_owe])
-    section("We owe", [promise_line(p) for p in b.we_owe])
+    # named, not "they"/"we": the brief of a teammate or of our own org reads right too
+    section(f"{s.name} owes", [promise_line(p) for p in b.they_owe])
+    section(f"Owed to {s.name}", [promise_line(p) for p in b.we_owe])
     section("Interests", [f"  {i.text} ({i.conversation.date.isoformat()}){mark if i.private else ''}"
                           for i in b.interests])
     section("Sent", [promise_line(p, fulfilled=True) for p in b.sent])
