@@ -7,9 +7,10 @@ Each function takes query results and returns text; colour comes from
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, cadence_of, group_of
+from ..dates import add_days
 from ..model import Note, Notebook
 from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 from .json import names, note_to_json, party_details, turn_label
@@ -93,8 +94,13 @@ def _fit(text: str, room: int) -> str:
     return text[:max(room, 4) - 1].rstrip() + "…"
 
 
+def kind_width(nb: Notebook, items: Iterable[DueItem]) -> int:
+    """The width of the kind column: the longest label (``Tomas Lindqvist's turn``), at least 13."""
+    return max([13, *(len(kind_label(nb, item)) for item in items)])
+
+
 def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None,
-             width: int | None = None) -> str:
+             width: int | None = None, kinds: int = 13) -> str:
     """One item on one line: date, how late, kind, owner → to, what, thread, source.
 
     Columns are padded before colour is added, so they stay aligned with colour on;
@@ -113,7 +119,7 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     marks = "".join(f" [{m}]" for m in item_marks(item, today))
     thread = f"  [{item.thread}]" if item.thread else ""
     private = "[private] " if item.private else ""
-    head = f"  {date:<10}  {late_text:>8}  {kind_label(nb, item):<13}  {private}{who}: "
+    head = f"  {date:<10}  {late_text:>8}  {kind_label(nb, item):<{kinds}}  {private}{who}: "
     what = item.what
     if width is not None:
         fixed = len(head) + len(marks) + len(thread) + 2 + len(item.source)
@@ -122,7 +128,7 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
             thread = ""
         what = _fit(what, max(width - fixed, MIN_WHAT))
     shown_private = paint("[private] ", fg="magenta") if item.private else ""
-    return (f"  {date:<10}  {late}  {kind_label(nb, item):<13}  {shown_private}{who}: {what}"
+    return (f"  {date:<10}  {late}  {kind_label(nb, item):<{kinds}}  {shown_private}{who}: {what}"
             + (paint(marks, fg="yellow") if marks else "") + f"{thread}  " + paint(item.source, dim=True))
 
 
@@ -141,6 +147,7 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
         return f"Nothing due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})."
     paint = painter()
     width = terminal_width()
+    kinds = kind_width(nb, items)
     lines = [paint(head, bold=True)]
     grouped: dict[str, list[DueItem]] = {group: [] for group in GROUPS}
     for item in items:
@@ -153,7 +160,7 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
         counts[group] = len(members)
         lines.append("")
         lines.append(paint(GROUP_TITLES[group], bold=True, fg="red" if group == "overdue" else None))
-        lines.extend(due_line(nb, item, today, paint, width) for item in members)
+        lines.extend(due_line(nb, item, today, paint, width, kinds) for item in members)
     private = sum(1 for i in items if i.private)
     summary = f"{plural(len(items), 'item')}: " + ", ".join(f"{n} {g}" for g, n in counts.items())
     if private:
@@ -167,8 +174,9 @@ def render_week(nb: Notebook, days: list[tuple[dt.date | None, list[DueItem]]], 
     """``convo due --week``: overdue items, then each of the next 7 days with its items (or ``nothing``)."""
     paint = painter()
     width = terminal_width()
+    kinds = kind_width(nb, (item for _day, items in days for item in items))
     whose = f" for {names(nb, owner)}" if owner else ""
-    end = today + dt.timedelta(days=6)
+    end = add_days(today, 6)
     lines = [paint(f"Week of {today.isoformat()} to {end.isoformat()}{whose}", bold=True)]
     total = 0
     for day, items in days:
@@ -180,7 +188,7 @@ def render_week(nb: Notebook, days: list[tuple[dt.date | None, list[DueItem]]], 
             title = paint(f"{day.strftime('%a')} {day.isoformat()}" + ("  (today)" if day == today else ""),
                           bold=True)
         lines += ["", title]
-        lines += [due_line(nb, item, today, paint, width) for item in items] or ["  nothing"]
+        lines += [due_line(nb, item, today, paint, width, kinds) for item in items] or ["  nothing"]
         total += len(items)
     lines += ["", f"{plural(total, 'item')}"]
     return "\n".join(lines)
