@@ -176,21 +176,7 @@ def insert_done(raw: bytes, index: int, day: dt.date) -> bytes:
     if not entry.value:
         raise EditRefused("this commitment is an empty mapping")
     stamp = day.isoformat()
-    leaf = _last_leaf(entry.value[-1][1])
-    end = start + leaf.end_mark.index
-    if entry.flow_style:
-        new_text = text[:end] + f", done: {stamp}" + text[end:]
-    else:
-        indent = entry.value[0][0].start_mark.column
-        line_start = text.rfind("\n", 0, end) + 1
-        if text[line_start:end].strip(" \t") == "" and line_start > start + leaf.start_mark.index:
-            at = line_start  # the value ended with its line break (a block scalar): insert right here
-        else:
-            newline = text.find("\n", end)
-            at = len(text) if newline < 0 else newline + 1
-        eol = "\r\n" if text[:at].endswith("\r\n") else "\n"
-        new_text = text[:at] + " " * indent + f"done: {stamp}" + eol + text[at:]
-    result = bom + new_text.encode("utf-8")
+    result = bom + _append_field(text, start, entry, "done", stamp).encode("utf-8")
     _verify(raw, result, index, stamp)
     return result
 
@@ -573,22 +559,28 @@ def _set_one(raw: bytes, at: FieldPath, key: str, value: str | None) -> bytes:
     else:
         if value is None:
             return raw
-        leaf = _last_leaf(mapping.value[-1][1])
-        end = start + leaf.end_mark.index
-        if mapping.flow_style:
-            new_text = text[:end] + f", {key}: {value}" + text[end:]
-        else:
-            indent = mapping.value[0][0].start_mark.column
-            line_start = text.rfind("\n", 0, end) + 1
-            if text[line_start:end].strip(" \t") == "" and line_start > start + leaf.start_mark.index:
-                where = line_start  # the value ended with its line break (a block scalar): insert right here
-            else:
-                newline = text.find("\n", end)
-                where = len(text) if newline < 0 else newline + 1
-            eol = "\r\n" if text[:where].endswith("\r\n") else "\n"
-            missing_eol = "" if text[:where].endswith("\n") else eol
-            new_text = text[:where] + missing_eol + " " * indent + f"{key}: {value}" + eol + text[where:]
+        new_text = _append_field(text, start, mapping, key, value)
     return bom + new_text.encode("utf-8")
+
+
+def _append_field(text: str, start: int, mapping: MappingNode, key: str, value: str) -> str:
+    """``text`` with ``key: value`` added as the last field of a non-empty ``mapping`` (whose marks
+    count from ``start``): ``, key: value`` in a flow mapping; else a line of its own after the
+    mapping's last line, at its keys' indentation and with the file's line end."""
+    leaf = _last_leaf(mapping.value[-1][1])
+    end = start + leaf.end_mark.index
+    if mapping.flow_style:
+        return text[:end] + f", {key}: {value}" + text[end:]
+    indent = mapping.value[0][0].start_mark.column
+    line_start = text.rfind("\n", 0, end) + 1
+    if text[line_start:end].strip(" \t") == "" and line_start > start + leaf.start_mark.index:
+        where = line_start  # the value ended with its line break (a block scalar): insert right here
+    else:
+        newline = text.find("\n", end)
+        where = len(text) if newline < 0 else newline + 1
+    eol = "\r\n" if text[:where].endswith("\r\n") else "\n"
+    missing_eol = "" if text[:where].endswith("\n") else eol
+    return text[:where] + missing_eol + " " * indent + f"{key}: {value}" + eol + text[where:]
 
 
 def set_fields(raw: bytes, at: FieldPath, changes: dict[str, str | None]) -> bytes:
