@@ -162,3 +162,16 @@ def test_a_long_running_daily_meeting_is_found_tomorrow_and_imported_latest_firs
     assert doc["warnings"] == [{"where": f"{ics}:1", "message": "event standup@x: more than 500 occurrences; "
                                 "only the latest 500 are read", "skipped": False}]
     assert (root / "notes/meetings/2026-11-20-daily-with-dana.md").exists()
+
+
+def test_an_event_with_a_date_that_is_no_date_is_skipped_with_a_warning(tmp_path, make_notebook, cli):
+    root = make_notebook({"notes/people/sam.md": "---\nname: Sam\nteam: true\nemail: sam@us.example\n---\n"})
+    ics = tmp_path / "bad.ics"
+    ics.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                   "BEGIN:VEVENT\r\nUID:a@t\r\nDTSTART:bad\r\nSUMMARY:Broken start\r\nEND:VEVENT\r\n"
+                   "BEGIN:VEVENT\r\nUID:b@t\r\nDTSTART:20261101T100000Z\r\nRECURRENCE-ID:bad\r\n"
+                   "SUMMARY:Broken override\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", encoding="utf-8")
+    result = cli("-C", str(root), "--today", "2026-11-22", "import", "ics", "--dry-run", "--json", str(ics))
+    assert "Traceback" not in result.err and "internal error" not in result.err
+    assert result.code == 0, result.err
+    assert result.err.count("import-skipped") == 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html.parser
+import os
 import re
 import textwrap
 from pathlib import Path
@@ -495,3 +496,25 @@ def test_issue_route_on_the_sample_notebook(notebook, tmp_path):
         if path.is_file() and path.suffix != ".gz":
             data = path.read_text("utf-8", errors="replace").casefold()
             assert "vesna" not in data and "off-the-record" not in data, path
+
+
+def test_a_link_to_a_note_file_under_another_name_is_never_copied(make_notebook, tmp_path):
+    """A symlink or hard link to a (private) note's own file, linked as an attachment, is not published."""
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/people/dana.md": "---\nname: Dana\n---\n",
+        "notes/c/secret.md": "---\ndate: 2026-11-01\nwith: dana\nprivate: true\ntitle: Call with Dana\n---\n"
+                             "QUOKKASECRET plans.\n",
+        "notes/c/public.md": ("---\ndate: 2026-11-02\nwith: dana\n---\n"
+                              "See [a](../files/a.txt) and [b](../files/b.txt).\n"),
+    })
+    (root / "notes/files").mkdir()
+    os.symlink("../c/secret.md", root / "notes/files/a.txt")
+    os.link(root / "notes/c/secret.md", root / "notes/files/b.txt")
+    out = tmp_path / "out"
+    result = _build(root, out)
+    assert result.code == 0, result.err
+    for path in out.rglob("*"):
+        if path.is_file() and not path.name.endswith(".gz"):
+            assert b"QUOKKASECRET" not in path.read_bytes(), path
+    assert not (out / "attachments").exists()

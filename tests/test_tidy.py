@@ -228,3 +228,17 @@ def test_rename_org_in_people_conversations_referrals_and_links(make_notebook, c
         "  - recommends: acme-print\n    for: [printing]\n---\nSee [Acme](../orgs/acme-print.md).\n")
     assert (root / "notes/orgs/acme-print.md").read_text() == "---\nname: Acme\n---\n"
     assert load_notebook(root).diagnostics == []
+
+
+def test_a_private_duplicate_is_not_merged_into_a_public_note(make_notebook, cli):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/people/dana.md": "---\nname: Dana Reyes\n---\n",
+        "notes/people/dana-old.md": "---\nname: Dana (personal)\nprivate: true\nemail: dana@home.example\n---\n",
+    })
+    before = (root / "notes/people/dana.md").read_bytes()
+    result = cli("-C", str(root), "merge", "person", "dana-old", "dana")
+    assert result.code == 1
+    assert "`dana-old` is private and `dana` is not" in result.err
+    assert (root / "notes/people/dana.md").read_bytes() == before
+    assert (root / "notes/people/dana-old.md").exists()

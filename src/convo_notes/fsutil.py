@@ -376,18 +376,19 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, expected: bytes | No
         _fsync_dir(target.parent)
 
 
-def atomic_create(path: str | os.PathLike[str], data: bytes, *, name: str | None = None) -> None:
+def atomic_create(path: str | os.PathLike[str], data: bytes, *, name: str | None = None, sync: bool = True) -> None:
     """Create ``path`` holding ``data``, complete or not at all; ``FileExistsError`` if it exists.
 
     The content is written and flushed to a temporary file first, then linked
     to its name (which fails if the name is taken), so a full disk never leaves
     an empty or half-written new note. Failures are :class:`WriteFailed`.
+    ``sync=False`` skips the ``fsync``, as for :func:`atomic_write`.
     """
     target = Path(path)
     label = name or os.fspath(path)
     _make_parents(target, label)
     with temp_file(target, label) as (fd, tmp):
-        _write_temp(fd, data, None, label)
+        _write_temp(fd, data, None, label, sync)
         try:
             os.link(tmp, target, follow_symlinks=False)
         except FileExistsError:

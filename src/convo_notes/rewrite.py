@@ -480,6 +480,11 @@ def plan_merge(nb: Notebook, duplicate: str, keep: str, append_body: bool = Fals
     if duplicate == keep:
         raise UsageError("a person cannot be merged into themselves")
     gone, kept = nb.people[duplicate], nb.people[keep]
+    if nb.is_private(gone) and not nb.is_private(kept):
+        # the duplicate's name, aliases, emails and phones would become public values of `keep`'s page
+        raise EditRefused(f"`{duplicate}` is private and `{keep}` is not: merging would publish what "
+                          f"`{duplicate}`'s note keeps off the site; make {kept.path} `private: true` "
+                          "first, or merge the other way")
     changes, count = _rewrite_references(nb, "person", duplicate, keep, gone.path, {gone.path})
     edited = next((c for c in changes if c.path == kept.path), None)
     raw = edited.after if edited else (nb.root / kept.path).read_bytes()

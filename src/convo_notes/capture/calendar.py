@@ -85,6 +85,15 @@ def _naive(value: Any) -> dt.datetime:
     return dt.datetime.combine(value, dt.time())
 
 
+def _decoded_when(event: Any, name: str) -> dt.date | None:
+    """An event's date or date-time property, or None when it is not one (``DTSTART:bad``)."""
+    try:
+        value = event.decoded(name)
+    except Exception:  # noqa: BLE001 - icalendar raises several kinds on a malformed value
+        return None
+    return value if isinstance(value, dt.date) else None
+
+
 def _address(prop: Any) -> Attendee | None:
     text = str(prop)
     if text.lower().startswith("mailto:"):
@@ -191,8 +200,12 @@ def read_occurrences(file: Path, until: dt.datetime,
             problems.append(Problem(f"{file}:1", f"event {str(event.get('SUMMARY') or '?')!r}: no UID or "
                                     "DTSTART; skipped"))
             continue
-        if "RECURRENCE-ID" in event:
-            overrides[(uid, _naive(event.decoded("RECURRENCE-ID")).isoformat())] = event
+        recurrence_id = _decoded_when(event, "RECURRENCE-ID") if "RECURRENCE-ID" in event else None
+        if _decoded_when(event, "DTSTART") is None or ("RECURRENCE-ID" in event and recurrence_id is None):
+            problems.append(Problem(f"{file}:1", f"event {uid}: DTSTART or RECURRENCE-ID is not a date; skipped"))
+            continue
+        if recurrence_id is not None:
+            overrides[(uid, _naive(recurrence_id).isoformat())] = event
         else:
             events.append(event)
     found: list[Occurrence] = []

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CommandFailed
-from ..fsutil import FileChanged, atomic_write
+from ..fsutil import FileChanged, atomic_create, atomic_write
 from ..loader import build_record
 from ..model import Notebook
 from ..names import contact_index, phone_key
@@ -121,7 +121,8 @@ class ImportIndex:
                           ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8") + b"\n"
         if data != self.raw:
             os.sync()
-            atomic_write(self.path, data)
+            # refused (FileChanged) if another import saved the index meanwhile: nothing of it is lost
+            atomic_write(self.path, data, expected=self.raw or None)
             self.raw = data
 
 
@@ -434,8 +435,11 @@ class NoteWriter:
             return outcome
         if not self.dry_run:
             try:
-                atomic_write(self.root / path, data, expected=old, sync=False)  # made durable in save()
-            except FileChanged:
+                if old is None:  # a new note: never replaces a file that appeared meanwhile
+                    atomic_create(self.root / path, data, name=path, sync=False)  # made durable in save()
+                else:
+                    atomic_write(self.root / path, data, expected=old, sync=False)  # made durable in save()
+            except (FileChanged, FileExistsError):
                 outcome = Outcome("edited", path, 0, "changed while importing")
                 self.outcomes.append(outcome)
                 return outcome
@@ -464,10 +468,10 @@ def write_people(nb: Notebook, directory: Directory, private: bool, dry_run: boo
         if problems:
             continue
         if not dry_run:
-            target = nb.root / person.path
-            if target.exists():
+            try:  # never replaces a person note that appeared meanwhile
+                atomic_create(nb.root / person.path, data, name=person.path, sync=False)  # durable with the index
+            except FileExistsError:
                 continue
-            atomic_write(target, data, sync=False)  # made durable with the index
         done.append(person)
     return done
 

@@ -60,6 +60,7 @@ class BodyLinks:
         self.attachments: dict[str, str] = {}  # staged path -> notes-relative source
         self.found: set[str] = set()  # attachments of the page being converted
         self.problems: list[str] = []
+        self._note_inodes: set[int] | None = None  # the inode of every note file
 
     def _note_dir(self) -> tuple[str, str]:
         path = self.note_of.get(self.page or "", "")
@@ -109,11 +110,28 @@ class BodyLinks:
         if not fsutil.is_inside(real, os.path.join(root_real, "notes")):
             self._problem(f"link to `{target}` is not published (it lies outside notes/)")
             return None
+        if real.endswith(".md") or self._is_note(real):
+            # a link (symlink, hard link) to a note's own file would copy it whole, private or not
+            self._problem(f"link to `{target}` is not published (it is a note's file: link to the note instead)")
+            return None
         staged = f"attachments/{target}"
         if self.recording:
             self.attachments[staged] = f"notes/{target}"
             self.found.add(staged)
         return relative_path(page, staged) + suffix
+
+    def _is_note(self, real: str) -> bool:
+        """Whether ``real`` is the same file as one of the notebook's notes, private ones included
+        (a hard link under another name): its inode is among the notes' (from the loader's scan)."""
+        if self._note_inodes is None:
+            from ..loader import scan_note_files
+
+            site = self.site
+            self._note_inodes = set() if site is None else {key[-1] for key in scan_note_files(site.nb.root).values()}
+        try:
+            return os.stat(real).st_ino in self._note_inodes
+        except OSError:
+            return True  # it vanished: nothing to publish
 
     def wiki(self, slug: str, label: str | None) -> tuple[str | None, str]:
         """A ``[[slug]]`` link: (where it points, or None, and the text it shows)."""

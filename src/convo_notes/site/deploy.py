@@ -78,8 +78,10 @@ def _publish(root: Path, out: Path, remote: str, branch: str, message: str) -> N
     here = os.getcwd()
     os.chdir(root)
     try:
+        # no_history + force: the branch holds the current site only, so a note made private since
+        # the last deploy cannot be read from the branch's history either
         ghp_import.ghp_import(str(out), mesg=message, remote=remote, branch=branch, push=True,
-                              nojekyll=True, use_shell=False)
+                              nojekyll=True, use_shell=False, no_history=True, force=True)
     except ghp_import.GhpError as exc:
         raise SiteError(f"could not publish to {remote}/{branch}: {exc.message}") from None
     except subprocess.CalledProcessError:
