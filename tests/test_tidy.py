@@ -242,3 +242,21 @@ def test_a_private_duplicate_is_not_merged_into_a_public_note(make_notebook, cli
     assert "`dana-old` is private and `dana` is not" in result.err
     assert (root / "notes/people/dana.md").read_bytes() == before
     assert (root / "notes/people/dana-old.md").exists()
+
+
+def test_rename_rewrites_titled_links_and_reference_definitions(make_notebook, cli):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/people/dana.md": "---\nname: Dana\n---\n",
+        "notes/c/a.md": ("---\ndate: 2026-03-01\nwith: dana\n---\n"
+                         "See [u](../people/dana.md \"her page\") and [r] and [s].\n\n"
+                         "[r]: ../people/dana.md\n[s]:\n  <../people/dana.md#notes> 'title'\n"
+                         "Not a link: dana.md, ../people/danaX.md.\n"),
+    })
+    result = cli("-C", str(root), "rename", "person", "dana", "dana-reyes")
+    assert result.code == 0, result.err
+    assert (root / "notes/c/a.md").read_text(encoding="utf-8") == (
+        "---\ndate: 2026-03-01\nwith: dana-reyes\n---\n"
+        "See [u](../people/dana-reyes.md \"her page\") and [r] and [s].\n\n"
+        "[r]: ../people/dana-reyes.md\n[s]:\n  <../people/dana-reyes.md#notes> 'title'\n"
+        "Not a link: dana.md, ../people/danaX.md.\n")

@@ -125,7 +125,9 @@ class _Composer(yaml.SafeLoader):
 
 _FIRST = re.compile(r"\ufeff?---[ \t]*(\r\n|\n)")
 _CLOSE = re.compile(r"^---[ \t]*\r?$", re.M)
-_MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(#[^()\s<>]*)?>?\s*\)")
+# A Markdown link's destination (``](path.md#x "title")``) and a reference definition's (``[r]: path.md``).
+_MD_LINK = re.compile(r"\]\(\s*<?([^()\s<>]+?\.md)(#[^()\s<>]*)?>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
+_MD_REF = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*<?([^()\s<>]+?\.md)(#[^()\s<>]*)?>?", re.M)
 
 
 def _bounded(slug: str) -> re.Pattern[str]:
@@ -272,7 +274,7 @@ def _body_spans(doc: _Text, rel_old_file: str | None, old: str, new: str) -> lis
             spans.append((body_start + inner, body_start + inner + len(old), new))
     if rel_old_file is not None:
         folder = os.path.dirname(doc.rel)
-        for match in _MD_LINK.finditer(body):
+        for match in (*_MD_LINK.finditer(body), *_MD_REF.finditer(body)):
             target = match.group(1)
             name = target.rsplit("/", 1)[-1]
             if name != f"{old}.md":
