@@ -169,18 +169,28 @@ def snapshot_file(root: Path, kind: str) -> Path | None:
 def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
                 progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> AgendaView:
     """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid."""
-    found = scan(root, env, reader, overlay)
-    target = snapshot_file(found.root, "agenda")
+    def compute(nb: Notebook) -> tuple[AgendaView, Callable[[], dict[str, Any]]]:
+        entries = agenda_entries(nb)
+        return AgendaView(nb, entries, False), lambda: {**_common(nb), "entries": entries}
+
+    return _view(scan(root, env, reader, overlay), "agenda", _agenda_from, compute, progress)
+
+
+def _view(found: Scan, kind: str, from_snapshot: Callable[[Scan, _Reader], T | None],
+          compute: Callable[[Notebook], tuple[T, Callable[[], dict[str, Any]]]], progress: Progress | None) -> T:
+    """A view read from the ``kind`` snapshot when its key is this scan's; else computed from a
+    full load (``compute`` gives the view and the snapshot's payload), the snapshot written
+    unless a note is too recent to trust."""
+    target = snapshot_file(found.root, kind)
     key = None if target is None else found.key()
     if target is not None and key is not None:
-        view = _read(target, key, lambda reader: _agenda_from(found, reader))
+        view = _read(target, key, lambda reader: from_snapshot(found, reader))
         if view is not None:
             return view
-    nb = found.load(progress)
-    entries = agenda_entries(nb)
+    view, payload = compute(found.load(progress))
     if target is not None and key is not None and not found.racy():
-        _write(target, key, lambda: {**_common(nb), "entries": entries})
-    return AgendaView(nb, entries, False)
+        _write(target, key, payload)
+    return view
 
 
 def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None,
@@ -354,18 +364,11 @@ def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progres
     decided when shown, from the notebook's ``viewer``), so the snapshot keeps the
     threads as :func:`.agenda.threads` made them.
     """
-    found = scan(root, env, reader, overlay)
-    target = snapshot_file(found.root, "threads")
-    key = None if target is None else found.key()
-    if target is not None and key is not None:
-        view = _read(target, key, lambda reader: _threads_from(found, reader))
-        if view is not None:
-            return view
-    nb = found.load(progress)
-    every = threads(nb)
-    if target is not None and key is not None and not found.racy():
-        _write(target, key, lambda: {**_common(nb), "threads": [_slim(t) for t in every]})
-    return ThreadsView(nb, every, False)
+    def compute(nb: Notebook) -> tuple[ThreadsView, Callable[[], dict[str, Any]]]:
+        every = threads(nb)
+        return ThreadsView(nb, every, False), lambda: {**_common(nb), "threads": [_slim(t) for t in every]}
+
+    return _view(scan(root, env, reader, overlay), "threads", _threads_from, compute, progress)
 
 
 def _slim(thread: Thread) -> Thread:
@@ -394,18 +397,11 @@ class ReferralsView:
 def referrals_view(root: Path | str, *, env: dict[str, str] | None = None, progress: Progress | None = None,
                    reader: str | None = None, overlay: bool = False) -> ReferralsView:
     """The notebook for the referrals directory, from the snapshot when it is valid."""
-    found = scan(root, env, reader, overlay)
-    target = snapshot_file(found.root, "referrals")
-    key = None if target is None else found.key()
-    if target is not None and key is not None:
-        view = _read(target, key, lambda reader: _referrals_from(found, reader))
-        if view is not None:
-            return view
-    nb = found.load(progress)
-    if target is not None and key is not None and not found.racy():
-        _write(target, key, lambda: {**_common(nb),
-                                     "conversations": [c for c in nb.conversations if c.referrals]})
-    return ReferralsView(nb, False)
+    def compute(nb: Notebook) -> tuple[ReferralsView, Callable[[], dict[str, Any]]]:
+        return ReferralsView(nb, False), lambda: {
+            **_common(nb), "conversations": [c for c in nb.conversations if c.referrals]}
+
+    return _view(scan(root, env, reader, overlay), "referrals", _referrals_from, compute, progress)
 
 
 def _referrals_from(found: Scan, reader: _Reader) -> ReferralsView | None:
