@@ -25,7 +25,7 @@ from typing import Any
 from ..errors import CommandFailed
 from ..model import Notebook
 from .mail import Problem
-from .notes import Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_people
+from .notes import Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_groups
 
 MAX_OCCURRENCES = 500  # of one recurring event, per run: the latest ones
 SCAN_LIMIT = 100_000  # occurrences of one rule looked at, at most (a minutely rule over years)
@@ -279,14 +279,7 @@ def import_calendar(nb: Notebook, file: Path, today: dt.date, options: CalendarO
         entry = Entry(occurrence.key, occurrence.start, False, people, "", "\n".join(lines) + "\n")
         groups.append(Group(occurrence.key, "meetings", None, occurrence.title,
                             "video" if occurrence.url else "meeting", [entry], turns=False))
-    report.people = write_people(nb, directory, not options.public, options.dry_run)
-    for group in groups:
-        writer.write(group)
-    report.outcomes = writer.outcomes
-    report.unknown = dict(directory.unknown)
-    if not options.dry_run:
-        index.save()
-    return report
+    return write_groups(nb, report, directory, writer, index, groups, options.public, options.dry_run)
 
 
 def plan_prep(nb: Notebook, file: Path, start: dt.datetime, end: dt.datetime,

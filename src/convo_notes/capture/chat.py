@@ -37,7 +37,7 @@ from ..errors import CommandFailed
 from ..model import Notebook
 from ..schema import slugify
 from .mail import Problem, clean
-from .notes import Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_people
+from .notes import Directory, Entry, Group, ImportIndex, NoteWriter, Report, escape_text, write_groups
 
 _DATE = r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4}),?\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp]\.?\s?[Mm]\.?)?"
 _ANDROID = re.compile(r"^\u200e?" + _DATE + r"\s+[-–]\s+(.*)$")
@@ -303,11 +303,4 @@ def import_chat(nb: Notebook, file: Path, options: ChatOptions) -> Report:
         if not options.dry_run or thread not in index.threads:
             index.threads.setdefault(thread, index_entry)
     report.threads = len(thread_titles)
-    report.people = write_people(nb, directory, not options.public, options.dry_run)
-    for group in planned:
-        writer.write(group)
-    report.outcomes = writer.outcomes
-    report.unknown = dict(directory.unknown)
-    if not options.dry_run:
-        index.save()
-    return report
+    return write_groups(nb, report, directory, writer, index, planned, options.public, options.dry_run)

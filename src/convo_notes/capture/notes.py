@@ -512,3 +512,18 @@ class Report:
             "people_created": [{"slug": p.slug, "name": p.name, "path": p.path, "org": p.org} for p in self.people],
             "attachments": list(self.attachments),
         }
+
+
+def write_groups(nb: Notebook, report: Report, directory: Directory, writer: NoteWriter, index: ImportIndex,
+                 groups: list[Group], public: bool, dry_run: bool) -> Report:
+    """The end of an import: new people first (a crash never leaves a note naming a person with no
+    file), then every group as a note, the outcomes and unknown correspondents into ``report``,
+    and the import index saved (not on a dry run)."""
+    report.people = write_people(nb, directory, not public, dry_run)
+    for group in groups:
+        writer.write(group)
+    report.outcomes = writer.outcomes
+    report.unknown = dict(directory.unknown)
+    if not dry_run:
+        index.save()
+    return report
