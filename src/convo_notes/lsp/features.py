@@ -41,6 +41,15 @@ _DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`\?")
 _UNKNOWN_PERSON = re.compile(r"no person `([a-z0-9-]+)`")
 
 
+
+def reference_under(rel: str, text: str, line: int, utf16: int) -> tuple[list[str], Reference | None]:
+    """The buffer's lines and the reference under a cursor at ``line``, UTF-16 column ``utf16``
+    (None when the cursor is past the last line or on no reference)."""
+    lines = lines_of(text)
+    if line >= len(lines):
+        return lines, None
+    return lines, reference_at(rel, text, line, char_index(lines[line], utf16))
+
 def uri_of(live: LiveNotebook, rel: str) -> str:
     return from_fs_path(live.src(rel)) or ""
 
@@ -206,10 +215,7 @@ def hover(live: LiveNotebook, rel: str, text: str, line: int, utf16: int) -> lsp
     from ..brief import build_brief
     from ..render.hover import render_hover_brief, render_hover_commitment, render_hover_thread
 
-    lines = lines_of(text)
-    if line >= len(lines):
-        return None
-    ref = reference_at(rel, text, line, char_index(lines[line], utf16))
+    lines, ref = reference_under(rel, text, line, utf16)
     if ref is None:
         return None
     nb = live.notebook()
@@ -248,10 +254,7 @@ def _location(live: LiveNotebook, rel: str, line: int = 1, col: int = 1, length:
 
 def definition(live: LiveNotebook, rel: str, text: str, line: int, utf16: int) -> list[lsp.Location]:
     """The note a slug or ``[[link]]`` names (a thread: its latest conversation; an id: its commitment)."""
-    lines = lines_of(text)
-    if line >= len(lines):
-        return []
-    ref = reference_at(rel, text, line, char_index(lines[line], utf16))
+    lines, ref = reference_under(rel, text, line, utf16)
     if ref is None:
         return []
     nb = live.notebook()
@@ -326,10 +329,7 @@ def _is_list(note: Note, name: str) -> bool:
 def references(live: LiveNotebook, rel: str, text: str, line: int, utf16: int,
                include_declaration: bool = True) -> list[lsp.Location]:
     """Every place in the notebook that names the person, org, thread or id under the cursor."""
-    lines = lines_of(text)
-    if line >= len(lines):
-        return []
-    ref = reference_at(rel, text, line, char_index(lines[line], utf16))
+    lines, ref = reference_under(rel, text, line, utf16)
     if ref is None:
         return []
     nb = live.notebook()
@@ -475,10 +475,7 @@ class RenameRefused(Exception):
 
 def prepare_rename(live: LiveNotebook, rel: str, text: str, line: int,
                    utf16: int) -> lsp.PrepareRenamePlaceholder | None:
-    lines = lines_of(text)
-    if line >= len(lines):
-        return None
-    ref = reference_at(rel, text, line, char_index(lines[line], utf16))
+    lines, ref = reference_under(rel, text, line, utf16)
     if ref is None or _kind_of(live.notebook(), ref) not in ("person", "org", "thread", "id"):
         return None
     return lsp.PrepareRenamePlaceholder(range=span_range(lines, ref.line, ref.start, ref.end), placeholder=ref.slug)
@@ -488,10 +485,7 @@ def rename(live: LiveNotebook, rel: str, text: str, line: int, utf16: int, new_n
     """The workspace edit of ``convo rename`` for the person, org, thread or id under the cursor."""
     from .. import rewrite
 
-    lines = lines_of(text)
-    if line >= len(lines):
-        return None
-    ref = reference_at(rel, text, line, char_index(lines[line], utf16))
+    lines, ref = reference_under(rel, text, line, utf16)
     if ref is None:
         return None
     nb = live.notebook()
