@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Collection
 
 from .dates import add_days
 from .model import OVERLAY, Commitment, Conversation, Notebook, Person
@@ -114,26 +114,28 @@ def threads(nb: Notebook) -> list[Thread]:
     key_of = nb.thread_key
     for conv in nb.conversations:  # already chronological
         groups[key_of(conv)].append(conv)
+    return [thread_of(nb, key, convs) for key, convs in groups.items()]
+
+
+def thread_of(nb: Notebook, key: str, convs: list[Conversation]) -> Thread:
+    """The thread ``key`` made of ``convs`` (chronological): its state is its latest conversation's."""
     canon = nb.canon
-    out = []
-    for key, convs in groups.items():
-        latest = convs[-1]
-        # everyone in `with` across the thread, in first-seen order (a dict keeps insertion order)
-        people = tuple(dict.fromkeys(canon(slug) or slug for conv in convs for slug in conv.with_))
-        nxt = latest.next
-        if nxt is None:
-            state, turn, by, about = SETTLED, None, None, None
+    latest = convs[-1]
+    # everyone in `with` across the thread, in first-seen order (a dict keeps insertion order)
+    people = tuple(dict.fromkeys(canon(slug) or slug for conv in convs for slug in conv.with_))
+    nxt = latest.next
+    if nxt is None:
+        state, turn, by, about = SETTLED, None, None, None
+    else:
+        by, about = nxt.by, nxt.about
+        whose = nb.canon_in(latest, nxt.turn)
+        if whose == "them":  # the people in `with` not on our team (all of them, if all are)
+            state, turn = THEIRS, "+".join(nb.others_in(latest.with_))
+        elif nb.is_ours(whose):
+            state, turn = MINE, whose
         else:
-            by, about = nxt.by, nxt.about
-            whose = nb.canon_in(latest, nxt.turn)
-            if whose == "them":  # the people in `with` not on our team (all of them, if all are)
-                state, turn = THEIRS, "+".join(nb.others_in(latest.with_))
-            elif nb.is_ours(whose):
-                state, turn = MINE, whose
-            else:
-                state, turn = THEIRS, whose
-        out.append(Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, people))
-    return out
+            state, turn = THEIRS, whose
+    return Thread(key, latest.thread is not None, tuple(convs), state, turn, by, about, people)
 
 
 def closed_ids(nb: Notebook) -> dict[str, Conversation]:
@@ -229,12 +231,34 @@ def agenda_entries(nb: Notebook) -> list[DueItem]:
     ``follow_up`` date, and dated by it once that has passed; a ``keep-in-touch``
     item for a person never contacted is due today, so it is kept here with no date.
     A snapshot of this list stays valid as long as the notes and ``me`` do.
+
+    The items come in three families, each made by one function from one unit of
+    the notebook, so a snapshot can replace the items of the units an edit touched
+    (:mod:`.cache.views`): :func:`commitment_items` (a conversation's open
+    commitments), :func:`thread_item` (a thread's next move) and :func:`touch_item`
+    (a person's keep-in-touch date).
     """
-    me = nb.canon("me")
+    closed = closed_ids(nb)
+    items: list[DueItem] = []
+    for conv in nb.conversations:
+        items.extend(commitment_items(nb, conv, closed))
+    for thread in threads(nb):
+        item = thread_item(nb, thread)
+        if item is not None:
+            items.append(item)
+    for person, when, last in cadence_due(nb):
+        items.append(touch_item(nb, person, when, last))
+    return items
+
+
+def commitment_items(nb: Notebook, conv: Conversation, closed: Collection[str]) -> list[DueItem]:
+    """The items of a conversation's open commitments (no ``done``, id in no ``closed``)."""
     canon = nb.canon
     follow_up, warn = nb.config.follow_up, nb.config.warn
-    items: list[DueItem] = []
-    for conv, c in open_commitments(nb):
+    items = []
+    for c in conv.commitments:
+        if c.done or (c.id and c.id in closed):
+            continue
         period = c.warn or warn
         owed_to_us = not nb.is_me(c.owner) and (c.to is None or nb.is_me(c.to))
         items.append(DueItem(
@@ -244,36 +268,43 @@ def agenda_entries(nb: Notebook) -> list[DueItem]:
             warn_from=period.before(c.due) if period and c.due else None,
             follow_up=follow_up.after(conv.date) if c.due is None and owed_to_us else None,
             tags=conv.tags, org=nb.org_of(conv)))
-    for thread in threads(nb):
-        latest = thread.latest
-        nxt = latest.next
-        if nxt is None:
-            continue
-        source = f"{latest.path}:{nxt.line}"
-        people = tuple(canon(s) or s for s in latest.with_)
-        about = nxt.about or f"next move in {thread.title}"
-        private = nb.is_private(latest)
-        context: dict[str, Any] = {"snooze": nxt.snooze, "tags": latest.tags, "org": nb.org_of(latest)}
-        if thread.state == MINE:
-            items.append(DueItem("my-turn", nxt.by, thread.turn, None, about, thread.key, people, source, private,
-                                 **context))
-        elif nxt.by is not None:
-            items.append(DueItem("waiting", nxt.by, thread.turn, nb.author_of(latest), about, thread.key, people,
-                                 source, private, **context))
-        else:  # no `by`: a stale wait once the follow-up window after the conversation has passed
-            items.append(DueItem("waiting", None, thread.turn, nb.author_of(latest), about, thread.key, people,
-                                 source, private, follow_up=follow_up.after(latest.date), **context))
-    for person, when, last in cadence_due(nb):
-        cadence, tag = cadence_of(nb, person)
-        what = f"keep in touch with {person.name} (every {cadence}{f', {tag}' if tag else ''})"
-        if last is None:
-            what += ", never contacted"
-        # the relationship is held by whoever on the team spoke with them last
-        holder = nb.author_of(last) if last is not None else me
-        items.append(DueItem("keep-in-touch", when, holder, person.slug, what, None, (person.slug,),
-                             f"{person.path}:{person.cadence_line}", nb.is_private(person),
-                             snooze=person.snooze, deadline=touch_deadline(nb, person, last), org=person.org))
     return items
+
+
+def thread_item(nb: Notebook, thread: Thread) -> DueItem | None:
+    """The item of a thread's next move (``my-turn`` or ``waiting``); None when it is settled.
+    It reads only the thread's key, state and latest conversation."""
+    latest = thread.latest
+    nxt = latest.next
+    if nxt is None:
+        return None
+    canon = nb.canon
+    source = f"{latest.path}:{nxt.line}"
+    people = tuple(canon(s) or s for s in latest.with_)
+    about = nxt.about or f"next move in {thread.title}"
+    private = nb.is_private(latest)
+    context: dict[str, Any] = {"snooze": nxt.snooze, "tags": latest.tags, "org": nb.org_of(latest)}
+    if thread.state == MINE:
+        return DueItem("my-turn", nxt.by, thread.turn, None, about, thread.key, people, source, private, **context)
+    if nxt.by is not None:
+        return DueItem("waiting", nxt.by, thread.turn, nb.author_of(latest), about, thread.key, people,
+                       source, private, **context)
+    # no `by`: a stale wait once the follow-up window after the conversation has passed
+    return DueItem("waiting", None, thread.turn, nb.author_of(latest), about, thread.key, people,
+                   source, private, follow_up=nb.config.follow_up.after(latest.date), **context)
+
+
+def touch_item(nb: Notebook, person: Person, when: dt.date | None, last: Conversation | None) -> DueItem:
+    """The keep-in-touch item of a person with a cadence (:func:`cadence_due` gives ``when`` and ``last``)."""
+    cadence, tag = cadence_of(nb, person)
+    what = f"keep in touch with {person.name} (every {cadence}{f', {tag}' if tag else ''})"
+    if last is None:
+        what += ", never contacted"
+    # the relationship is held by whoever on the team spoke with them last
+    holder = nb.author_of(last) if last is not None else nb.canon("me")
+    return DueItem("keep-in-touch", when, holder, person.slug, what, None, (person.slug,),
+                   f"{person.path}:{person.cadence_line}", nb.is_private(person),
+                   snooze=person.snooze, deadline=touch_deadline(nb, person, last), org=person.org)
 
 
 def _item_order(item: DueItem) -> tuple[dt.date, int, str, int]:

@@ -106,6 +106,13 @@ NOTE_CHECKS: list[Callable[[Notebook, Note], Iterable[Diagnostic]]] = [
 
 def check_unique(nb: Notebook) -> Iterator[Diagnostic]:
     """Conversation slugs and commitment ids are unique across the notebook."""
+    return (problem for _paths, problem in unique_problems(nb))
+
+
+def unique_problems(nb: Notebook) -> Iterator[tuple[tuple[str, ...], Diagnostic]]:
+    """:func:`check_unique`'s problems, each with the paths of every conversation it depends on
+    (those sharing the slug or id, or the one whose ``closes`` names no id): a note in none of
+    them can change without changing these problems as long as its slug, ids and ``closes`` stay."""
     by_slug: dict[str, list[Conversation]] = defaultdict(list)
     by_id: dict[str, list[tuple[Conversation, int]]] = defaultdict(list)
     for conv in nb.conversations:
@@ -116,22 +123,22 @@ def check_unique(nb: Notebook) -> Iterator[Diagnostic]:
     for slug, convs in by_slug.items():
         for conv in convs[1:]:
             others = ", ".join(c.path for c in convs if c is not conv)
-            yield Diagnostic(conv.path, 1, 1, "duplicate-slug",
-                             f"conversation slug `{slug}` is also used by {others}")
+            yield tuple(c.path for c in convs), Diagnostic(conv.path, 1, 1, "duplicate-slug",
+                                                           f"conversation slug `{slug}` is also used by {others}")
     for ident, places in by_id.items():
         if len(places) < 2:
             continue
         first = places[0]
         for conv, index in places[1:]:
             line, col = _at(conv, ("commitments", index, "id"))
-            yield Diagnostic(conv.path, line, col, "duplicate-id",
-                             f"commitment id `{ident}` is also used in {first[0].path}")
+            yield tuple(c.path for c, _ in places), Diagnostic(
+                conv.path, line, col, "duplicate-id", f"commitment id `{ident}` is also used in {first[0].path}")
     for conv in nb.conversations:
         for i, ident in enumerate(conv.closes):
             if ident not in by_id:
                 line, col = _at(conv, ("closes", i))
-                yield Diagnostic(conv.path, line, col, "unknown-id",
-                                 f"`closes`: no commitment has `id: {ident}`{did_you_mean(ident, by_id)}")
+                yield (conv.path,), Diagnostic(conv.path, line, col, "unknown-id",
+                                               f"`closes`: no commitment has `id: {ident}`{did_you_mean(ident, by_id)}")
 
 
 def check_config(nb: Notebook) -> Iterator[Diagnostic]:
@@ -141,15 +148,18 @@ def check_config(nb: Notebook) -> Iterator[Diagnostic]:
                          f"`me: {me}`: no person `{me}` in notes/people/{did_you_mean(me, nb.people)}")
 
 
-def check_authors(nb: Notebook) -> Iterator[Diagnostic]:
-    """In a team notebook, a note's `me` must have an author (format v1.1): warnings with the fix."""
+def check_authors(nb: Notebook, only: Iterable[Conversation] | None = None) -> Iterator[Diagnostic]:
+    """In a team notebook, a note's `me` must have an author (format v1.1): warnings with the fix.
+
+    Each conversation's warning depends on it alone (and on the team and ``convo.yml``):
+    ``only`` checks those conversations (:func:`note_problems`)."""
     from .model import OVERLAY
 
     if len(nb.team) < 2:
         return
     owner = nb.config.me
     written_for_v11 = str(nb.config.raw.get("format", "")).strip() in ("1.1", "v1.1")
-    for conv in [*nb.conversations, *nb.incomplete]:
+    for conv in [*nb.conversations, *nb.incomplete] if only is None else only:
         if not conv.me_line or conv.path.startswith(OVERLAY):
             continue
         author = conv.recorded_by if conv.recorded_by != "me" else None
@@ -169,11 +179,12 @@ def check_authors(nb: Notebook) -> Iterator[Diagnostic]:
 NOTEBOOK_CHECKS: list[Callable[[Notebook], Iterable[Diagnostic]]] = [check_unique, check_config, check_authors]
 
 
-def run_checks(nb: Notebook, only: Iterable[Note] | None = None) -> list[Diagnostic]:
+def run_checks(nb: Notebook, only: Iterable[Note] | None = None, whole: bool = True) -> list[Diagnostic]:
     """Run every check; a failing check is reported as an internal error, never raised.
 
     ``only``: run the per-note checks on these notes alone (the language server's open
-    buffers); the checks over the whole notebook always run.
+    buffers); the checks over the whole notebook run unless ``whole`` is off (a snapshot
+    that keeps their problems, :mod:`.cache.views`).
     """
     out: list[Diagnostic] = []
     notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete] \
@@ -186,11 +197,19 @@ def run_checks(nb: Notebook, only: Iterable[Note] | None = None) -> list[Diagnos
                 out.append(Diagnostic(note.path, 1, 1, "internal-error",
                                       f"internal error in {check.__name__} ({type(exc).__name__}: {exc}); "
                                       "please report it"))
-    for whole in NOTEBOOK_CHECKS:
+    for check_all in NOTEBOOK_CHECKS if whole else ():
         try:
-            out.extend(whole(nb))
+            out.extend(check_all(nb))
         except Exception as exc:  # noqa: BLE001
             out.append(Diagnostic("convo.yml", 1, 1, "internal-error",
-                                  f"internal error in {whole.__name__} ({type(exc).__name__}: {exc}); "
+                                  f"internal error in {check_all.__name__} ({type(exc).__name__}: {exc}); "
                                   "please report it"))
     return out
+
+
+def note_problems(nb: Notebook, conversations: list[Conversation]) -> list[Diagnostic]:
+    """What the checks find in these conversations themselves, against every person and org of
+    ``nb`` and ``nb.slugs``: all but the problems between notes (:func:`unique_problems`, each
+    with the paths it depends on) and those of ``convo.yml`` (:func:`check_config`). The agenda
+    snapshot (:mod:`.cache.views`) keeps the others and asks this of the notes that changed."""
+    return [*run_checks(nb, conversations, whole=False), *check_authors(nb, conversations)]

@@ -57,19 +57,33 @@ import pickle
 import time
 from array import array
 from binascii import crc32
+from bisect import insort
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar, cast
 
-from ..agenda import DueItem, Thread, agenda_entries, threads
+from ..agenda import (
+    DueItem,
+    Thread,
+    agenda_entries,
+    cadence_of,
+    closed_ids,
+    commitment_items,
+    thread_item,
+    thread_of,
+    threads,
+    touch_item,
+)
 from ..diagnostics import Diagnostic
 from ..loader import (
     FileKey,
     Overlay,
     Progress,
+    is_unreadable,
     load_config,
     load_scanned,
     overlay_of,
+    read_file,
     reader_of,
     scan_notes,
     scan_overlay,
@@ -77,7 +91,10 @@ from ..loader import (
 from ..model import Config, Conversation, Notebook, Org, Person
 from .records import blake2b, cache_file, code_stamp, racy, write_atomic
 
-MAGIC = b"convo-snapshot 4\n"
+MAGIC = b"convo-snapshot 5\n"
+PATCH_LIMIT = 32  # notes changed since an agenda snapshot that are patched into it; more: a full load
+REWRITE_INDEX = 256  # notes patched since the agenda index was written whole: then it is again
+RAW = "raw"  # a payload's blobs (bytes): written before it, found by `raw_at` and checked by `crcs`
 T = TypeVar("T")
 
 
@@ -109,7 +126,7 @@ class Scan:
         if self.overlay is not None:
             personal = (str(self.overlay[0]), blake2b(marshal.dumps(self.overlay[1], 2), digest_size=20).digest())
         owner = self.config.me or self.reader  # the reader may be a fact only where convo.yml names nobody
-        return (code_stamp(), digest, self.config, self.config_problems, owner, personal)
+        return ((code_stamp(), self.config, self.config_problems, owner, personal), digest)
 
     def racy(self) -> bool:
         """True when some note is too recent to be trusted by its key alone (:func:`.records.racy`)."""
@@ -141,13 +158,16 @@ class AgendaView:
     """What ``convo due`` needs: a notebook for names and diagnostics, and the agenda entries.
 
     From a snapshot, ``notebook`` holds every person, org and diagnostic but no
-    conversations; otherwise it is the whole notebook.
+    conversations (``patched``: a snapshot brought up to date with the notes edited since,
+    in which the entries' order may differ from a full load's; :func:`.agenda.items_as_of`
+    sorts them); otherwise it is the whole notebook.
     """
 
-    __slots__ = ("notebook", "entries", "from_snapshot")
+    __slots__ = ("notebook", "entries", "from_snapshot", "patched")
 
-    def __init__(self, notebook: Notebook, entries: list[DueItem], from_snapshot: bool) -> None:
-        self.notebook, self.entries, self.from_snapshot = notebook, entries, from_snapshot
+    def __init__(self, notebook: Notebook, entries: list[DueItem], from_snapshot: bool,
+                 patched: bool = False) -> None:
+        self.notebook, self.entries, self.from_snapshot, self.patched = notebook, entries, from_snapshot, patched
 
 
 class BriefView:
@@ -168,28 +188,39 @@ def snapshot_file(root: Path, kind: str) -> Path | None:
 
 def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
                 progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> AgendaView:
-    """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid."""
+    """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid,
+    or from the snapshot patched with the few conversations edited since (:func:`_agenda_patch`)."""
+    found = scan(root, env, reader, overlay)
+
     def compute(nb: Notebook) -> tuple[AgendaView, Callable[[], dict[str, Any]]]:
         entries = agenda_entries(nb)
-        return AgendaView(nb, entries, False), lambda: {**_common(nb), "entries": entries}
+        return AgendaView(nb, entries, False), lambda: _agenda_payload(nb, entries, _agenda_index(found, nb))
 
-    return _view(scan(root, env, reader, overlay), "agenda", _agenda_from, compute, progress)
+    return _view(found, "agenda", _agenda_from, compute, progress, _agenda_patch)
 
 
 def _view(found: Scan, kind: str, from_snapshot: Callable[[Scan, _Reader], T | None],
-          compute: Callable[[Notebook], tuple[T, Callable[[], dict[str, Any]]]], progress: Progress | None) -> T:
-    """A view read from the ``kind`` snapshot when its key is this scan's; else computed from a
-    full load (``compute`` gives the view and the snapshot's payload), the snapshot written
-    unless a note is too recent to trust."""
+          compute: Callable[[Notebook], tuple[T, Callable[[], dict[str, Any]]]], progress: Progress | None,
+          patch: Callable[[Scan, _Reader], tuple[T, dict[str, Any]] | None] | None = None) -> T:
+    """A view read from the ``kind`` snapshot when its key is this scan's; else, when ``patch``
+    can bring a snapshot of the same code and configuration up to date, the patched view;
+    else computed from a full load (``compute`` gives the view and the snapshot's payload).
+    The snapshot is written unless a note is too recent to trust."""
     target = snapshot_file(found.root, kind)
     key = None if target is None else found.key()
     if target is not None and key is not None:
-        view = _read(target, key, lambda reader: from_snapshot(found, reader))
-        if view is not None:
-            return view
-    view, payload = compute(found.load(progress))
+        got = _read(target, key, lambda reader: from_snapshot(found, reader),
+                    None if patch is None else lambda reader: patch(found, reader))
+        if isinstance(got, tuple):  # patched: written again with this scan's key
+            view, payload = got
+            if not found.racy():
+                _write_view(target, key, lambda: payload)
+            return cast("T", view)
+        if got is not None:
+            return cast("T", got)
+    view, make_payload = compute(found.load(progress))
     if target is not None and key is not None and not found.racy():
-        _write(target, key, payload)
+        _write_view(target, key, make_payload)
     return view
 
 
@@ -214,6 +245,181 @@ def _agenda_from(found: Scan, reader: _Reader) -> AgendaView | None:
     if payload is None:
         return None
     return AgendaView(_notebook(found, payload, []), payload["entries"], True)
+
+
+# --- the agenda after an edit -------------------------------------------------------------------
+
+Order = tuple[int, int, str]
+
+
+class AgendaIndex:
+    """What the agenda snapshot keeps to patch itself (:func:`_agenda_patch`): the scan it was
+    made from; for each placed conversation its order, thread, people (``me`` resolved) and
+    *shape* (slug, commitment ids, ``closes``: all the checks between notes read of it); the
+    ids some conversation closes; every slug; and the paths :func:`.checks.unique_problems`
+    depends on."""
+
+    __slots__ = ("files", "convs", "closed", "slugs", "unique")
+
+    def __init__(self, files: dict[str, FileKey], convs: dict[str, tuple[Order, str, tuple[str, ...], tuple[Any, ...]]],
+                 closed: set[str], slugs: set[str], unique: set[str]) -> None:
+        self.files, self.convs, self.closed, self.slugs, self.unique = files, convs, closed, slugs, unique
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (AgendaIndex, (self.files, self.convs, self.closed, self.slugs, self.unique))
+
+
+def _shape(conv: Conversation) -> tuple[Any, ...]:
+    return (conv.slug, tuple(c.id for c in conv.commitments if c.id), conv.closes)
+
+
+def _entry(nb: Notebook, conv: Conversation) -> tuple[Order, str, tuple[str, ...], tuple[Any, ...]]:
+    return (conv.sort_key, nb.thread_key(conv), tuple(nb.canon(s) or s for s in conv.with_), _shape(conv))
+
+
+def _agenda_index(found: Scan, nb: Notebook) -> AgendaIndex | None:
+    """The index of a fully loaded notebook (None with a personal overlay: no patching then)."""
+    if found.overlay is not None:
+        return None
+    from ..checks import unique_problems
+
+    unique = {path for paths, _problem in unique_problems(nb) for path in paths}
+    return AgendaIndex(dict(found.files), {conv.path: _entry(nb, conv) for conv in nb.conversations},
+                       set(closed_ids(nb)), set(nb.slugs), unique)
+
+
+class _Stale(Exception):
+    """A note the agenda index describes reads differently now."""
+
+
+def _agenda_payload(nb: Notebook, entries: list[DueItem], index: AgendaIndex | None) -> dict[str, Any]:
+    """The agenda snapshot's payload, its index a blob of its own (only a patch reads it)."""
+    payload = {**_common(nb), "entries": entries, "since": ({}, {})}
+    if index is not None:
+        payload[RAW] = [pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)]
+    return payload
+
+
+def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, Any]] | None:
+    """The agenda snapshot brought up to date with the conversations edited since it was made,
+    reading only those and the few unchanged ones the answer needs; None when the change is
+    not of that kind (then the caller does a full load).
+
+    Patched: edits of existing, readable conversations (at most :data:`PATCH_LIMIT`) that keep
+    their slug, commitment ids and ``closes`` and share no problem between notes
+    (:func:`.checks.unique_problems`), in a notebook of the same code and configuration with
+    no personal overlay (the snapshot's key says the rest). Then the people, orgs, slugs,
+    ids and closers are as before, so every note's problems but the edited ones' are too,
+    and the edited ones' are their reading's and :func:`.checks.note_problems`. The due
+    items that can change are those :func:`.agenda.agenda_entries`' three functions make
+    from a unit the edit touched: the edited conversations' commitments (no closer changed),
+    the threads they were and are in (each remade from its latest conversation), and the
+    keep-in-touch items of everyone they were and are with (each remade from the person's
+    latest conversation); the others are kept. ``tests/test_cache_patch.py`` compares the
+    result with a full load's after each kind of edit.
+    """
+    payload = reader.payload()
+    if payload is None or found.overlay is not None or not payload.get("raw_at"):
+        return None
+    raw = reader.raw(payload, 0)
+    base = pickle.loads(raw)
+    if not isinstance(base, AgendaIndex):
+        return None
+    files_since, convs_since = payload["since"]  # what changed since the index was written whole
+    index = AgendaIndex({**base.files, **files_since}, {**base.convs, **convs_since}, base.closed, base.slugs,
+                        base.unique)
+    old_files, files = index.files, found.files
+    if len(old_files) != len(files):
+        return None
+    changed: list[str] = []
+    for rel, file_key in files.items():
+        before = old_files.get(rel)
+        if before is None:
+            return None  # a note added, removed or renamed
+        if before != file_key:
+            changed.append(rel)
+            if len(changed) > PATCH_LIMIT:
+                return None
+    unreadable = payload["unreadable"]
+    if any(rel not in index.convs or rel in index.unique or rel in unreadable for rel in changed):
+        return None
+    nb = _notebook(found, payload, [])
+    records: dict[str, Conversation] = {}
+    read_problems: list[Diagnostic] = []
+    for rel in changed:
+        note, problems = read_file(found.root, rel)
+        if not isinstance(note, Conversation) or is_unreadable(note, problems) \
+                or _shape(note) != index.convs[rel][3]:
+            return None
+        records[rel] = note
+        read_problems.extend(problems)
+    convs = dict(index.convs)
+    threads_hit: set[str] = set()
+    people_hit: set[str] = set()
+    for rel, conv in records.items():
+        for entry in (convs[rel], _entry(nb, conv)):  # what it was, then what it is
+            threads_hit.add(entry[1])
+            people_hit.update(entry[2])
+        convs[rel] = entry
+    # the latest conversation of each thread and of each person touched, among all of them now
+    latest_in: dict[str, tuple[Order, str]] = {}
+    latest_with: dict[str, tuple[Order, str]] = {}
+    for rel, (order, thread, people, _shape_now) in convs.items():
+        if thread in threads_hit and (thread not in latest_in or order > latest_in[thread][0]):
+            latest_in[thread] = (order, rel)
+        for slug in people:
+            if slug in people_hit and (slug not in latest_with or order > latest_with[slug][0]):
+                latest_with[slug] = (order, rel)
+
+    def record(rel: str) -> Conversation:
+        if rel not in records:
+            note, problems = read_file(found.root, rel)
+            if not isinstance(note, Conversation) or is_unreadable(note, problems) \
+                    or _entry(nb, note) != convs[rel]:
+                raise _Stale(rel)
+            records[rel] = note
+        return records[rel]
+
+    gone = set(changed)
+    entries = [item for item in payload["entries"] if not (
+        (item.kind == "commitment" and item.source.rpartition(":")[0] in gone)
+        or (item.kind in ("my-turn", "waiting") and item.thread in threads_hit)
+        or (item.kind == "keep-in-touch" and item.to in people_hit))]
+    try:
+        for rel in changed:
+            entries.extend(commitment_items(nb, records[rel], index.closed))
+        for thread in sorted(threads_hit & latest_in.keys()):
+            item = thread_item(nb, thread_of(nb, thread, [record(latest_in[thread][1])]))
+            if item is not None:
+                entries.append(item)
+        for slug in sorted(people_hit):
+            person = nb.people.get(slug)
+            cadence = None if person is None or nb.is_me(slug) else cadence_of(nb, person)[0]
+            if person is None or cadence is None:
+                continue
+            last = record(latest_with[slug][1]) if slug in latest_with else None
+            entries.append(touch_item(nb, person, cadence.after(last.date) if last else None, last))
+    except _Stale:  # an unchanged note that no longer reads as the index says: a full load tells
+        return None
+    from ..checks import note_problems
+
+    edited = [records[rel] for rel in changed]
+    near = Notebook(found.root, found.config, nb.people, nb.orgs, edited, [], set(), nb.files, reader=found.reader)
+    near.slugs = index.slugs
+    diagnostics = [d for d in nb.diagnostics if d.path not in gone]  # sorted, as every snapshot's
+    for problem in [*read_problems, *note_problems(near, edited)]:
+        insort(diagnostics, problem, key=Diagnostic.sort_key)
+    nb.diagnostics = diagnostics
+    since = ({**files_since, **{rel: files[rel] for rel in changed}},
+             {**convs_since, **{rel: convs[rel] for rel in changed}})
+    if len(since[0]) > REWRITE_INDEX:
+        payload_now = _agenda_payload(nb, entries, AgendaIndex(dict(files), convs, index.closed, index.slugs,
+                                                           index.unique))
+    else:  # the index as it was, byte for byte, and what changed since
+        # the diagnostics as loaded share their strings already (see _compact)
+        payload_now = {"people": nb.people, "orgs": nb.orgs, "diagnostics": diagnostics, "unreadable": nb.unreadable,
+                   "entries": entries, "since": since, RAW: [raw]}
+    return AgendaView(nb, entries, True, patched=True), payload_now
 
 
 # --- what the brief needs -------------------------------------------------------------------
@@ -414,7 +620,17 @@ def _referrals_from(found: Scan, reader: _Reader) -> ReferralsView | None:
 # --- the files --------------------------------------------------------------------------------
 
 def _common(nb: Notebook) -> dict[str, Any]:
-    return {"people": nb.people, "orgs": nb.orgs, "diagnostics": nb.diagnostics, "unreadable": nb.unreadable}
+    return {"people": nb.people, "orgs": nb.orgs, "diagnostics": _compact(nb.diagnostics),
+            "unreadable": nb.unreadable}
+
+
+def _compact(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics with equal codes and messages sharing one string each: pickle writes a
+    shared string once, so thousands of the same warning load as fast as a few."""
+    seen: dict[str, str] = {}
+    share = seen.setdefault
+    return [Diagnostic(d.path, d.line, d.column, share(d.code, d.code), share(d.message, d.message))
+            for d in diagnostics]
 
 
 def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversation]) -> Notebook:
@@ -424,6 +640,19 @@ def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversa
     return Notebook(found.root, found.config, people, orgs, conversations, list(payload["diagnostics"]),
                     set(payload["unreadable"]), files, reader=found.reader,
                     overlay=found.overlay[0] if found.overlay else None)
+
+
+def _write_view(target: Path, key: tuple[Any, ...], make_payload: Callable[[], dict[str, Any]]) -> None:
+    """:func:`_write` a view's payload, its :data:`RAW` blobs first (each found by its offsets
+    in ``raw_at`` and checked by its CRC-32 in ``crcs``: :meth:`_Reader.raw`)."""
+    payload = make_payload()
+    raws: list[bytes] = payload.pop(RAW, [])
+    places, crcs, at = [], array("L"), 0
+    for raw in raws:
+        places.append((at, at + len(raw)))
+        crcs.append(crc32(raw))
+        at += len(raw)
+    _write(target, key, lambda: {**payload, "raw_at": places, "crcs": crcs}, raws)
 
 
 def _write(target: Path, key: tuple[Any, ...], payload: Callable[[], dict[str, Any]],
@@ -475,6 +704,14 @@ class _Reader:
         self.crcs = payload.get("crcs")
         return payload
 
+    def raw(self, payload: dict[str, Any], number: int) -> bytes:
+        """The bytes of :data:`RAW` blob ``number`` of ``payload`` (read by :meth:`payload`)."""
+        start, end = payload["raw_at"][number]
+        raw = os.pread(self.fd, end - start, self.blobs_at + start)
+        if len(raw) != end - start or self.crcs is None or crc32(raw) != self.crcs[number]:
+            raise EOFError("damaged snapshot")
+        return raw
+
     def blob(self, start: int, end: int, number: int) -> Any:
         """Blob ``number``, pickled at [start, end) of the blobs."""
         raw = os.pread(self.fd, end - start, self.blobs_at + start)
@@ -483,17 +720,25 @@ class _Reader:
         return pickle.loads(raw)
 
 
-def _read(target: Path, key: tuple[Any, ...], use: Callable[[_Reader], T | None]) -> T | None:
-    """``use(reader)`` when the snapshot at ``target`` was made from ``key``, else None.
+def _read(target: Path, key: tuple[Any, ...], use: Callable[[_Reader], Any],
+          patch: Callable[[_Reader], Any] | None = None) -> Any:
+    """``use(reader)`` when the snapshot at ``target`` was made from ``key``; ``patch(reader)``
+    when it was made by the same code from the same configuration (the key's first part)
+    and ``patch`` is given; else None.
 
     A snapshot that cannot be read (missing, truncated, corrupt, written by other
     code) is a miss: the command goes on with a full load, which writes a good one.
     """
     try:
         with open(target, "rb") as fh:
-            if fh.read(len(MAGIC)) != MAGIC or _unpickle(fh) != key:
+            if fh.read(len(MAGIC)) != MAGIC:
                 return None
-            return use(_Reader(fh))
+            stored = _unpickle(fh)
+            if stored == key:
+                return use(_Reader(fh))
+            if patch is not None and isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key[0]:
+                return patch(_Reader(fh))
+            return None
     except Exception:  # noqa: BLE001 - see above: any failure to read is only a miss
         return None
 

@@ -1,0 +1,252 @@
+"""The agenda snapshot patched after an edit (issue 19) gives what a full load gives.
+
+After every kind of edit of a conversation of the sample notebook (its body, its
+``next``, its date, its people, its thread, its commitments, its privacy, its author,
+a broken reference), one edit after another and several at once, the patched view's
+entries, due items on several days and with several options, and diagnostics equal a
+full load's; edits a patch cannot follow (a commitment id, ``closes``, a note that no
+longer reads, a new or deleted note, a person, a personal overlay) fall back to a full
+load, and a warm run afterwards uses the snapshot the patch wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import yaml
+
+from convo_notes.agenda import agenda_entries, find_due
+from convo_notes.cache import views
+from convo_notes.loader import load_notebook
+from test_cache_snapshot import backdate, settle, touch_old
+
+DAYS = (dt.date(2026, 6, 1), dt.date(2026, 11, 22), dt.date(2027, 3, 1))
+OPTIONS: list[dict[str, Any]] = [{}, {"include_all": True}, {"owner": "me"}, {"owner": "dana-reyes", "within": 30}]
+Edit = Callable[[dict[str, Any]], None]
+
+
+def _front(path: Path) -> tuple[dict[str, Any], str]:
+    text = path.read_text(encoding="utf-8")
+    _, head, body = text.split("---\n", 2)
+    return yaml.safe_load(head), body
+
+
+def rewrite(path: Path, edit: Edit) -> None:
+    """Change a note's front matter as a person would, its body kept; dated back as an earlier save."""
+    data, body = _front(path)
+    edit(data)
+    path.write_text("---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True) + "---\n" + body,
+                    encoding="utf-8")
+    touch_old(path, 120)
+
+
+def body_line(data: dict[str, Any]) -> None:  # changes nothing the agenda reads: the key alone moves
+    data["channel"] = "email" if data.get("channel") != "email" else "call"
+
+
+def my_turn(data: dict[str, Any]) -> None:
+    data["next"] = {"turn": "me", "by": dt.date(2026, 11, 30), "about": "Send the follow-up"}
+
+
+def their_turn(data: dict[str, Any]) -> None:
+    data["next"] = {"turn": "them", "by": dt.date(2026, 10, 1)}
+
+
+def dateless_wait(data: dict[str, Any]) -> None:
+    data["next"] = {"turn": "them"}
+
+
+def settled(data: dict[str, Any]) -> None:
+    data.pop("next", None)
+
+
+def earlier(data: dict[str, Any]) -> None:  # no longer its thread's latest, nor anyone's last contact
+    data["date"] = dt.date(2025, 1, 15)
+
+
+def later(data: dict[str, Any]) -> None:
+    data["date"] = dt.date(2026, 12, 1)
+
+
+def other_people(data: dict[str, Any]) -> None:  # another thread, other keep-in-touch dates
+    data["with"] = ["kim-nakamura", "oliver-grant"]
+    data.pop("thread", None)
+
+
+def own_thread(data: dict[str, Any]) -> None:
+    data["thread"] = "a-thread-of-its-own"
+
+
+def commitments(data: dict[str, Any]) -> None:
+    data["commitments"] = [
+        {"owner": "me", "what": "Write up the options", "due": dt.date(2026, 11, 25)},
+        {"owner": "them", "to": "me", "what": "Send the numbers"},
+    ]
+    for c in data["commitments"]:
+        if c["owner"] == "them":
+            c["owner"] = (data["with"] if isinstance(data["with"], str) else data["with"][0])
+
+
+def all_done(data: dict[str, Any]) -> None:
+    for c in data.get("commitments") or []:
+        c["done"] = dt.date(2026, 11, 2)
+
+
+def private(data: dict[str, Any]) -> None:
+    data["private"] = not data.get("private", False)
+
+
+def other_author(data: dict[str, Any]) -> None:
+    data["recorded_by"] = "dana-reyes" if data.get("recorded_by") != "dana-reyes" else "sam-okafor"
+
+
+def unknown_person(data: dict[str, Any]) -> None:  # an error the checks across notes find
+    people = data["with"] if isinstance(data["with"], list) else [data["with"]]
+    data["with"] = [*people, "nobody-we-know"]
+
+
+PATCHED: list[Edit] = [body_line, my_turn, their_turn, dateless_wait, settled, earlier, later, other_people,
+                       own_thread, commitments, all_done, private, other_author, unknown_person]
+
+
+def conversations(root: Path) -> list[Path]:
+    return sorted((root / "notes" / "conversations").rglob("*.md"))
+
+
+def plain(root: Path) -> list[Path]:
+    """Conversations without commitment ids or ``closes`` (a patch keeps those unchanged)."""
+    out = []
+    for path in conversations(root):
+        data, _ = _front(path)
+        if not data.get("closes") and not any("id" in c for c in data.get("commitments") or []):
+            out.append(path)
+    return out
+
+
+def assert_same_as_full(root: Path, view: views.AgendaView) -> None:
+    full = load_notebook(root)  # checked across notes, as the agenda's full load is
+    assert sorted(view.entries, key=repr) == sorted(agenda_entries(full), key=repr)
+    assert view.notebook.diagnostics == full.diagnostics
+    assert view.notebook.people == full.people and view.notebook.files == full.files
+    for today in DAYS:
+        for options in OPTIONS:
+            assert find_due(view.notebook, today, entries=view.entries, **options) == \
+                find_due(full, today, **options), (today, options)
+
+
+@pytest.fixture
+def root(notebook: Path) -> Path:
+    backdate(notebook)
+    views.agenda_view(notebook)  # the snapshot
+    return notebook
+
+
+@pytest.mark.parametrize("edit", PATCHED, ids=lambda e: e.__name__)
+def test_each_kind_of_edit_is_patched_and_equals_a_full_load(root, edit):
+    for path in plain(root)[::3]:  # a dozen conversations: first, latest and middle of threads
+        rewrite(path, edit)
+        view = views.agenda_view(root)
+        assert view.patched, path
+        assert_same_as_full(root, view)
+
+
+def test_edits_one_after_another_patch_the_patched_snapshot(root):
+    paths = plain(root)
+    for n, edit in enumerate(PATCHED * 2):
+        rewrite(paths[(5 * n) % len(paths)], edit)
+        settle()  # the patched snapshot is written: the next edit patches it
+        view = views.agenda_view(root)
+        assert view.patched, edit.__name__
+        assert_same_as_full(root, view)
+        warm = views.agenda_view(root)
+        assert (warm.from_snapshot, warm.patched) == (True, False)
+        assert warm.entries == view.entries and warm.notebook.diagnostics == view.notebook.diagnostics
+
+
+def test_the_index_is_written_whole_again_after_many_patches(root, monkeypatch):
+    monkeypatch.setattr(views, "REWRITE_INDEX", 2)
+    paths = plain(root)
+    for n in range(6):
+        rewrite(paths[n], my_turn if n % 2 else their_turn)
+        settle()
+        view = views.agenda_view(root)
+        assert view.patched
+        assert_same_as_full(root, view)
+
+
+def test_several_edits_at_once_are_one_patch(root):
+    paths = plain(root)
+    for path, edit in zip(paths[::2], PATCHED):
+        rewrite(path, edit)
+    view = views.agenda_view(root)
+    assert view.patched
+    assert_same_as_full(root, view)
+
+
+def _new_note(root: Path) -> None:
+    path = root / "notes/conversations/2026/2026-11-20-new.md"
+    path.write_text("---\ndate: 2026-11-20\nwith: ken-ito\nnext: {turn: me}\n---\n", encoding="utf-8")
+    touch_old(path, 60)
+
+
+def _person(root: Path) -> None:
+    rewrite(root / "notes/people/dana-reyes.md", lambda d: d.update(cadence="2w"))
+
+
+def _unreadable(root: Path) -> None:
+    path = plain(root)[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("date:", "date: [", 1), encoding="utf-8")
+    touch_old(path, 60)
+
+
+def _new_id(root: Path) -> None:
+    rewrite(plain(root)[1], lambda d: d.update(commitments=[{"owner": "me", "what": "x", "id": "fresh-id"}]))
+
+
+def _closes(root: Path) -> None:
+    rewrite(plain(root)[1], lambda d: d.update(closes=["no-such-id"]))
+
+
+def _with_id(root: Path) -> None:  # a conversation whose commitments have ids: its shape is kept, so patched
+    path = next(p for p in conversations(root) if "id:" in p.read_text(encoding="utf-8"))
+    rewrite(path, my_turn)
+
+
+def _too_many(root: Path) -> None:
+    for path in conversations(root)[: views.PATCH_LIMIT + 1]:
+        rewrite(path, body_line)
+
+
+def _deleted(root: Path) -> None:
+    plain(root)[2].unlink()
+
+
+@pytest.mark.parametrize(("change", "patched"), [
+    (_new_note, False), (_person, False), (_unreadable, False), (_new_id, False), (_closes, False),
+    (_too_many, False), (_deleted, False), (_with_id, True),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_what_a_patch_cannot_follow_is_loaded_whole(root, change, patched):
+    change(root)
+    view = views.agenda_view(root)
+    assert view.patched is patched
+    assert_same_as_full(root, view)
+
+
+def test_a_personal_overlay_is_never_patched(root, tmp_path):
+    overlay = tmp_path / "mine"
+    (overlay / "notes" / "conversations").mkdir(parents=True)
+    (overlay / "notes" / "conversations" / "2026-11-01-mine.md").write_text(
+        "---\ndate: 2026-11-01\nwith: ken-ito\nnext: {turn: me}\n---\n", encoding="utf-8")
+    config = tmp_path / "config.yml"
+    config.write_text(f"overlay: {overlay}\n", encoding="utf-8")
+    env = {**os.environ, "CONVO_CONFIG": str(config)}
+    backdate(overlay)
+    views.agenda_view(root, env=env, overlay=True)
+    rewrite(plain(root)[0], my_turn)
+    view = views.agenda_view(root, env=env, overlay=True)
+    assert not view.patched
+    assert not view.from_snapshot
