@@ -91,6 +91,7 @@ def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
     found: list[tuple[str, FileKey]] = []
     skipped: list[Diagnostic] = []
     add = found.append
+    S_ISREG = stat.S_ISREG  # noqa: N806 - a local name for the hot loop
     root_real = fsutil.real_root(str(root))
 
     def skip(rel: str, refused: fsutil.Refused) -> None:
@@ -133,6 +134,12 @@ def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
             if name[0] == ".":
                 continue
             try:
+                # the common case first: a plain note (its type from the listing, no system call)
+                if name.endswith(".md") and name.isascii() and entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    if S_ISREG(st.st_mode):  # still a file when it was stat'ed
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.inode())))
+                        continue
                 if not fsutil.is_clean_name(name):
                     if name.endswith(".md") or entry.is_dir():
                         skipped.append(Diagnostic(prefix + fsutil.display_name(name), 1, 1, "bad-file-name",

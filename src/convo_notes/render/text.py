@@ -94,13 +94,39 @@ def _fit(text: str, room: int) -> str:
     return text[:max(room, 4) - 1].rstrip() + "…"
 
 
-def kind_width(nb: Notebook, items: Iterable[DueItem]) -> int:
+def kind_width(nb: Notebook, items: Iterable[DueItem], labels: Labels | None = None) -> int:
     """The width of the kind column: the longest label (``Tomas Lindqvist's turn``), at least 13."""
-    return max([13, *(len(kind_label(nb, item)) for item in items)])
+    label = (labels or Labels(nb)).kind
+    return max([13, *(len(label(item)) for item in items)])
+
+
+class Labels:
+    """:func:`kind_label` and :func:`names` of one notebook, each worked out once per slug:
+    an agenda of thousands of lines names the same few people again and again."""
+
+    __slots__ = ("nb", "_kinds", "_names")
+
+    def __init__(self, nb: Notebook) -> None:
+        self.nb = nb
+        self._kinds: dict[tuple[str, str | None], str] = {}
+        self._names: dict[str | None, str] = {}
+
+    def kind(self, item: DueItem) -> str:
+        key = (item.kind, item.owner if item.kind == "my-turn" else None)
+        found = self._kinds.get(key)
+        if found is None:
+            found = self._kinds[key] = kind_label(self.nb, item)
+        return found
+
+    def names(self, slug: str | None) -> str:
+        found = self._names.get(slug)
+        if found is None:
+            found = self._names[slug] = names(self.nb, slug)
+        return found
 
 
 def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None,
-             width: int | None = None, kinds: int = 13) -> str:
+             width: int | None = None, kinds: int = 13, labels: Labels | None = None) -> str:
     """One item on one line: date, how late, kind, owner → to, what, thread, source.
 
     Columns are padded before colour is added, so they stay aligned with colour on;
@@ -108,10 +134,11 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     (where even that leaves less than 20 characters, the ``[thread]`` is left out first).
     """
     paint = paint or style
+    labels = labels or Labels(nb)
     date = item.date.isoformat() if item.date else "(no date)"
-    to = names(nb, item.to) or (", ".join(nb.display(s) for s in item.people if s != item.owner)
-                                if item.kind == "my-turn" else "")
-    who = names(nb, item.owner) + (f" → {to}" if to else "")
+    to = labels.names(item.to) or (", ".join(labels.names(s) for s in item.people if s != item.owner)
+                                   if item.kind == "my-turn" else "")
+    who = labels.names(item.owner) + (f" → {to}" if to else "")
     late_text = _late_text(item, today)
     late = f"{late_text:>8}"
     if late_text.endswith("late"):
@@ -119,7 +146,8 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     marks = "".join(f" [{m}]" for m in item_marks(item, today))
     thread = f"  [{item.thread}]" if item.thread else ""
     private = "[private] " if item.private else ""
-    head = f"  {date:<10}  {late_text:>8}  {kind_label(nb, item):<{kinds}}  {private}{who}: "
+    kind = labels.kind(item)
+    head = f"  {date:<10}  {late_text:>8}  {kind:<{kinds}}  {private}{who}: "
     what = item.what
     if width is not None:
         fixed = len(head) + len(marks) + len(thread) + 2 + len(item.source)
@@ -128,7 +156,7 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
             thread = ""
         what = _fit(what, max(width - fixed, MIN_WHAT))
     shown_private = paint("[private] ", fg="magenta") if item.private else ""
-    return (f"  {date:<10}  {late}  {kind_label(nb, item):<{kinds}}  {shown_private}{who}: {what}"
+    return (f"  {date:<10}  {late}  {kind:<{kinds}}  {shown_private}{who}: {what}"
             + (paint(marks, fg="yellow") if marks else "") + f"{thread}  " + paint(item.source, dim=True))
 
 
@@ -147,7 +175,8 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
         return f"Nothing due as of {today.isoformat()}{whose} ({window_phrase(within, include_all)})."
     paint = painter()
     width = terminal_width()
-    kinds = kind_width(nb, items)
+    labels = Labels(nb)
+    kinds = kind_width(nb, items, labels)
     lines = [paint(head, bold=True)]
     grouped: dict[str, list[DueItem]] = {group: [] for group in GROUPS}
     for item in items:
@@ -160,7 +189,7 @@ def render_due(nb: Notebook, items: list[DueItem], today: dt.date, within: int, 
         counts[group] = len(members)
         lines.append("")
         lines.append(paint(GROUP_TITLES[group], bold=True, fg="red" if group == "overdue" else None))
-        lines.extend(due_line(nb, item, today, paint, width, kinds) for item in members)
+        lines.extend(due_line(nb, item, today, paint, width, kinds, labels) for item in members)
     private = sum(1 for i in items if i.private)
     summary = f"{plural(len(items), 'item')}: " + ", ".join(f"{n} {g}" for g, n in counts.items())
     if private:
@@ -174,7 +203,8 @@ def render_week(nb: Notebook, days: list[tuple[dt.date | None, list[DueItem]]], 
     """``convo due --week``: overdue items, then each of the next 7 days with its items (or ``nothing``)."""
     paint = painter()
     width = terminal_width()
-    kinds = kind_width(nb, (item for _day, items in days for item in items))
+    labels = Labels(nb)
+    kinds = kind_width(nb, (item for _day, items in days for item in items), labels)
     whose = f" for {names(nb, owner)}" if owner else ""
     end = add_days(today, 6)
     lines = [paint(f"Week of {today.isoformat()} to {end.isoformat()}{whose}", bold=True)]
@@ -188,7 +218,7 @@ def render_week(nb: Notebook, days: list[tuple[dt.date | None, list[DueItem]]], 
             title = paint(f"{day.strftime('%a')} {day.isoformat()}" + ("  (today)" if day == today else ""),
                           bold=True)
         lines += ["", title]
-        lines += [due_line(nb, item, today, paint, width, kinds) for item in items] or ["  nothing"]
+        lines += [due_line(nb, item, today, paint, width, kinds, labels) for item in items] or ["  nothing"]
         total += len(items)
     lines += ["", f"{plural(total, 'item')}"]
     return "\n".join(lines)
