@@ -59,8 +59,9 @@ from array import array
 from binascii import crc32
 from bisect import insort
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, TypeVar, cast
+from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator, TypeVar, cast
 
 from ..agenda import (
     DueItem,
@@ -105,7 +106,7 @@ class Scan:
     about half a millisecond to create at import.)
     """
 
-    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay")
+    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay", "_numbers")
 
     def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
                  files: dict[str, FileKey], started_ns: int, reader: str | None = None,
@@ -117,22 +118,31 @@ class Scan:
         self.started_ns = started_ns  # just before the scan: notes modified after this are not snapshotted
         self.reader = reader
         self.overlay = overlay
+        self._numbers: array[int] | None = None
+
+    def numbers(self) -> array[int]:
+        """Every note's key, four numbers each, in the scan's order (made once)."""
+        if self._numbers is None:
+            self._numbers = array("q", chain.from_iterable(self.files.values()))
+        return self._numbers
 
     def key(self) -> tuple[Any, ...]:
         """What a snapshot must have been computed from to be valid now."""
         # marshal version 2 writes no back-references, so equal scans give equal bytes
-        digest = blake2b(marshal.dumps(self.files, 2), digest_size=20).digest()
+        digest = blake2b(marshal.dumps(list(self.files), 2), digest_size=20)
+        digest.update(self.numbers().tobytes())
         personal = None
         if self.overlay is not None:
             personal = (str(self.overlay[0]), blake2b(marshal.dumps(self.overlay[1], 2), digest_size=20).digest())
         owner = self.config.me or self.reader  # the reader may be a fact only where convo.yml names nobody
-        return ((code_stamp(), self.config, self.config_problems, owner, personal), digest)
+        return ((code_stamp(), self.config, self.config_problems, owner, personal), digest.digest())
 
     def racy(self) -> bool:
         """True when some note is too recent to be trusted by its key alone (:func:`.records.racy`)."""
-        started = self.started_ns
-        keys = [*self.files.values(), *(self.overlay[1].values() if self.overlay else ())]
-        return any(racy(key, started) for key in keys)
+        numbers = self.numbers()
+        if numbers and racy((0, max(numbers[1::4]), max(numbers[2::4])), self.started_ns):
+            return True
+        return self.overlay is not None and any(racy(key, self.started_ns) for key in self.overlay[1].values())
 
     def load(self, progress: Progress | None = None) -> Notebook:
         """The whole notebook, exactly as :func:`.loader.load_notebook` reads it, checks across notes included."""
@@ -194,7 +204,7 @@ def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
 
     def compute(nb: Notebook) -> tuple[AgendaView, Callable[[], dict[str, Any]]]:
         entries = agenda_entries(nb)
-        return AgendaView(nb, entries, False), lambda: _agenda_payload(nb, entries, _agenda_index(found, nb))
+        return AgendaView(nb, entries, False), lambda: _agenda_payload(found, nb, entries)
 
     return _view(found, "agenda", _agenda_from, compute, progress, _agenda_patch)
 
@@ -240,64 +250,122 @@ def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None
     return BriefView(nb, False)
 
 
+# --- the agenda snapshot, and patching it after an edit ------------------------------------------
+#
+# Its payload is small; the parts are RAW blobs: the names (people, orgs and unreadable notes),
+# the diagnostics, the entries, the index (marshal) and every slug. A patch leaves those bytes
+# as they are and records what changed in the payload's `delta`, which a reader applies; once
+# the delta holds REWRITE_INDEX notes, the parts are written whole again.
+
+NAMES, DIAGNOSTICS, ENTRIES, INDEX, SLUGS = range(5)  # the agenda snapshot's RAW blobs
+Delta = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], list[DueItem], list[Diagnostic]]
+NO_DELTA: Delta = ((), (), (), [], [])
+
+
+def _agenda_payload(found: Scan, nb: Notebook, entries: list[DueItem]) -> dict[str, Any]:
+    """The agenda snapshot of a fully loaded notebook (no index with a personal overlay: no patches)."""
+    dumps, protocol = pickle.dumps, pickle.HIGHEST_PROTOCOL
+    raws = [dumps((nb.people, nb.orgs, nb.unreadable), protocol), dumps(_compact(nb.diagnostics), protocol),
+            dumps(entries, protocol)]
+    if found.overlay is None:
+        raws += [marshal.dumps(_agenda_index(found, nb)), dumps(nb.slugs, protocol)]
+    return {"delta": NO_DELTA, RAW: raws}
+
+
+def _replaced(item: DueItem, gone: Collection[str], threads: Collection[str], people: Collection[str]) -> bool:
+    """Whether an edit of the notes ``gone`` (touching these threads and people) remakes ``item``."""
+    kind = item.kind
+    if kind == "commitment":
+        return item.source.rpartition(":")[0] in gone
+    if kind == "keep-in-touch":
+        return item.to in people
+    return item.thread in threads
+
+
+def _agenda_parts(reader: _Reader, payload: dict[str, Any]) -> tuple[Any, list[Diagnostic], list[DueItem]]:
+    """The names, diagnostics (sorted) and entries of an agenda snapshot, its delta applied."""
+    names = _loads(reader.raw(payload, NAMES))
+    diagnostics: list[Diagnostic] = _loads(reader.raw(payload, DIAGNOSTICS))
+    entries: list[DueItem] = _loads(reader.raw(payload, ENTRIES))
+    gone, threads_hit, people_hit, added, problems = payload["delta"]
+    if gone:
+        gone, threads_hit, people_hit = set(gone), set(threads_hit), set(people_hit)
+        entries = [item for item in entries if not _replaced(item, gone, threads_hit, people_hit)] + added
+        diagnostics = [d for d in diagnostics if d.path not in gone]
+        for problem in problems:
+            insort(diagnostics, problem, key=Diagnostic.sort_key)
+    return names, diagnostics, entries
+
+
+def _agenda_notebook(found: Scan, names: Any, diagnostics: list[Diagnostic]) -> Notebook:
+    people, orgs, unreadable = names
+    files = [*found.files, *(found.overlay[1] if found.overlay else ())]
+    return Notebook(found.root, found.config, people, orgs, [], diagnostics, set(unreadable), files,
+                    reader=found.reader, overlay=found.overlay[0] if found.overlay else None)
+
+
 def _agenda_from(found: Scan, reader: _Reader) -> AgendaView | None:
     payload = reader.payload()
     if payload is None:
         return None
-    return AgendaView(_notebook(found, payload, []), payload["entries"], True)
+    names, diagnostics, entries = _agenda_parts(reader, payload)
+    return AgendaView(_agenda_notebook(found, names, diagnostics), entries, True)
 
 
-# --- the agenda after an edit -------------------------------------------------------------------
-
-Order = tuple[int, int, str]
-
-
-class AgendaIndex:
-    """What the agenda snapshot keeps to patch itself (:func:`_agenda_patch`): the scan it was
-    made from; for each placed conversation its order, thread, people (``me`` resolved) and
-    *shape* (slug, commitment ids, ``closes``: all the checks between notes read of it); the
-    ids some conversation closes; every slug; and the paths :func:`.checks.unique_problems`
-    depends on."""
-
-    __slots__ = ("files", "convs", "closed", "slugs", "unique")
-
-    def __init__(self, files: dict[str, FileKey], convs: dict[str, tuple[Order, str, tuple[str, ...], tuple[Any, ...]]],
-                 closed: set[str], slugs: set[str], unique: set[str]) -> None:
-        self.files, self.convs, self.closed, self.slugs, self.unique = files, convs, closed, slugs, unique
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (AgendaIndex, (self.files, self.convs, self.closed, self.slugs, self.unique))
+def _shape(conv: Conversation) -> int:
+    """What the problems between notes read of a conversation (slug, commitment ids, ``closes``), hashed."""
+    text = repr((conv.slug, tuple(c.id for c in conv.commitments if c.id), conv.closes))
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
-def _shape(conv: Conversation) -> tuple[Any, ...]:
-    return (conv.slug, tuple(c.id for c in conv.commitments if c.id), conv.closes)
-
-
-def _entry(nb: Notebook, conv: Conversation) -> tuple[Order, str, tuple[str, ...], tuple[Any, ...]]:
-    return (conv.sort_key, nb.thread_key(conv), tuple(nb.canon(s) or s for s in conv.with_), _shape(conv))
-
-
-def _agenda_index(found: Scan, nb: Notebook) -> AgendaIndex | None:
-    """The index of a fully loaded notebook (None with a personal overlay: no patching then)."""
-    if found.overlay is not None:
-        return None
+def _agenda_index(found: Scan, nb: Notebook) -> dict[str, Any]:
+    """What a patch needs, in columns ``marshal`` writes and reads fast: every note file's key
+    (``rels``, ``keys``: four numbers each); each placed conversation's path, date and time
+    (its order), thread, people (``me`` resolved) and :func:`_shape`; the ids some conversation
+    closes; and the paths :func:`.checks.unique_problems` depends on."""
     from ..checks import unique_problems
 
-    unique = {path for paths, _problem in unique_problems(nb) for path in paths}
-    return AgendaIndex(dict(found.files), {conv.path: _entry(nb, conv) for conv in nb.conversations},
-                       set(closed_ids(nb)), set(nb.slugs), unique)
+    thread_ids: dict[str, int] = {}
+    person_ids: dict[str, int] = {}
+    convs, day, sec, thread, shape = [], array("i"), array("i"), array("i"), array("q")
+    people = []
+    for conv in nb.conversations:
+        convs.append(conv.path)
+        day.append(conv.sort_key[0])
+        sec.append(conv.sort_key[1])
+        thread.append(thread_ids.setdefault(nb.thread_key(conv), len(thread_ids)))
+        people.append(tuple(person_ids.setdefault(nb.canon(s) or s, len(person_ids)) for s in conv.with_))
+        shape.append(_shape(conv))
+    return {"rels": list(found.files), "keys": found.numbers().tobytes(), "convs": convs, "day": day.tobytes(),
+            "sec": sec.tobytes(), "thread": thread.tobytes(), "threads": list(thread_ids),
+            "people": people, "persons": list(person_ids), "shape": shape.tobytes(),
+            "closed": list(closed_ids(nb)), "unique": sorted({p for paths, _ in unique_problems(nb) for p in paths})}
+
+
+def _columns(kind: str, raw: bytes) -> array[int]:
+    column = array(kind)
+    column.frombytes(raw)
+    return column
+
+
+def _changed(index: dict[str, Any], found: Scan) -> list[str] | None:
+    """The notes whose key moved since the index (None: a note added, removed or renamed)."""
+    rels = index["rels"]
+    if len(rels) != len(found.files) or rels != list(found.files):
+        return None
+    before, after = index["keys"], found.numbers().tobytes()
+    record, block = 32, 32 * 256  # four 8-byte numbers a note; compared 256 notes at a time first
+    changed = []
+    for start in range(0, len(after), block):
+        if before[start:start + block] != after[start:start + block]:
+            for at in range(start, min(start + block, len(after)), record):
+                if before[at:at + record] != after[at:at + record]:
+                    changed.append(rels[at // record])
+    return changed
 
 
 class _Stale(Exception):
     """A note the agenda index describes reads differently now."""
-
-
-def _agenda_payload(nb: Notebook, entries: list[DueItem], index: AgendaIndex | None) -> dict[str, Any]:
-    """The agenda snapshot's payload, its index a blob of its own (only a patch reads it)."""
-    payload = {**_common(nb), "entries": entries, "since": ({}, {})}
-    if index is not None:
-        payload[RAW] = [pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)]
-    return payload
 
 
 def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, Any]] | None:
@@ -319,107 +387,146 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     result with a full load's after each kind of edit.
     """
     payload = reader.payload()
-    if payload is None or found.overlay is not None or not payload.get("raw_at"):
+    if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= SLUGS:
         return None
-    raw = reader.raw(payload, 0)
-    base = pickle.loads(raw)
-    if not isinstance(base, AgendaIndex):
+    raw_index = reader.raw(payload, INDEX)
+    index = marshal.loads(raw_index)
+    changed = _changed(index, found)
+    if not changed or len(changed) > PATCH_LIMIT:
         return None
-    files_since, convs_since = payload["since"]  # what changed since the index was written whole
-    index = AgendaIndex({**base.files, **files_since}, {**base.convs, **convs_since}, base.closed, base.slugs,
-                        base.unique)
-    old_files, files = index.files, found.files
-    if len(old_files) != len(files):
-        return None
-    changed: list[str] = []
-    for rel, file_key in files.items():
-        before = old_files.get(rel)
-        if before is None:
-            return None  # a note added, removed or renamed
-        if before != file_key:
-            changed.append(rel)
-            if len(changed) > PATCH_LIMIT:
-                return None
-    unreadable = payload["unreadable"]
-    if any(rel not in index.convs or rel in index.unique or rel in unreadable for rel in changed):
-        return None
-    nb = _notebook(found, payload, [])
+    names, diagnostics, entries = _agenda_parts(reader, payload)
+    convs: list[str] = index["convs"]
+    unique, unreadable = set(index["unique"]), names[2]
+    number: dict[str, int] = {}
+    for rel in changed:
+        if rel in unique or rel in unreadable:
+            return None
+        try:
+            number[rel] = convs.index(rel)
+        except ValueError:  # not a placed conversation
+            return None
+    nb = _agenda_notebook(found, names, diagnostics)
+    shape = _columns("q", index["shape"])
     records: dict[str, Conversation] = {}
     read_problems: list[Diagnostic] = []
     for rel in changed:
         note, problems = read_file(found.root, rel)
-        if not isinstance(note, Conversation) or is_unreadable(note, problems) \
-                or _shape(note) != index.convs[rel][3]:
+        if not isinstance(note, Conversation) or is_unreadable(note, problems) or _shape(note) != shape[number[rel]]:
             return None
         records[rel] = note
         read_problems.extend(problems)
-    convs = dict(index.convs)
-    threads_hit: set[str] = set()
-    people_hit: set[str] = set()
+    day, sec, thread = _columns("i", index["day"]), _columns("i", index["sec"]), _columns("i", index["thread"])
+    threads, persons, people = index["threads"], index["persons"], index["people"]
+    thread_id = {key: n for n, key in enumerate(threads)}
+    person_id = {slug: n for n, slug in enumerate(persons)}
+    threads_hit: set[int] = set()
+    people_hit: set[int] = set()
     for rel, conv in records.items():
-        for entry in (convs[rel], _entry(nb, conv)):  # what it was, then what it is
-            threads_hit.add(entry[1])
-            people_hit.update(entry[2])
-        convs[rel] = entry
+        n = number[rel]
+        threads_hit.add(thread[n])
+        people_hit.update(people[n])
+        day[n], sec[n] = conv.sort_key[0], conv.sort_key[1]
+        thread[n] = thread_id.setdefault(nb.thread_key(conv), len(thread_id))
+        people[n] = tuple(person_id.setdefault(nb.canon(s) or s, len(person_id)) for s in conv.with_)
+        threads_hit.add(thread[n])
+        people_hit.update(people[n])
+    threads, persons = list(thread_id), list(person_id)
     # the latest conversation of each thread and of each person touched, among all of them now
-    latest_in: dict[str, tuple[Order, str]] = {}
-    latest_with: dict[str, tuple[Order, str]] = {}
-    for rel, (order, thread, people, _shape_now) in convs.items():
-        if thread in threads_hit and (thread not in latest_in or order > latest_in[thread][0]):
-            latest_in[thread] = (order, rel)
-        for slug in people:
-            if slug in people_hit and (slug not in latest_with or order > latest_with[slug][0]):
-                latest_with[slug] = (order, rel)
+    latest_in: dict[int, tuple[int, int, str, int]] = {}
+    latest_with: dict[int, tuple[int, int, str, int]] = {}
+    for n, rel in enumerate(convs):
+        t = thread[n]
+        if t in threads_hit:
+            order = (day[n], sec[n], rel, n)
+            if t not in latest_in or order > latest_in[t]:
+                latest_in[t] = order
+        for p in people[n]:
+            if p in people_hit:
+                order = (day[n], sec[n], rel, n)
+                if p not in latest_with or order > latest_with[p]:
+                    latest_with[p] = order
 
-    def record(rel: str) -> Conversation:
+    def record(latest: tuple[int, int, str, int]) -> Conversation:
+        rel, n = latest[2], latest[3]
         if rel not in records:
             note, problems = read_file(found.root, rel)
             if not isinstance(note, Conversation) or is_unreadable(note, problems) \
-                    or _entry(nb, note) != convs[rel]:
+                    or note.sort_key != (day[n], sec[n], rel) or nb.thread_key(note) != threads[thread[n]]:
                 raise _Stale(rel)
             records[rel] = note
         return records[rel]
 
     gone = set(changed)
-    entries = [item for item in payload["entries"] if not (
-        (item.kind == "commitment" and item.source.rpartition(":")[0] in gone)
-        or (item.kind in ("my-turn", "waiting") and item.thread in threads_hit)
-        or (item.kind == "keep-in-touch" and item.to in people_hit))]
+    hit_keys = {threads[t] for t in threads_hit}
+    hit_slugs = {persons[p] for p in people_hit}
+    new: list[DueItem] = []
     try:
         for rel in changed:
-            entries.extend(commitment_items(nb, records[rel], index.closed))
-        for thread in sorted(threads_hit & latest_in.keys()):
-            item = thread_item(nb, thread_of(nb, thread, [record(latest_in[thread][1])]))
+            new.extend(commitment_items(nb, records[rel], set(index["closed"])))
+        for t in sorted(threads_hit & latest_in.keys()):
+            item = thread_item(nb, thread_of(nb, threads[t], [record(latest_in[t])]))
             if item is not None:
-                entries.append(item)
-        for slug in sorted(people_hit):
+                new.append(item)
+        for p in sorted(people_hit):
+            slug = persons[p]
             person = nb.people.get(slug)
             cadence = None if person is None or nb.is_me(slug) else cadence_of(nb, person)[0]
             if person is None or cadence is None:
                 continue
-            last = record(latest_with[slug][1]) if slug in latest_with else None
-            entries.append(touch_item(nb, person, cadence.after(last.date) if last else None, last))
+            last = record(latest_with[p]) if p in latest_with else None
+            new.append(touch_item(nb, person, cadence.after(last.date) if last else None, last))
     except _Stale:  # an unchanged note that no longer reads as the index says: a full load tells
         return None
     from ..checks import note_problems
 
     edited = [records[rel] for rel in changed]
+    if any(conv.links for conv in edited):  # the wiki-link check reads every slug
+        near_slugs = _loads(reader.raw(payload, SLUGS))
+    else:
+        near_slugs = set()
     near = Notebook(found.root, found.config, nb.people, nb.orgs, edited, [], set(), nb.files, reader=found.reader)
-    near.slugs = index.slugs
-    diagnostics = [d for d in nb.diagnostics if d.path not in gone]  # sorted, as every snapshot's
-    for problem in [*read_problems, *note_problems(near, edited)]:
+    near.slugs = near_slugs
+    problems = [*read_problems, *note_problems(near, edited)]
+    entries = [item for item in entries if not _replaced(item, gone, hit_keys, hit_slugs)] + new
+    diagnostics = [d for d in diagnostics if d.path not in gone]
+    for problem in problems:
         insort(diagnostics, problem, key=Diagnostic.sort_key)
     nb.diagnostics = diagnostics
-    since = ({**files_since, **{rel: files[rel] for rel in changed}},
-             {**convs_since, **{rel: convs[rel] for rel in changed}})
-    if len(since[0]) > REWRITE_INDEX:
-        payload_now = _agenda_payload(nb, entries, AgendaIndex(dict(files), convs, index.closed, index.slugs,
-                                                           index.unique))
-    else:  # the index as it was, byte for byte, and what changed since
-        # the diagnostics as loaded share their strings already (see _compact)
-        payload_now = {"people": nb.people, "orgs": nb.orgs, "diagnostics": diagnostics, "unreadable": nb.unreadable,
-                   "entries": entries, "since": since, RAW: [raw]}
-    return AgendaView(nb, entries, True, patched=True), payload_now
+    view = AgendaView(nb, entries, True, patched=True)
+    # what changed since the parts were written whole: the units remade, and their items and problems now
+    was_gone, was_threads, was_people, was_added, was_problems = payload["delta"]
+    all_gone = gone | set(was_gone)
+    if len(all_gone) > REWRITE_INDEX:
+        return view, {"delta": NO_DELTA, RAW: [
+            pickle.dumps((nb.people, nb.orgs, nb.unreadable), pickle.HIGHEST_PROTOCOL),
+            pickle.dumps(diagnostics, pickle.HIGHEST_PROTOCOL), pickle.dumps(entries, pickle.HIGHEST_PROTOCOL),
+            marshal.dumps(_patched_index(index, found, day, sec, thread, threads, people, persons)),
+            reader.raw(payload, SLUGS)]}
+    delta: Delta = (
+        tuple(sorted(all_gone)), tuple(sorted(hit_keys | set(was_threads))), tuple(sorted(hit_slugs | set(was_people))),
+        [item for item in was_added if not _replaced(item, gone, hit_keys, hit_slugs)] + new,
+        [d for d in was_problems if d.path not in gone] + problems)
+    raws = [reader.raw(payload, part) for part in (NAMES, DIAGNOSTICS, ENTRIES)]
+    raws += [marshal.dumps(_patched_index(index, found, day, sec, thread, threads, people, persons)),
+             reader.raw(payload, SLUGS)]
+    return view, {"delta": delta, RAW: raws}
+
+
+def _patched_index(index: dict[str, Any], found: Scan, day: array[int], sec: array[int],
+                   thread: array[int], threads: list[str], people: list[tuple[int, ...]],
+                   persons: list[str]) -> dict[str, Any]:
+    return {**index, "keys": found.numbers().tobytes(), "day": day.tobytes(), "sec": sec.tobytes(),
+            "thread": thread.tobytes(), "threads": threads, "people": people, "persons": persons}
+
+
+def _loads(raw: bytes) -> Any:
+    gc_was_on = gc.isenabled()
+    gc.disable()  # many small objects and no cycles: collection only slows unpickling
+    try:
+        return pickle.loads(raw)
+    finally:
+        if gc_was_on:
+            gc.enable()
 
 
 # --- what the brief needs -------------------------------------------------------------------
