@@ -27,7 +27,6 @@ never pile up.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 import stat
@@ -154,6 +153,8 @@ def temp_path(target: Path) -> Path:
     """The temporary file used to write ``target``: ``.NAME.convo-tmp`` beside it (hashed if too long)."""
     name = f".{target.name}{TEMP_SUFFIX}"
     if len(os.fsencode(name)) > 200:  # keep clear of the 255-byte name limit
+        import hashlib  # here: a warm command that writes nothing never loads OpenSSL
+
         name = "." + hashlib.sha256(os.fsencode(target.name)).hexdigest()[:24] + TEMP_SUFFIX
     return target.with_name(name)
 

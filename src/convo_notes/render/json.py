@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..agenda import DueItem, Thread, cadence_of, group_of
 from ..model import Commitment, Conversation, Note, Notebook, Org, Person, Referral
-from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the referral types are imported when a referral is rendered, not by every command
     from ..brief import Brief
+    from ..referrals import Expert, Party, Recommendation, TopicEntry
 
 
 def person_ref(nb: Notebook, slug: str | None) -> dict[str, Any] | None:
@@ -39,6 +39,8 @@ def commitment_to_json(nb: Notebook, c: Commitment, closed_by: str | None = None
 
 
 def referral_to_json(nb: Notebook, r: Referral) -> dict[str, Any]:
+    from ..referrals import recommended
+
     slug = recommended(nb, r.recommends)
     return {
         "recommends": {"slug": slug,

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from ..agenda import MINE, SETTLED, THEIRS, DueItem, Thread, cadence_of, group_of
 from ..dates import add_days
 from ..model import Note, Notebook
-from ..referrals import Expert, Party, Recommendation, TopicEntry, recommended
 from .json import names, note_to_json, party_details, turn_label
 from .terminal import painter, plain, style, terminal_width
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the referral types are imported when a referral is rendered, not by every command
     from ..brief import Brief
     from ..diagnostics import Diagnostic
+    from ..referrals import Expert, Party, Recommendation, TopicEntry
     from ..site.build import BuildReport
 
 
@@ -326,6 +326,8 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
     section("Sent", [promise_line(p, fulfilled=True) for p in b.sent])
 
     def referral_line(label: str, e: Any) -> str:
+        from ..referrals import recommended
+
         r = e.referral
         slug = recommended(nb, r.recommends)
         target = nb.display(slug) if slug else r.recommends
