@@ -246,17 +246,27 @@ def recommendations(nb: Notebook, include_private: bool = True) -> Iterable[tupl
 
 def experts(nb: Notebook, topic: str, include_private: bool = True) -> list[Expert]:
     """People whose ``expertise`` matches ``topic`` (by :func:`normalize_topic`), by name."""
+    return experts_by_topic(nb, include_private).get(topic_normalizer(nb.config.topic_aliases)(topic), [])
+
+
+def experts_by_topic(nb: Notebook, include_private: bool = True) -> dict[str, list[Expert]]:
+    """:func:`experts` of every topic key at once (one pass over the people), each list by name."""
     norm = topic_normalizer(nb.config.topic_aliases)
-    key = norm(topic)
-    found = []
+    found: dict[str, list[Expert]] = {}
     for person in nb.people.values():
+        if not person.expertise:
+            continue
         private = nb.is_private(person)
         if private and not include_private:
             continue
-        matched = tuple(e for e in person.expertise if norm(e) == key)
-        if matched:
-            found.append(Expert(person, matched, private))
-    return sorted(found, key=lambda e: (e.person.name.casefold(), e.person.slug))
+        matched: dict[str, list[str]] = {}
+        for item in person.expertise:
+            matched.setdefault(norm(item), []).append(item)
+        for key, items in matched.items():
+            found.setdefault(key, []).append(Expert(person, tuple(items), private))
+    for people in found.values():
+        people.sort(key=lambda e: (e.person.name.casefold(), e.person.slug))
+    return found
 
 
 def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to: str | None = None,
@@ -293,8 +303,10 @@ def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to:
         party = parties.setdefault(key, {}).setdefault(pkey, Party(pkey, kind, name, slug, private))
         if not any(r is rec for r in party.recommendations):  # `for: [plumber, plumbing]` counts once
             party.recommendations.append(rec)
+    known_by_topic = {} if (by_c or to_c) and (want is None or want in forms) else \
+        experts_by_topic(nb, include_private)
     if want is not None and want not in forms:
-        found = experts(nb, topic or "", include_private)
+        found = known_by_topic.get(want, [])
         if not found:
             return []
         spelled = sorted({e for x in found for e in x.matched})
@@ -309,7 +321,7 @@ def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to:
         ranked = sorted(parties.get(key, {}).values(), key=Party.rank_key)
         if not ranked and want is None:  # filtered away by `by` / `to` or privacy
             continue
-        known = [] if (by_c or to_c) else experts(nb, label, include_private)
+        known = [] if (by_c or to_c) else known_by_topic.get(norm(label), [])
         entries.append(TopicEntry(key, label, ordered, ranked, known))
     return sorted(entries, key=lambda e: (e.label.casefold(), e.key))
 

@@ -16,8 +16,8 @@ user's cache directory, never in the notebook):
   each conversation to its thread, and from each commitment id to the
   conversations closing it;
 - ``threads``: every person and org, the diagnostics, and :func:`.agenda.threads`
-  (each thread's latest conversation whole, its earlier ones as :class:`ThreadMember`:
-  all ``convo threads`` reads of them);
+  (each thread's latest conversation as :class:`ThreadLatest`, its earlier ones as
+  :class:`ThreadMember`: all ``convo threads`` reads of them);
 - ``referrals``: every person and org, the diagnostics, and only the conversations
   that hold referrals (all :func:`.referrals.directory` reads).
 
@@ -640,9 +640,9 @@ def _partial_notebook(found: Scan, reader: _Reader, slug: str) -> Notebook | Non
 
 class ThreadMember:
     """An earlier conversation of a thread, as the threads snapshot keeps it: all that
-    ``convo threads`` reads of a thread's conversations but the latest (kept whole): its
-    ``path`` and ``private`` (:meth:`.model.Notebook.is_private`), its ``tags``, ``org`` and
-    ``with_`` (:func:`.agenda.thread_matches`, :meth:`.model.Notebook.org_of`), and the count."""
+    ``convo threads`` reads of a thread's conversations but the latest: its ``path`` and
+    ``private`` (:meth:`.model.Notebook.is_private`), its ``tags``, ``org`` and ``with_``
+    (:func:`.agenda.thread_matches`, :meth:`.model.Notebook.org_of`), and the count."""
 
     __slots__ = ("path", "private", "tags", "org", "with_")
 
@@ -654,11 +654,30 @@ class ThreadMember:
         return (ThreadMember, (self.path, self.private, self.tags, self.org, self.with_))
 
 
+class ThreadLatest(ThreadMember):
+    """A thread's latest conversation, as the threads snapshot keeps it: a :class:`ThreadMember`
+    with all else ``convo threads`` and its JSON read of it (``title``, ``date``, ``next``,
+    ``recorded_by``, ``sort_key``), not its commitments, referrals and links."""
+
+    __slots__ = ("title", "date", "next", "recorded_by", "sort_key")
+
+    def __init__(self, path: str, private: bool | None, tags: tuple[str, ...], org: str | None,
+                 with_: tuple[str, ...], title: str, date: Any, next: Any, recorded_by: str | None,  # noqa: A002
+                 sort_key: tuple[int, int, str]) -> None:
+        super().__init__(path, private, tags, org, with_)
+        self.title, self.date, self.next, self.recorded_by, self.sort_key = title, date, next, recorded_by, sort_key
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ThreadLatest, (self.path, self.private, self.tags, self.org, self.with_, self.title, self.date,
+                               self.next, self.recorded_by, self.sort_key))
+
+
 class ThreadsView:
     """What ``convo threads`` needs: a notebook for names and diagnostics, and every thread.
 
     From a snapshot, ``notebook`` holds every person, org and diagnostic but no
-    conversations, and each thread's earlier conversations are :class:`ThreadMember`s;
+    conversations, and each thread's conversations are :class:`ThreadMember`s (the latest a
+    :class:`ThreadLatest`);
     otherwise it is the whole notebook and :func:`.agenda.threads` of it.
     """
 
@@ -686,7 +705,10 @@ def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progres
 
 def _slim(thread: Thread) -> Thread:
     members = tuple(ThreadMember(c.path, c.private, c.tags, c.org, c.with_) for c in thread.conversations[:-1])
-    return replace(thread, conversations=cast("tuple[Conversation, ...]", (*members, thread.latest)))
+    c = thread.latest
+    latest = ThreadLatest(c.path, c.private, c.tags, c.org, c.with_, c.title, c.date, c.next, c.recorded_by,
+                          c.sort_key)
+    return replace(thread, conversations=cast("tuple[Conversation, ...]", (*members, latest)))
 
 
 def _threads_from(found: Scan, reader: _Reader) -> ThreadsView | None:
