@@ -101,15 +101,22 @@ def kind_width(nb: Notebook, items: Iterable[DueItem], labels: Labels | None = N
 
 
 class Labels:
-    """:func:`kind_label` and :func:`names` of one notebook, each worked out once per slug:
+    """:func:`kind_label`, :func:`names` and ``display`` of one notebook, each worked out once per slug:
     an agenda of thousands of lines names the same few people again and again."""
 
-    __slots__ = ("nb", "_kinds", "_names")
+    __slots__ = ("nb", "_kinds", "_names", "_display")
 
     def __init__(self, nb: Notebook) -> None:
         self.nb = nb
         self._kinds: dict[tuple[str, str | None], str] = {}
         self._names: dict[str | None, str] = {}
+        self._display: dict[str, str] = {}
+
+    def display(self, slug: str) -> str:
+        found = self._display.get(slug)
+        if found is None:
+            found = self._display[slug] = self.nb.display(slug)
+        return found
 
     def kind(self, item: DueItem) -> str:
         key = (item.kind, item.owner if item.kind == "my-turn" else None)
@@ -136,7 +143,7 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     paint = paint or style
     labels = labels or Labels(nb)
     date = item.date.isoformat() if item.date else "(no date)"
-    to = labels.names(item.to) or (", ".join(labels.names(s) for s in item.people if s != item.owner)
+    to = labels.names(item.to) or (", ".join(labels.display(s) for s in item.people if s != item.owner)
                                    if item.kind == "my-turn" else "")
     who = labels.names(item.owner) + (f" → {to}" if to else "")
     late_text = _late_text(item, today)
@@ -234,17 +241,23 @@ def thread_label(nb: Notebook, t: Thread) -> str:
 def thread_lines(nb: Notebook, found: list[Thread], today: dt.date) -> list[str]:
     """Two lines a thread: state, due date and next move; then people, size, last date and source."""
     style = painter()  # the terminal asked once, not once a line
-    width = max((len(thread_label(nb, t)) for t in found), default=0)
+    shown = Labels(nb)
+    labels: dict[tuple[str, str | None], str] = {}
+    for t in found:
+        if (t.state, t.turn) not in labels:
+            labels[(t.state, t.turn)] = thread_label(nb, t)
+    width = max(map(len, labels.values()), default=0)
+    mark = style(" [private]", fg="magenta")
     lines: list[str] = []
     for t in found:
         due_text = f"by {t.by.isoformat()} ({when(t.by, today)})" if t.by else ""
         name = t.key if t.explicit else f"\"{t.latest.title}\""
         about = f": {t.about}" if t.about else ""
-        private = style(" [private]", fg="magenta") if any(nb.is_private(c) for c in t.conversations) else ""
-        lines.append(f"  {thread_label(nb, t):<{width}}  {due_text:<24}  {name}{about}{private}".rstrip())
+        private = mark if any(nb.is_private(c) for c in t.conversations) else ""
+        lines.append(f"  {labels[(t.state, t.turn)]:<{width}}  {due_text:<24}  {name}{about}{private}".rstrip())
         latest = t.latest
         source = f"{latest.path}:{latest.next.line}" if latest.next else latest.path
-        lines.append(f"  {'':<{width}}  with {', '.join(nb.display(s) for s in t.people)}; "
+        lines.append(f"  {'':<{width}}  with {', '.join(shown.display(s) for s in t.people)}; "
                      f"{plural(len(t.conversations), 'conversation')}, last {latest.date.isoformat()}  "
                      + style(source, dim=True))
     return lines
