@@ -19,7 +19,7 @@ user's cache directory, never in the notebook):
   (each thread's latest conversation as :class:`ThreadLatest`, its earlier ones as
   :class:`ThreadMember`: all ``convo threads`` reads of them);
 - ``referrals``: every person and org, the diagnostics, and only the conversations
-  that hold referrals (all :func:`.referrals.directory` reads).
+  that hold referrals, as :class:`ReferralSource` (all :func:`.referrals.directory` reads).
 
 A snapshot is used only when its *key* equals the key computed now: the code
 that made it (format, version, Python, and a digest of the bytes of every module
@@ -718,6 +718,22 @@ def _threads_from(found: Scan, reader: _Reader) -> ThreadsView | None:
     return ThreadsView(_notebook(found, payload, []), payload["threads"], True)
 
 
+class ReferralSource:
+    """A conversation holding referrals, as the referrals snapshot keeps it: all that
+    :func:`.referrals.directory`, its suggestions and their text and JSON read of it (``slug``,
+    ``path`` and ``private`` for :meth:`.model.Notebook.is_private`, ``date``, ``title``, ``referrals``)."""
+
+    __slots__ = ("slug", "path", "private", "date", "title", "referrals")
+
+    def __init__(self, slug: str, path: str, private: bool | None, date: Any, title: str,
+                 referrals: tuple[Any, ...]) -> None:
+        self.slug, self.path, self.private, self.date, self.title, self.referrals = \
+            slug, path, private, date, title, referrals
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ReferralSource, (self.slug, self.path, self.private, self.date, self.title, self.referrals))
+
+
 class ReferralsView:
     """A notebook to answer ``convo referrals`` from: whole, or every person, org and
     diagnostic with only the conversations that hold referrals (``from_snapshot``): all
@@ -733,8 +749,9 @@ def referrals_view(root: Path | str, *, env: dict[str, str] | None = None, progr
                    reader: str | None = None, overlay: bool = False) -> ReferralsView:
     """The notebook for the referrals directory, from the snapshot when it is valid."""
     def compute(nb: Notebook) -> tuple[ReferralsView, Callable[[], dict[str, Any]]]:
-        return ReferralsView(nb, False), lambda: {
-            **_common(nb), "conversations": [c for c in nb.conversations if c.referrals]}
+        return ReferralsView(nb, False), lambda: {**_common(nb), "conversations": [
+            ReferralSource(c.slug, c.path, c.private, c.date, c.title, c.referrals)
+            for c in nb.conversations if c.referrals]}
 
     return _view(scan(root, env, reader, overlay), "referrals", _referrals_from, compute, progress)
 
