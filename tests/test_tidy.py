@@ -177,6 +177,32 @@ def test_a_file_changed_meanwhile_is_refused(nb):
     assert snapshot(nb) == before
 
 
+def test_a_file_saved_while_the_renames_run_is_kept_and_ours_are_undone(nb, monkeypatch):
+    """An editor saving one of the files after it was staged but before its rename: that save is
+    kept, the files already renamed are put back, and nothing else is left behind."""
+    plan = rewrite.plan_rename(load_notebook(nb), "person", "dana", "dana-reyes")
+    assert len(plan.changes) >= 3
+    before = snapshot(nb)
+    victim = nb / plan.changes[1].path
+    saved = victim.read_bytes() + b"\nsaved by the editor\n"
+    real = rewrite._fsync_dir
+
+    def save_after_first_rename(path):
+        real(path)
+        if victim.read_bytes() != saved and (nb / plan.changes[0].path).read_bytes() == plan.changes[0].after:
+            victim.write_bytes(saved)
+
+    monkeypatch.setattr(rewrite, "_fsync_dir", save_after_first_rename)
+    with pytest.raises(EditRefused, match="changed on disk while the rewrite was written"):
+        rewrite.apply(nb, plan)
+    after = snapshot(nb)
+    assert after.pop(plan.changes[1].path) == saved
+    expected = dict(before)
+    expected.pop(plan.changes[1].path)
+    assert after == expected
+    assert not list(nb.rglob(".*.tmp")) and not (nb / rewrite.JOURNAL).exists()
+
+
 def test_obsidian_links_validate_like_plain_slugs(make_notebook, cli):
     plain = make_notebook({
         **PEOPLE, "notes/conversations/c.md": "---\ndate: 2026-03-01\nwith: [dana, pat]\norg: harbor\n---\n",

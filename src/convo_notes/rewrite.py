@@ -624,12 +624,28 @@ def apply(root: Path, plan: Plan) -> None:
     try:
         for change, tmp in staged:
             target = root / change.path
+            if _current(target) != change.before:  # saved meanwhile (an editor): keep that, undo ours
+                raise _ChangedMeanwhile(change.path)
             if tmp is not None:
                 os.replace(tmp, target)
             else:
                 target.unlink()
             done.append(change)
             _fsync_dir(target.parent)
+    except _ChangedMeanwhile as changed:
+        for change, tmp in staged:
+            if tmp is not None and change not in done:
+                _unlink(tmp)
+        for change in done:  # only ours are put back: the file saved meanwhile is left as saved
+            target = root / change.path
+            if change.before is None:
+                target.unlink(missing_ok=True)
+            else:
+                atomic_write(target, change.before)
+        _journal_path(root).unlink()
+        _fsync_dir(root)
+        raise EditRefused(f"{changed.path} changed on disk while the rewrite was written; nothing was changed, "
+                          "run the command again") from None
     except BaseException:
         for change, tmp in staged:
             if tmp is not None and change not in done:
@@ -638,6 +654,19 @@ def apply(root: Path, plan: Plan) -> None:
         raise
     _journal_path(root).unlink()
     _fsync_dir(root)
+
+
+class _ChangedMeanwhile(Exception):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+def _current(target: Path) -> bytes | None:
+    try:
+        return target.read_bytes()
+    except FileNotFoundError:
+        return None
 
 
 def _unlink(path: str) -> None:
