@@ -17,7 +17,9 @@ since it was read; only then does it rename them into place, one by one, and
 remove the files a rename moved or a merge folded away. If anything fails
 before the last step (a full disk, a permission, a file edited meanwhile,
 Ctrl-C), every file already replaced is put back as it was and the
-temporaries are removed: the notebook is as before. Before the renames begin
+temporaries are removed: the notebook is as before. Each file is compared
+again right before its own rename: one saved meanwhile (an editor) keeps
+what was saved, and the files already renamed are put back. Before the renames begin
 a journal (``.convo-rewrite.json`` in the notebook root) records every old
 file; it is removed once all renames are done, and if the process dies in
 between (power loss), :func:`recover` (run by the next ``convo rename`` or
