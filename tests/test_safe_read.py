@@ -202,14 +202,14 @@ def test_a_folder_that_cannot_be_listed_is_reported(tmp_path: Path, monkeypatch)
     root = write_notebook(tmp_path / "nb", dict(PEOPLE))
     _locked(root / "notes" / "locked")
     if AS_ROOT:
-        real_scandir = os.scandir
+        real_open = os.open
 
-        def scandir(path):  # type: ignore[no-untyped-def]
-            if str(path).endswith("locked"):
+        def open_folder(path, flags, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(path).endswith("locked") and flags & os.O_DIRECTORY:  # the scan opens each folder to list it
                 raise PermissionError(13, "Permission denied")
-            return real_scandir(path)
+            return real_open(path, flags, *args, **kwargs)
 
-        monkeypatch.setattr(os, "scandir", scandir)
+        monkeypatch.setattr(os, "open", open_folder)
     try:
         files, skipped = scan_notes(root)
     finally:
