@@ -478,6 +478,14 @@ class PageSet:
             for dest in markdown_targets(text or ""):
                 site.mention(note.path, note_target(dest, note.path), "link")
 
+    def again(self, body_of: BodyOf) -> None:
+        """Make pages again from the same site model with bodies as ``body_of`` reads them now
+        (``convo site serve``, when only bodies changed): bodies read earlier and problems told
+        earlier are forgotten; the backlinks stay (the caller knows the bodies' links did not move)."""
+        self.body_of = body_of
+        self._bodies.clear()
+        self.problems.clear()  # (the same list as the links': cleared in place)
+
     def render(self, template: str, page: str, **context: Any) -> str:
         tpl = self.env.get_template(template)
         return tpl.render(site=self.site, page=page, link=Links(self.site, page),
@@ -491,7 +499,6 @@ class PageSet:
         decisions then, to learn the attachments to copy and the problems
         worth telling before MkDocs runs.
         """
-        text = self.body_of(note)
         text = self._bodies.pop(note.path) if note.path in self._bodies else self.body_of(note)
         if not text:
             return Markup("")
