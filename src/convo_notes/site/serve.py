@@ -127,11 +127,11 @@ def _same_record(old: Note, new: Note) -> bool:
     return dataclasses.replace(old, links=new.links) == new
 
 
-def _link_targets(body: str | None, path: str) -> set[str | None]:
+def _link_targets(body: str | None, path: str) -> set[str]:
     """The notes a body links to with Markdown links (what the pages' backlinks are made of)."""
     if not body or "](" not in body:
         return set()
-    return {note_target(dest, path) for dest in markdown_targets(body)}
+    return {target for dest in markdown_targets(body) if (target := note_target(dest, path)) is not None}
 
 
 class LiveSite:
