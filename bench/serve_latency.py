@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """How long `convo site serve` takes to show an edit: from the file's save to the updated page served.
 
-    python bench/serve_latency.py [--conversations 10000] [--edits 7] [--warmup 1] [--workdir bench/out]
+    python bench/serve_latency.py [--conversations 10000] [--edits 7] [--warmup 1] [--edit body|title]
+                                  [--workdir bench/out]
 
 Generates (or reuses) a notebook with bench/generate.py, starts `convo site serve` on a
 free port as a real process (its own cache folder, `--today` the benchmark's date) and
 waits for the first build. Then, one conversation at a time (newest first, public ones
-only), it appends a unique word to the note's body, and polls the conversation's page
+only), it appends a unique word to the note's body (``--edit title``: puts it in the
+note's ``title``, a change to its front matter), and polls the conversation's page
 over HTTP until the word is in it: the time from the end of the write to that answer
 is everything a user waits for (the watcher's settle time, reading the change, making
 the page, MkDocs, the leak gate). `--warmup` edits are made first and not counted.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -111,9 +114,15 @@ def pages(server: Server, root: Path, wanted: int) -> list[tuple[Path, str]]:
     return found
 
 
-def measure(path: Path, url: str, word: str) -> float:
-    with open(path, "a", encoding="utf-8") as fd:
-        fd.write(f"\n{word}\n")
+def measure(path: Path, url: str, word: str, where: str) -> float:
+    if where == "title":
+        text = path.read_text("utf-8")
+        retitled = re.sub(r"^title: .*$", f'title: "Retitled {word}"', text, count=1, flags=re.M)
+        path.write_text(retitled if retitled != text else text.replace("---\n", f"---\ntitle: {word}\n", 1),
+                        "utf-8")
+    else:
+        with open(path, "a", encoding="utf-8") as fd:
+            fd.write(f"\n{word}\n")
     saved = time.perf_counter()
     while time.perf_counter() - saved < TIMEOUT:
         status, text = fetch(url)
@@ -128,6 +137,7 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=7, help="timed edits")
     parser.add_argument("--warmup", type=int, default=1, help="edits made first, not timed")
+    parser.add_argument("--edit", choices=("body", "title"), default="body", help="what each edit changes")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between two edits")
     parser.add_argument("--workdir", default=str(HERE / "out"))
     args = parser.parse_args()
@@ -146,7 +156,7 @@ def main() -> int:
         times = []
         for i, (path, url) in enumerate(targets):
             originals.setdefault(path, path.read_bytes())
-            took = measure(path, url, f"servebench{os.getpid()}x{i}")
+            took = measure(path, url, f"servebench{os.getpid()}x{i}", args.edit)
             if i >= args.warmup:
                 times.append(took)
             time.sleep(args.pause)  # the server says what it did; the next save is a new burst
@@ -155,7 +165,7 @@ def main() -> int:
         for path, data in originals.items():
             path.write_bytes(data)
     print(f"`convo site serve`, {args.conversations:,} conversations: first build and serve "
-          f"{built:.1f} s; {len(times)} edits (after {args.warmup} untimed)")
+          f"{built:.1f} s; {len(times)} edits of a conversation's {args.edit} (after {args.warmup} untimed)")
     print("| from save to updated page served | seconds |\n|---|---:|")
     print(f"| median | {statistics.median(times):.2f} |")
     print(f"| 95th percentile | {percentile(times, 0.95):.2f} |")

@@ -220,8 +220,8 @@ class LiveSite:
                   only: set[str] | None = None) -> None:
         """Keep each public note's record and body as last good (``only``: just these paths changed)."""
         if only is not None:
-            for rel in only:
-                note = self.notes.results[rel][0]
+            for rel in only - set(kept):
+                note = self.notes.results[rel][0] if rel in self.notes.results else None
                 body = body_of(note) if note is not None and not nb.is_private(note) else None
                 if body is not None and note is not None:
                     self.good[rel] = _Good(note, body)
@@ -298,7 +298,7 @@ class LiveSite:
             self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
         if full or self.parser is None:
             self.parser = self.run.markdown()
-        pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser)
+        pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser, raw_body=body_of)
         for rel, text in pageset.pages(only):
             self.pages[rel] = text.encode("utf-8")
         self._mark("pages")
@@ -323,7 +323,7 @@ class LiveSite:
                                       first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
         tokens = self._gate(nb, view, written)
-        self._remember(nb, kept, body_of)
+        self._remember(nb, kept, body_of, None if full else changed_files)
         if full:
             gc.collect()
             gc.freeze()  # the built state lives as long as the server: keep it out of every collection
