@@ -394,3 +394,18 @@ def test_serve_shows_edits_renames_privacy_and_deletions_over_http(make_notebook
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_a_body_edit_with_a_configuration_change_is_not_taken_the_quick_way(live):
+    """`convo.yml` read again on each refresh: private by default hides every note without `private:`,
+    even when the only note edited changed its body alone."""
+    edit(live.root / "notes/2026/2026-03-06-bo.md", "About [[ann]].", "About [[ann]]: WALLABY.")
+    (live.root / "convo.yml").write_text("me: me\nsite:\n  private_by_default: true\n", "utf-8")
+    live.refresh()
+    assert live.path == "pages"
+    for folder in (live.out_dir, live.staging_dir):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert b"WALLABY" not in path.read_bytes(), path
+    assert not (live.out_dir / "conversations/2026-03-06-bo").exists()
+    assert_same_as_full_build(live)

@@ -97,8 +97,11 @@ class _Notes:
             self.results = dict(read_files(self.root, self.keyed))
 
     def update(self) -> tuple[set[str], dict[str, Result], bool]:
-        """Read again the notes whose files changed: (their paths, their results before, whether the
-        entries the walk leaves out changed)."""
+        """Read again ``convo.yml`` and the notes whose files changed: (their paths, their results before,
+        whether anything else changed: the configuration or the entries the walk leaves out)."""
+        config = load_config(self.root)
+        config_changed = config != (self.config, self.config_problems)
+        self.config, self.config_problems = config
         keyed, skipped = scan_notes(self.root)
         changed = {rel for rel, key in keyed.items() if self.keyed.get(rel) != key} | (set(self.keyed) - set(keyed))
         before = {rel: self.results[rel] for rel in changed if rel in self.results}
@@ -107,9 +110,9 @@ class _Notes:
                 self.results[rel] = read_file(self.root, rel)
             else:
                 self.results.pop(rel, None)
-        skips_changed = [d.path for d in skipped] != [d.path for d in self.skipped]
+        others_changed = config_changed or [d.path for d in skipped] != [d.path for d in self.skipped]
         self.keyed, self.skipped = keyed, skipped
-        return changed, before, skips_changed
+        return changed, before, others_changed
 
     def notebook(self) -> Notebook:
         """The notebook as the files now are."""
@@ -275,9 +278,9 @@ class LiveSite:
             self.notes.load()
             changed_files = set(self.notes.keyed)
         else:
-            changed_files, before, skips_changed = self.notes.update()
+            changed_files, before, others_changed = self.notes.update()
             self._mark("scan")
-            bodies = None if skips_changed else self._bodies_only(changed_files, before)
+            bodies = None if others_changed else self._bodies_only(changed_files, before)
             if bodies is not None:
                 return self._refresh_bodies(changed_files, bodies)
         self.path = "full" if full else "pages"
