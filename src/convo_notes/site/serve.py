@@ -2,13 +2,25 @@
 
 The built site is served from its output folder by the standard library's
 HTTP server. A watchdog observer watches the notebook; after a burst of
-changes settles, :meth:`LiveSite.refresh` reloads the notebook (cheap: the
-loader's cache re-reads only changed files), recomputes the public view,
-regenerates the staging pages in memory, and hands MkDocs only the pages
-whose bytes changed, to re-render just those
-(:meth:`~convo_notes.site.mkdocs_run.MkDocsRun.update`); the search index and
-sitemap are rewritten from memory. A change to ``mkdocs.yml`` or
-``site_templates/``, or one touching most pages, gets a full build.
+changes settles (:data:`SETTLE`), :meth:`LiveSite.refresh` brings the site up
+to date. The notebook is kept in memory (:class:`_Notes`, the language
+server's way: :func:`.loader.read_file` for the changed files only, then
+:func:`.loader.assemble`). Then one of two ways:
+
+- only bodies changed (every changed note reads as before but for where its
+  wiki links stand, and links by Markdown to the same notes): nothing made
+  from the records can change, so the public view, site model, calendar
+  feeds and leak-gate tokens are kept and only those notes' pages are made
+  again (:meth:`LiveSite._bodies_only`);
+- anything else: the public view and site model are computed again, and the
+  pages the change can touch (:func:`.incremental.affected_pages`) are
+  regenerated in memory.
+
+Either way MkDocs gets only the pages whose bytes changed, to re-render just
+those (:meth:`~convo_notes.site.mkdocs_run.MkDocsRun.update`); the search
+index and sitemap are rewritten from memory, and the leak gate scans what
+was written. A change to ``mkdocs.yml`` or ``site_templates/``, or one
+touching most pages, gets a full build.
 
 A note that stops reading mid-edit keeps its last good page (its last good
 record and body are kept in memory) and its errors are printed. A note that
