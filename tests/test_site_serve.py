@@ -409,3 +409,19 @@ def test_a_body_edit_with_a_configuration_change_is_not_taken_the_quick_way(live
                 assert b"WALLABY" not in path.read_bytes(), path
     assert not (live.out_dir / "conversations/2026-03-06-bo").exists()
     assert_same_as_full_build(live)
+
+
+def test_an_update_that_failed_is_made_again_at_the_next_refresh(live):
+    """The notes read by a refresh that failed midway count as changed until a refresh goes through."""
+    out = live.out_dir / "conversations/2026-03-05-follow-up/index.html"
+    out.unlink()
+    out.mkdir()  # the page cannot be written: MkDocs fails
+    edit(live.root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Second body, ECHIDNA.")
+    with pytest.raises(IsADirectoryError):
+        live.refresh()
+    out.rmdir()
+    live.refresh()  # no file changed since: a full build makes the failed update again
+    assert live.path == "full"
+    assert "ECHIDNA" in page(live, "conversations/2026-03-05-follow-up")
+    assert "ECHIDNA" in search_index(live)
+    assert_same_as_full_build(live)

@@ -180,6 +180,7 @@ class LiveSite:
         self.extra: tuple[PublicView, dict[str, bytes]] | None = None  # the last view's files that are not pages
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self.path: str = ""  # "full", "pages" or "bodies": how the last refresh went
+        self.failed = False  # the last refresh stopped midway: the next one is a full build
         self._clock = 0.0
 
     # ------------------------------------------------------------------ bodies
@@ -274,12 +275,21 @@ class LiveSite:
     def build(self) -> None:
         """Load, stage and run a full MkDocs build."""
         with self.lock:
+            self.failed = True
             self._refresh(full=True)
+            self.failed = False
 
     def refresh(self, full: bool = False) -> tuple[int, int]:
-        """Bring the site up to date; returns (files re-rendered or copied, files removed)."""
+        """Bring the site up to date; returns (files re-rendered or copied, files removed).
+
+        A refresh that fails midway (a template's error, a page MkDocs cannot write) may leave the
+        notes read, the staging tree and the built site out of step: the next one is a full build."""
         with self.lock:
-            return self._refresh(full or self.run is None)
+            full = full or self.run is None or self.failed
+            self.failed = True
+            result = self._refresh(full)
+            self.failed = False
+            return result
 
     def _refresh(self, full: bool) -> tuple[int, int]:
         if full:
