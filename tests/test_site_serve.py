@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -291,3 +292,136 @@ def test_serve_gates_each_update(live):
     errors = [line for line in live.said if "leak gate" in line]
     assert len(errors) == 1 and "conversations/2026-03-05-follow-up/index.html" in errors[0]
     assert not any("quokka" in line.casefold() for line in live.said)
+
+
+def search_index(live: LiveSite) -> str:
+    return (live.out_dir / "search" / "search_index.json").read_text("utf-8")
+
+
+def test_a_body_edit_takes_the_quick_way_and_matches_a_full_build(live):
+    note = live.root / "notes/2026/2026-03-06-bo.md"
+    edit(note, "About [[ann]].", "Intro line.\n\nAbout [[ann]], now with KOALA.")  # the wiki link moves down
+    assert live.refresh() == (1, 0)
+    assert live.path == "bodies"
+    assert "KOALA" in page(live, "conversations/2026-03-06-bo")
+    assert "KOALA" in search_index(live)
+    assert_same_as_full_build(live)
+    # A body that now links to another note adds a backlink there: the usual way.
+    def mentions_of_acme() -> list[str]:
+        return [line for line in page(live, "orgs/acme").split("Mentioned in", 1)[1].splitlines()
+                if "2026-03-06-bo" in line]
+
+    assert mentions_of_acme() == []
+    edit(note, "now with KOALA.", "now with KOALA and [Acme](../orgs/acme.md).")
+    live.refresh()
+    assert live.path == "pages"
+    assert len(mentions_of_acme()) == 1 and "(link)" in mentions_of_acme()[0]
+    assert_same_as_full_build(live)
+    # A new link to an attachment in a body edit: the file is copied and served.
+    (live.root / "notes/2026/files").mkdir()
+    (live.root / "notes/2026/files/plan.pdf").write_bytes(b"%PDF-1.4 plan")
+    edit(note, "now with KOALA", "now with the [plan](files/plan.pdf) and KOALA")
+    live.refresh()
+    assert live.path == "bodies"
+    assert (live.out_dir / "attachments/2026/files/plan.pdf").read_bytes() == b"%PDF-1.4 plan"
+    assert 'href="../../attachments/2026/files/plan.pdf"' in page(live, "conversations/2026-03-06-bo")
+    assert_same_as_full_build(live)
+
+
+def test_a_private_notes_body_edit_publishes_nothing(live):
+    (live.root / "notes/2026/2026-03-07-secret.md").write_text(
+        "---\ndate: 2026-03-07\nwith: ann\nprivate: true\n---\nHush.\n", "utf-8")
+    live.refresh()
+    before = {p: p.read_bytes() for p in live.out_dir.rglob("*") if p.is_file()}
+    edit(live.root / "notes/2026/2026-03-07-secret.md", "Hush.", "Hush about PLATYPUS.")
+    assert live.refresh() == (0, 0)
+    assert live.path == "bodies"
+    assert before == {p: p.read_bytes() for p in live.out_dir.rglob("*") if p.is_file()}
+    assert_same_as_full_build(live)
+
+
+def test_serve_shows_edits_renames_privacy_and_deletions_over_http(make_notebook):
+    """Through the watcher and the HTTP server: a body edit, a renamed person, a note made private
+    (gone from its page and the search index) and a deleted note (its page answers 404)."""
+    root = make_notebook(NOTES, me="me")
+    said: list[str] = []
+    urls: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
+                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
+    thread.start()
+
+    def get(rel: str) -> tuple[int, str]:
+        import urllib.error
+
+        try:
+            with urllib.request.urlopen(urls[0] + rel, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, ""
+
+    def wait_for(check: Callable[[], bool], what: str) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < 60:
+            if check():
+                return
+            time.sleep(0.05)
+        pytest.fail(f"{what}: {said}")
+
+    try:
+        deadline = time.monotonic() + 30
+        while not urls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert urls, said
+        edit(root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Second body, NUMBAT.")
+        wait_for(lambda: "NUMBAT" in get("conversations/2026-03-05-follow-up/")[1], "the body edit never showed")
+        assert "NUMBAT" in get("search/search_index.json")[1]
+        edit(root / "notes/people/ann.md", "name: Ann Archer", "name: Ann Avery")
+        wait_for(lambda: "Ann Avery" in get("conversations/2026-03-06-bo/")[1], "the rename never showed")
+        for rel in ("people/", "threads/deal/", "conversations/2026-03-01-kickoff/", "orgs/acme/", ""):
+            status, text = get(rel)
+            assert status == 200 and "Ann Avery" in text and "Ann Archer" not in text, rel
+        assert "Ann Archer" not in get("search/search_index.json")[1]
+        edit(root / "notes/2026/2026-03-05-follow-up.md", "thread: deal\n", "thread: deal\nprivate: true\n")
+        wait_for(lambda: get("conversations/2026-03-05-follow-up/")[0] == 404, "the private note is still served")
+        assert "NUMBAT" not in get("search/search_index.json")[1]
+        assert "NUMBAT" not in get("threads/deal/")[1]
+        (root / "notes/2026/2026-03-06-bo.md").unlink()
+        wait_for(lambda: get("conversations/2026-03-06-bo/")[0] == 404, "the deleted note is still served")
+        assert "2026-03-06-bo" not in get("sitemap.xml")[1]
+        assert "2026-03-06-bo" not in get("people/bo/")[1]
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_a_body_edit_with_a_configuration_change_is_not_taken_the_quick_way(live):
+    """`convo.yml` read again on each refresh: private by default hides every note without `private:`,
+    even when the only note edited changed its body alone."""
+    edit(live.root / "notes/2026/2026-03-06-bo.md", "About [[ann]].", "About [[ann]]: WALLABY.")
+    (live.root / "convo.yml").write_text("me: me\nsite:\n  private_by_default: true\n", "utf-8")
+    live.refresh()
+    assert live.path == "pages"
+    for folder in (live.out_dir, live.staging_dir):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert b"WALLABY" not in path.read_bytes(), path
+    assert not (live.out_dir / "conversations/2026-03-06-bo").exists()
+    assert_same_as_full_build(live)
+
+
+def test_an_update_that_failed_is_made_again_at_the_next_refresh(live):
+    """The notes read by a refresh that failed midway count as changed until a refresh goes through."""
+    out = live.out_dir / "conversations/2026-03-05-follow-up/index.html"
+    out.unlink()
+    out.mkdir()  # the page cannot be written: MkDocs fails
+    edit(live.root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Second body, ECHIDNA.")
+    with pytest.raises(IsADirectoryError):
+        live.refresh()
+    out.rmdir()
+    live.refresh()  # no file changed since: a full build makes the failed update again
+    assert live.path == "full"
+    assert "ECHIDNA" in page(live, "conversations/2026-03-05-follow-up")
+    assert "ECHIDNA" in search_index(live)
+    assert_same_as_full_build(live)

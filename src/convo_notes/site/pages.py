@@ -433,9 +433,12 @@ class PageSet:
     """Renders every page of the site from a :class:`SiteModel`."""
 
     def __init__(self, site: SiteModel, env: jinja2.Environment, body_of: BodyOf,
-                 urls: Urls | None = None, links: BodyLinks | None = None, parser: Any = None) -> None:
+                 urls: Urls | None = None, links: BodyLinks | None = None, parser: Any = None,
+                 raw_body: BodyOf | None = None) -> None:
         """``links`` and ``parser``: the MkDocs run's (:class:`~.mkdocs_run.MkDocsRun`), so bodies are
-        parsed here as MkDocs will parse them; by default a parser with the built-in extensions."""
+        parsed here as MkDocs will parse them; by default a parser with the built-in extensions.
+        ``raw_body``: how :meth:`link_mentions` reads a body to look for link syntax (by default the
+        note's file; ``convo site serve`` passes its bodies kept in memory)."""
         from .mdext import InertExtension
 
         self.site = site
@@ -452,6 +455,7 @@ class PageSet:
             parser = markdown.Markdown(extensions=["toc", "tables", "admonition", "attr_list",
                                                    InertExtension(links=self.links)])
         self.parser = parser
+        self.raw_body = raw_body
         self.attachments: dict[str, str] = {}  # staging path -> notes-relative source
         self.page_attachments: dict[str, set[str]] = {}  # page -> the attachments its body links to
         self._bodies: dict[str, str | None] = {}
@@ -469,14 +473,22 @@ class PageSet:
         site = self.site
         for note in site.note_by_path.values():
             try:
-                raw = note.body
+                raw = note.body if self.raw_body is None else self.raw_body(note)
             except (OSError, ValueError, fsutil.Refused):
                 continue
-            if "](" not in raw:
+            if not raw or "](" not in raw:
                 continue
             text = self._bodies[note.path] = self.body_of(note)
             for dest in markdown_targets(text or ""):
                 site.mention(note.path, note_target(dest, note.path), "link")
+
+    def again(self, body_of: BodyOf) -> None:
+        """Make pages again from the same site model with bodies as ``body_of`` reads them now
+        (``convo site serve``, when only bodies changed): bodies read earlier and problems told
+        earlier are forgotten; the backlinks stay (the caller knows the bodies' links did not move)."""
+        self.body_of = body_of
+        self._bodies.clear()
+        self.problems.clear()  # (the same list as the links': cleared in place)
 
     def render(self, template: str, page: str, **context: Any) -> str:
         tpl = self.env.get_template(template)
@@ -491,7 +503,6 @@ class PageSet:
         decisions then, to learn the attachments to copy and the problems
         worth telling before MkDocs runs.
         """
-        text = self.body_of(note)
         text = self._bodies.pop(note.path) if note.path in self._bodies else self.body_of(note)
         if not text:
             return Markup("")

@@ -2,13 +2,25 @@
 
 The built site is served from its output folder by the standard library's
 HTTP server. A watchdog observer watches the notebook; after a burst of
-changes settles, :meth:`LiveSite.refresh` reloads the notebook (cheap: the
-loader's cache re-reads only changed files), recomputes the public view,
-regenerates the staging pages in memory, and hands MkDocs only the pages
-whose bytes changed, to re-render just those
-(:meth:`~convo_notes.site.mkdocs_run.MkDocsRun.update`); the search index and
-sitemap are rewritten from memory. A change to ``mkdocs.yml`` or
-``site_templates/``, or one touching most pages, gets a full build.
+changes settles (:data:`SETTLE`), :meth:`LiveSite.refresh` brings the site up
+to date. The notebook is kept in memory (:class:`_Notes`, the language
+server's way: :func:`.loader.read_file` for the changed files only, then
+:func:`.loader.assemble`). Then one of two ways:
+
+- only bodies changed (every changed note reads as before but for where its
+  wiki links stand, and links by Markdown to the same notes): nothing made
+  from the records can change, so the public view, site model, calendar
+  feeds and leak-gate tokens are kept and only those notes' pages are made
+  again (:meth:`LiveSite._bodies_only`);
+- anything else: the public view and site model are computed again, and the
+  pages the change can touch (:func:`.incremental.affected_pages`) are
+  regenerated in memory.
+
+Either way MkDocs gets only the pages whose bytes changed, to re-render just
+those (:meth:`~convo_notes.site.mkdocs_run.MkDocsRun.update`); the search
+index and sitemap are rewritten from memory, and the leak gate scans what
+was written. A change to ``mkdocs.yml`` or ``site_templates/``, or one
+touching most pages, gets a full build.
 
 A note that stops reading mid-edit keeps its last good page (its last good
 record and body are kept in memory) and its errors are printed. A note that
@@ -19,6 +31,7 @@ public view as ``convo site build``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -34,24 +47,106 @@ from typing import Any, Callable
 
 import jinja2
 
-from ..loader import load_notebook, note_kind, scan_note_files
+from ..diagnostics import Diagnostic
+from ..loader import (
+    FileKey,
+    assemble,
+    is_unreadable,
+    load_config,
+    load_notebook,
+    note_kind,
+    paused_gc,
+    read_file,
+    read_files,
+    reader_of,
+    scan_notes,
+)
 from ..model import Conversation, Note, Notebook, Org, Person
 from . import gate
+from .backlinks import markdown_targets, note_target
 from .build import Staging, body_reader, extra_files, git_changes, held_back
 from .incremental import affected_pages
 from .mkdocs_run import MkDocsRun, SiteError
 from .model import SiteModel
-from .pages import PageSet, make_env
-from .public import PublicView, public_view
+from .pages import TEMPLATE_DIR, PageSet, make_env
+from .public import PublicNotebook, PublicView, public_view
 
 FULL_BUILD_SHARE = 0.3  # re-render everything when this share of pages changed
-SETTLE = 0.25  # seconds without events before a refresh
+SETTLE = 0.1  # seconds without events before a refresh (an editor's save is a burst of a few ms)
+FEEDS = ("calendar.ics", "calendar-events.ics")  # the files of :func:`.build.extra_files` made from the view
+Result = tuple[Note | None, list[Diagnostic]]
 
 
 @dataclass
 class _Good:
     record: Note
     body: str
+
+
+class _Notes:
+    """The notebook in memory, kept as the language server keeps its own (:mod:`convo_notes.lsp.live`).
+
+    Each file's record and problems come from :func:`.loader.read_file`, read again only
+    when the file's key (size, times, inode) changed, and the notebook is put together by
+    :func:`.loader.assemble`: the notebook :func:`.loader.load_notebook` returns (with
+    ``check=False``), without reading the cache for the files that did not change.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.keyed: dict[str, FileKey] = {}
+        self.skipped: list[Diagnostic] = []
+        self.results: dict[str, Result] = {}
+        self.config, self.config_problems = load_config(root)
+        self.reader = reader_of(root)
+
+    def load(self) -> None:
+        """Read the configuration and every note again (through the loader's cache)."""
+        self.config, self.config_problems = load_config(self.root)
+        self.reader = reader_of(self.root)
+        self.keyed, self.skipped = scan_notes(self.root)
+        with paused_gc():
+            self.results = dict(read_files(self.root, self.keyed))
+
+    def update(self) -> tuple[set[str], dict[str, Result], bool]:
+        """Read again ``convo.yml`` and the notes whose files changed: (their paths, their results before,
+        whether anything else changed: the configuration or the entries the walk leaves out)."""
+        config = load_config(self.root)
+        config_changed = config != (self.config, self.config_problems)
+        self.config, self.config_problems = config
+        keyed, skipped = scan_notes(self.root)
+        changed = {rel for rel, key in keyed.items() if self.keyed.get(rel) != key} | (set(self.keyed) - set(keyed))
+        before = {rel: self.results[rel] for rel in changed if rel in self.results}
+        for rel in sorted(changed):
+            if rel in keyed:
+                self.results[rel] = read_file(self.root, rel)
+            else:
+                self.results.pop(rel, None)
+        others_changed = config_changed or [d.path for d in skipped] != [d.path for d in self.skipped]
+        self.keyed, self.skipped = keyed, skipped
+        return changed, before, others_changed
+
+    def notebook(self) -> Notebook:
+        """The notebook as the files now are."""
+        with paused_gc():
+            return assemble(self.root, list(self.keyed), self.results, self.config,
+                            self.config_problems + self.skipped, check=False, reader=self.reader)
+
+
+def _same_record(old: Note, new: Note) -> bool:
+    """True when two readings of a note differ at most in where its body's wiki links stand."""
+    if old == new:
+        return True
+    if type(old) is not type(new) or [link[0] for link in old.links] != [link[0] for link in new.links]:
+        return False
+    return dataclasses.replace(old, links=new.links) == new
+
+
+def _link_targets(body: str | None, path: str) -> set[str]:
+    """The notes a body links to with Markdown links (what the pages' backlinks are made of)."""
+    if not body or "](" not in body:
+        return set()
+    return {target for dest in markdown_targets(body) if (target := note_target(dest, path)) is not None}
 
 
 class LiveSite:
@@ -69,16 +164,23 @@ class LiveSite:
         self.run: MkDocsRun | None = None
         self.good: dict[str, _Good] = {}
         self.bodies: dict[str, tuple[tuple[int, int, int], str | None]] = {}
-        self.stamps: dict[str, tuple[int, int]] = {}
+        self.notes = _Notes(root)
         self.lock = threading.Lock()
         self.site: SiteModel | None = None
+        self.nb: Notebook | None = None  # the whole notebook of the last refresh (last good notes put back)
+        self.kept: list[str] = []  # notes shown as they last read well
+        self.pageset: PageSet | None = None
         self.git: dict[str, object] = {}
         self.pages: dict[str, bytes] = {}  # staging path -> Markdown, as last written
         self.page_attachments: dict[str, set[str]] = {}
         self.env: jinja2.Environment | None = None
         self.parser: Any = None  # the run's Markdown instance for page generation
         self.tokens: frozenset[str] | None = None  # the leak gate's tokens at the last refresh
+        self.scanner: gate.Scanner | None = None  # and its scanner
+        self.extra: tuple[PublicView, dict[str, bytes]] | None = None  # the last view's files that are not pages
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
+        self.path: str = ""  # "full", "pages" or "bodies": how the last refresh went
+        self.failed = False  # the last refresh stopped midway: the next one is a full build
         self._clock = 0.0
 
     # ------------------------------------------------------------------ bodies
@@ -105,8 +207,12 @@ class LiveSite:
 
     # ------------------------------------------------------------------ loading
     def _load(self) -> tuple[Notebook, list[str]]:
-        """The notebook, with notes that broke since they were last good put back as they were."""
-        nb = load_notebook(self.root, check=False)
+        """The notebook read afresh from disk (:func:`.loader.load_notebook`), with notes that broke
+        since they were last good put back as they were: what a refresh must equal."""
+        return self._put_back(load_notebook(self.root, check=False))
+
+    def _put_back(self, nb: Notebook) -> tuple[Notebook, list[str]]:
+        """``nb`` with the notes that broke since they were last good put back as they were."""
         kept = []
         for rel in sorted(nb.unreadable):
             good = self.good.get(rel)
@@ -126,7 +232,18 @@ class LiveSite:
             nb.__post_init__()
         return nb, kept
 
-    def _remember(self, nb: Notebook, kept: list[str], body_of: Callable[[Note], str | None]) -> None:
+    def _remember(self, nb: Notebook, kept: list[str], body_of: Callable[[Note], str | None],
+                  only: set[str] | None = None) -> None:
+        """Keep each public note's record and body as last good (``only``: just these paths changed)."""
+        if only is not None:
+            for rel in only - set(kept):
+                note = self.notes.results[rel][0] if rel in self.notes.results else None
+                body = body_of(note) if note is not None and not nb.is_private(note) else None
+                if body is not None and note is not None:
+                    self.good[rel] = _Good(note, body)
+                else:
+                    self.good.pop(rel, None)
+            return
         view_paths = set()
         notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
         for note in notes:
@@ -139,18 +256,17 @@ class LiveSite:
         for rel in set(self.good) - view_paths - set(kept):
             del self.good[rel]
 
-    def _report(self, nb: Notebook, kept: list[str], changed_files: set[str]) -> None:
+    def _report(self, diagnostics: list[Diagnostic], public: set[str], kept: list[str],
+                changed_files: set[str]) -> None:
         """Errors of notes the site shows (or keeps showing); only a count for the others."""
-        notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
-        public = {n.path for n in notes if not nb.is_private(n)}
         shown = set(kept) | (changed_files & public)
-        for d in nb.diagnostics:
+        for d in diagnostics:
             if d.path in shown and d.severity == "error":
                 self.say(d.format())
         if kept:
             self.say(f"{len(kept)} note{'s' * (len(kept) != 1)} cannot be read just now; "
                      "the site keeps showing the last good version")
-        others = {d.path for d in nb.diagnostics if d.severity == "error" and d.path in changed_files} - shown
+        others = {d.path for d in diagnostics if d.severity == "error" and d.path in changed_files} - shown
         if others:
             self.say(f"{len(others)} changed note{'s' * (len(others) != 1)} not on the site "
                      f"{'have' if len(others) != 1 else 'has'} errors (run `convo validate` for details)")
@@ -159,23 +275,39 @@ class LiveSite:
     def build(self) -> None:
         """Load, stage and run a full MkDocs build."""
         with self.lock:
+            self.failed = True
             self._refresh(full=True)
+            self.failed = False
 
     def refresh(self, full: bool = False) -> tuple[int, int]:
-        """Bring the site up to date; returns (files re-rendered or copied, files removed)."""
+        """Bring the site up to date; returns (files re-rendered or copied, files removed).
+
+        A refresh that fails midway (a template's error, a page MkDocs cannot write) may leave the
+        notes read, the staging tree and the built site out of step: the next one is a full build."""
         with self.lock:
-            return self._refresh(full or self.run is None)
+            full = full or self.run is None or self.failed
+            self.failed = True
+            result = self._refresh(full)
+            self.failed = False
+            return result
 
     def _refresh(self, full: bool) -> tuple[int, int]:
         if full:
             gc.unfreeze()
         self.timings = {}
         self._clock = time.perf_counter()
-        stamps = _stamps(self.root)
-        changed_files = {p for p, s in stamps.items() if self.stamps.get(p) != s} | \
-            (set(self.stamps) - set(stamps))
+        if full or self.site is None:
+            self.notes.load()
+            changed_files = set(self.notes.keyed)
+        else:
+            changed_files, before, others_changed = self.notes.update()
+            self._mark("scan")
+            bodies = None if others_changed else self._bodies_only(changed_files, before)
+            if bodies is not None:
+                return self._refresh_bodies(changed_files, bodies)
+        self.path = "full" if full else "pages"
         self._mark("scan")
-        nb, kept = self._load()
+        nb, kept = self._put_back(self.notes.notebook())
         body_of = self._body_of(nb, kept)
         self._mark("load")
         view = public_view(nb)
@@ -186,12 +318,12 @@ class LiveSite:
         only = None if full or self.site is None else affected_pages(self.site, site, changed_files,
                                                                      self._mentions)
         if full or self.env is None:
-            self.env = make_env(self.root / "site_templates")
+            self.env = make_env(self.root / TEMPLATE_DIR)
         if full or self.run is None:
             self.run = MkDocsRun(self.root, self.staging_dir, self.out_dir, self.strict, nb.config.site_title)
         if full or self.parser is None:
             self.parser = self.run.markdown()
-        pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser)
+        pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser, raw_body=body_of)
         for rel, text in pageset.pages(only):
             self.pages[rel] = text.encode("utf-8")
         self._mark("pages")
@@ -202,10 +334,8 @@ class LiveSite:
             self.page_attachments = {}
         self.page_attachments.update({p: pageset.page_attachments.get(p, set())
                                       for p in (current if only is None else only)})
-        attachments = {a: f"notes/{a[len('attachments/'):]}" for p, found in self.page_attachments.items()
-                       if p in current for a in found}
         files = dict(self.pages)
-        files.update(extra_files(view, self.today, self.root, attachments))
+        files.update(self._extra_files(view, current))
         self._mark("extra")
         changed, removed = self.staging.write(files)
         assert self.run is not None
@@ -218,31 +348,123 @@ class LiveSite:
                                       first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
         tokens = self._gate(nb, view, written)
-        self._remember(nb, kept, body_of)
+        self._remember(nb, kept, body_of, None if full else changed_files)
         if full:
             gc.collect()
             gc.freeze()  # the built state lives as long as the server: keep it out of every collection
         if not full:
-            self._report(nb, kept, changed_files)
+            notes: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+            self._report(nb.diagnostics, {n.path for n in notes if not nb.is_private(n)}, kept, changed_files)
         for problem in held_back(pageset.problems, tokens):
             self.say(f"warning: {problem}")
         self._mark("rest")
-        self.stamps = stamps
-        self.site = site
+        self.site, self.nb, self.kept, self.pageset = site, nb, kept, pageset
         return (len(changed), len(removed)) if not full else (len(files), 0)
 
+    # ------------------------------------------------------------------ the quick way: bodies only
+    def _bodies_only(self, changed_files: set[str], before: dict[str, Result]) -> dict[str, str | None] | None:
+        """When only the bodies of existing notes changed, so every record, the public view, the site
+        model and the leak gate's tokens stay as they are: the notes' new bodies (None for a private
+        note). None when anything else may have changed (then :meth:`_refresh` takes its usual way).
+
+        A body's Markdown links make backlinks on other pages: a change to where they point goes the
+        usual way. So does everything in a notebook with its own page templates, which may show
+        anything anywhere.
+        """
+        nb, site = self.nb, self.site
+        if nb is None or site is None or self.pageset is None or self.scanner is None \
+                or (self.root / TEMPLATE_DIR).exists():
+            return None
+        results = self.notes.results
+        kept = set(self.kept)
+        out: dict[str, str | None] = {}
+        body_of = self._body_of(nb, self.kept)
+        for rel in changed_files:
+            if rel not in before or rel not in results or rel in kept:
+                return None
+            (old, old_problems), (new, new_problems) = before[rel], results[rel]
+            if old is None or new is None or is_unreadable(old, old_problems) or is_unreadable(new, new_problems) \
+                    or not _same_record(old, new):
+                return None
+            if nb.is_private(new):
+                out[rel] = None
+                continue
+            if rel not in site.page_of_path or rel not in self.bodies:
+                return None
+            old_body = self.bodies[rel][1]
+            body = body_of(new)
+            if body is None or _link_targets(old_body, rel) != _link_targets(body, rel):
+                return None
+            out[rel] = body
+        return out
+
+    def _refresh_bodies(self, changed_files: set[str], bodies: dict[str, str | None]) -> tuple[int, int]:
+        """Re-render the pages of notes whose bodies alone changed (see :meth:`_bodies_only`)."""
+        self.path = "bodies"
+        nb, site, pageset, run = self.nb, self.site, self.pageset, self.run
+        assert nb is not None and site is not None and pageset is not None and run is not None
+        body_of = self._body_of(nb, self.kept)
+        pageset.again(body_of)
+        only = {site.page_of_path[rel] for rel, body in bodies.items() if body is not None}
+        for rel, text in pageset.pages(only):
+            self.pages[rel] = text.encode("utf-8")
+        self.page_attachments.update({p: pageset.page_attachments.get(p, set()) for p in only})
+        self._mark("pages")
+        files = dict(self.pages)
+        files.update(self._extra_files(site.view, site.all_pages()))
+        self._mark("extra")
+        changed, removed = self.staging.write(files)
+        written: set[Path] = set()
+        if changed or removed:
+            written = run.update(self.pages, changed, removed,
+                                 first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
+        self._mark("mkdocs")
+        self._gate_written(written)
+        self._remember(nb, self.kept, body_of, only=set(changed_files))
+        problems = [d for rel in sorted(changed_files) for d in self.notes.results[rel][1]]
+        self._report(problems, {rel for rel, body in bodies.items() if body is not None}, self.kept, changed_files)
+        assert self.scanner is not None
+        for problem in held_back(pageset.problems, self.scanner):
+            self.say(f"warning: {problem}")
+        self._mark("rest")
+        return len(changed), len(removed)
+
+    def _extra_files(self, view: PublicView, pages: set[str]) -> dict[str, bytes]:
+        """:func:`.build.extra_files` for ``view``; while the view is the same, its calendar feeds are kept
+        and only the attachments and site assets are read again."""
+        attachments = {a: f"notes/{a[len('attachments/'):]}" for p, found in self.page_attachments.items()
+                       if p in pages for a in found}
+        if self.extra is None or self.extra[0] is not view:
+            files = extra_files(view, self.today, self.root, attachments)
+            self.extra = (view, files)
+            return files
+        feeds = {k: self.extra[1][k] for k in FEEDS}
+        nothing = PublicView(PublicNotebook(view.nb.root, view.nb.config, {}, {}, [], [], set(), []),
+                             frozenset(), frozenset(), 0, 0)
+        files = extra_files(nothing, self.today, self.root, attachments)
+        files.update(feeds)
+        return files
+
     def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None) -> gate.Scanner:
-        """The leak gate on what this refresh wrote (``None``: the whole site): offending files are removed
-        (they answer 404) and named, never what they hold. Returns the gate's tokens."""
+        """The leak gate on what this refresh wrote (``None``: the whole site), with the tokens of ``nb``
+        (a change of tokens scans the whole site). Returns the gate's tokens."""
         assert self.run is not None
         site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
         token_set = gate.private_tokens(nb, view, site_texts)
-        tokens = gate.Scanner(token_set)
-        if token_set != self.tokens:
+        if token_set != self.tokens or self.scanner is None:
             written = None  # new tokens: any page may name them, scan the whole site
+            self.scanner = gate.Scanner(token_set)
         self.tokens = token_set
+        self._gate_written(written)
+        return self.scanner
+
+    def _gate_written(self, written: set[Path] | None) -> None:
+        """Scan what was written (``None``: the whole site) against the current tokens: offending files are
+        removed (they answer 404) and named, never what they hold."""
+        assert self.run is not None and self.scanner is not None
+        tokens = self.scanner
         if written is not None and not written:
-            return tokens
+            return
         index = self.out_dir / "search" / "search_index.json"
         extra: list[str] = []
         if written is not None and index in written:
@@ -257,7 +479,6 @@ class LiveSite:
         if found:
             self.say(f"error: {gate.refuse(found, tokens).message}".replace(
                 "nothing was published (the previous site is untouched)", "these files are not served"))
-        return tokens
 
     def _mark(self, label: str) -> None:
         now = time.perf_counter()
@@ -282,12 +503,6 @@ class LiveSite:
                 if isinstance(note, Conversation) and note.referrals:
                     return None
         return old.directory
-
-
-def _stamps(root: Path) -> dict[str, tuple[int, int]]:
-    """Size and modification time of every note file, to tell which changed (the loader's own walk,
-    so a note that turns into a FIFO or a symlink out of the notebook counts as removed)."""
-    return {rel: (key[0], key[1]) for rel, key in scan_note_files(root).items()}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
