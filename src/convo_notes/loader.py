@@ -156,7 +156,7 @@ def _scan_folder(fd: int, folder: str, prefix: str, folder_real: str, add: Calla
             if name.endswith(".md") and name.isascii() and entry.is_file(follow_symlinks=False):
                 st = entry.stat(follow_symlinks=False)
                 if S_ISREG(st.st_mode):  # still a file when it was stat'ed
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.inode())))
+                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
                     continue
             if not fsutil.is_clean_name(name):
                 if name.endswith(".md") or entry.is_dir():
@@ -188,7 +188,7 @@ def _scan_folder(fd: int, folder: str, prefix: str, folder_real: str, add: Calla
             elif name.endswith(".md"):
                 st = entry.stat(follow_symlinks=False)
                 if stat.S_ISREG(st.st_mode):
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, entry.inode())))
+                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
                 else:
                     skip(prefix + name, fsutil.Refused(
                         "not-a-file", f"{fsutil.kind_of(st.st_mode)}, not a regular file; never opened"))
