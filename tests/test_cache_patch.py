@@ -250,3 +250,16 @@ def test_a_personal_overlay_is_never_patched(root, tmp_path):
     view = views.agenda_view(root, env=env, overlay=True)
     assert not view.patched
     assert not view.from_snapshot
+
+
+def test_a_note_dated_past_2262_is_still_read_and_patched(root):
+    """A file time past what 64 bits of nanoseconds hold (a wrong clock, a copied archive)."""
+    far = plain(root)[4]
+    os.utime(far, ns=(1 << 64, 1 << 64))  # the year 2554
+    view = views.agenda_view(root)
+    assert_same_as_full(root, view)
+    settle()
+    rewrite(plain(root)[7], my_turn)
+    view = views.agenda_view(root)
+    assert view.patched
+    assert_same_as_full(root, view)

@@ -106,7 +106,8 @@ class Scan:
     about half a millisecond to create at import.)
     """
 
-    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay", "_numbers")
+    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay", "_numbers",
+                 "_wide")
 
     def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
                  files: dict[str, FileKey], started_ns: int, reader: str | None = None,
@@ -119,11 +120,19 @@ class Scan:
         self.reader = reader
         self.overlay = overlay
         self._numbers: array[int] | None = None
+        self._wide = False  # some key holds a number past 64 bits (see numbers)
 
     def numbers(self) -> array[int]:
-        """Every note's key, four numbers each, in the scan's order (made once)."""
+        """Every note's key, four numbers each, in the scan's order (made once). A number past
+        what 64 bits hold (a time after 2262, an inode from some network file systems) stands as
+        a 64-bit digest of itself: still a different number whenever the file changes."""
         if self._numbers is None:
-            self._numbers = array("q", chain.from_iterable(self.files.values()))
+            try:
+                self._numbers = array("q", chain.from_iterable(self.files.values()))
+            except OverflowError:
+                self._wide = True
+                self._numbers = array("q", (v if _Q_MIN <= v <= _Q_MAX else _digest64(v)
+                                            for file_key in self.files.values() for v in file_key))
         return self._numbers
 
     def key(self) -> tuple[Any, ...]:
@@ -140,7 +149,10 @@ class Scan:
     def racy(self) -> bool:
         """True when some note is too recent to be trusted by its key alone (:func:`.records.racy`)."""
         numbers = self.numbers()
-        if numbers and racy((0, max(numbers[1::4]), max(numbers[2::4])), self.started_ns):
+        if self._wide:  # the digests are no times: every key asked
+            if any(racy(key, self.started_ns) for key in self.files.values()):
+                return True
+        elif numbers and racy((0, max(numbers[1::4]), max(numbers[2::4])), self.started_ns):
             return True
         return self.overlay is not None and any(racy(key, self.started_ns) for key in self.overlay[1].values())
 
@@ -148,6 +160,13 @@ class Scan:
         """The whole notebook, exactly as :func:`.loader.load_notebook` reads it, checks across notes included."""
         return load_scanned(self.root, self.files, self.config, self.config_problems,
                             check=True, progress=progress, reader=self.reader, overlay=self.overlay)
+
+
+_Q_MIN, _Q_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _digest64(value: int) -> int:
+    return int.from_bytes(blake2b(str(value).encode(), digest_size=8).digest(), "little", signed=True)
 
 
 def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None = None,
