@@ -47,7 +47,6 @@ class BuildState:
     key: str
     tokens: str
     output: dict[str, OutputKey]
-    stat_ns: int  # when ``output`` was taken: files written just before it are scanned again
     started_ns: int  # when the build started: notes changed just before it are taken as changed
     notes: dict[str, tuple[int, ...]]  # note path -> file key (size, mtime_ns, ctime_ns, inode)
     records: dict[str, bytes]  # note path -> its pickled record (readable notes)

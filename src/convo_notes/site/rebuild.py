@@ -35,9 +35,9 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
-from ..cache.records import RACY_CTIME_NS, racy
+from ..cache.records import racy
 from ..errors import SiteError
 from ..loader import scan_note_files
 from ..model import Note, Notebook
@@ -50,6 +50,7 @@ from .pages import PageSet, make_env
 from .public import PublicView, public_view
 
 IMPORTED_NS = time.time_ns()  # before the command loaded the notebook: notes changed since may be newer than it
+SETTLE_NS = 20_000_000  # output files are listed this long after they were written (see :func:`remember`)
 MAX_SHARE = 0.3  # a full build when this share of the pages is to be rendered again
 
 
@@ -110,13 +111,18 @@ def _public_records(nb: Notebook, public: set[str]) -> dict[str, Note]:
 
 def remember(path: Path | None, key: str, token_set: frozenset[str], nb: Notebook, gen: Generated,
              extras: dict[str, bytes], run: MkDocsRun, out_dir: Path, notes: dict[str, tuple[int, ...]],
-             git: dict[str, object], previous: BuildState | None = None, changed: set[str] = frozenset(),
-             search: tuple[int, dict[str, tuple[int, int]]] | None = None) -> None:
+             git: dict[str, object], previous: BuildState | None = None, changed: Collection[str] = (),
+             search: tuple[int, dict[str, tuple[int, int]]] | None = None,
+             touched: tuple[set[str], set[str]] | None = None) -> None:
     """Keep the state of the build just published into ``out_dir`` for the next one.
 
     ``previous`` and ``changed``: an incremental build's starting state and the notes it
     re-read (the records of the others are kept as they were), and where the pages' entries lie in
-    the search index it wrote (a full build's are found in the index file)."""
+    the search index it wrote (a full build's are found in the index file), and the output files
+    it wrote and removed (the others keep their keys).
+
+    The output files are listed :data:`SETTLE_NS` after they were last written, so that any later
+    change to one gives it another ctime (the kernel's clock for it ticks every few ms)."""
     if path is None:
         return
     site = gen.site
@@ -142,7 +148,7 @@ def remember(path: Path | None, key: str, token_set: frozenset[str], nb: Noteboo
     attachments = {p: a for p, a in attachments.items() if p in order and a}
     problems = {p: a for p, a in problems.items() if p in order and a}
     has_search = False
-    head, spans = 0, {}
+    head, spans = 0, dict[str, tuple[int, int]]()
     entries = run.search_index_entries()
     if search is not None:
         head, spans = search
@@ -157,11 +163,21 @@ def remember(path: Path | None, key: str, token_set: frozenset[str], nb: Noteboo
             return  # not laid out as expected: the next build is a full one
         head, spans = found
         has_search = True
+    time.sleep(SETTLE_NS / 1e9)
     try:
-        output = buildstate.output_keys(out_dir)
+        if previous is not None and touched is not None:
+            output = dict(previous.output)
+            for rel in touched[1]:
+                output.pop(rel, None)
+            for rel in touched[0]:
+                output.pop(rel, None)
+                st = os.lstat(out_dir / rel)
+                output[rel] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        else:
+            output = buildstate.output_keys(out_dir)
     except OSError:
         return
-    state = BuildState(key, buildstate.token_digest(token_set), output, time.time_ns(), IMPORTED_NS, notes,
+    state = BuildState(key, buildstate.token_digest(token_set), output, IMPORTED_NS, notes,
                        records, git, gen.links, page_digests, attachments, problems,
                        {rel: digest(data) for rel, data in extras.items()}, head, spans, has_search)
     buildstate.save(path, state)
@@ -199,6 +215,17 @@ def _old_notebook(nb: Notebook, old: dict[str, Note | None], changed: set[str]) 
                     incomplete=nb.incomplete, reader=nb.reader, overlay=nb.overlay)
 
 
+def _same_records(nb: Notebook, old: dict[str, Note | None], changed: set[str], git_before: dict[str, object],
+                  git: dict[str, object]) -> bool:
+    """True when every changed note reads as the same record as before (only its body changed) and
+    has the same last git change: then no page but its own can differ, but for its body's links."""
+    if not changed or any(git.get(p) != git_before.get(p) for p in changed):
+        return False
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
+    now = {n.path: n for n in records if n.path in changed}
+    return all(p in now and old.get(p) == now[p] for p in changed)
+
+
 def changed_notes(previous: BuildState, keys: dict[str, tuple[int, ...]], git: dict[str, object]) -> set[str]:
     """Notes whose file changed since the last build (or may have: changed just before it read them),
     appeared or went, or whose last git change differs."""
@@ -226,9 +253,6 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
         return "the site folder cannot be read"
     if output != previous.output:
         return "the site folder changed since the last build"
-    just_written = [out_dir / rel for rel, k in output.items() if k[2] >= previous.stat_ns - RACY_CTIME_NS]
-    if just_written and gate.scan(out_dir, tokens, only=just_written):
-        return "a file of the site names a left-out note"
     keys = scan_note_files(nb.root)
     changed = changed_notes(previous, dict(keys), git)
     public_now = {n.path for n in [*view.nb.people.values(), *view.nb.orgs.values(), *view.nb.conversations]}
@@ -242,19 +266,26 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
                 old[path] = pickle.loads(previous.records[path])
             except Exception:  # noqa: BLE001 - a record that cannot be read back: a full build
                 return "the kept state cannot be read"
-    old_view = public_view(_old_notebook(nb, old, changed))
-    if old_view.hidden != view.hidden or old_view.stand_ins != view.stand_ins:
-        return "the notes left out changed"
-    old_site = SiteModel(old_view, today, changes=previous.git)
-    for path, targets in previous.links.items():
-        if path in old_site.note_by_path:
-            for target in targets:
-                old_site.mention(path, target, "link")
     site = SiteModel(view, today, changes=git)
-    only = affected_pages(old_site, site, changed)
-    if only is None or len(only) > MAX_SHARE * max(len(previous.pages), 1):
-        return "the changes reach too many pages"
-    gen = generate_pages(site, nb.root, body_of, run, only)
+    gen = None
+    if _same_records(nb, old, changed, previous.git, git):
+        # Only bodies changed: each note's own page, unless a body's Markdown links changed too.
+        gen = generate_pages(site, nb.root, body_of, run, {site.page_of_path[p] for p in changed})
+        if any(gen.links.get(p) != previous.links.get(p) for p in changed):
+            gen = None
+    if gen is None:
+        old_view = public_view(_old_notebook(nb, old, changed))
+        if old_view.hidden != view.hidden or old_view.stand_ins != view.stand_ins:
+            return "the notes left out changed"
+        old_site = SiteModel(old_view, today, changes=previous.git)
+        for path, targets in previous.links.items():
+            if path in old_site.note_by_path:
+                for target in targets:
+                    old_site.mention(path, target, "link")
+        only = affected_pages(old_site, site, changed)
+        if only is None or len(only) > MAX_SHARE * max(len(previous.pages), 1):
+            return "the changes reach too many pages"
+        gen = generate_pages(site, nb.root, body_of, run, only)
     order = gen.order
     pages_now = set(order)
     removed_pages = set(previous.pages) - pages_now
@@ -296,7 +327,7 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
     _publish(built, out_dir, written, gone - written)
     notes = {p: tuple(k) for p, k in keys.items()}
     remember(state_path, key, token_set, nb, gen, files, run, out_dir, notes, git, previous, changed,
-             kept_search)
+             kept_search, (written, gone - written))
     return Outcome(len(order), files, gen.all_problems(), warnings, len(render), len(removed_pages), changed)
 
 
@@ -321,13 +352,13 @@ def _publish(built: Path, out_dir: Path, written: set[str], gone: set[str]) -> N
                     os.unlink(dest)
                     _remove_empty(dest.parent, out_dir)
         except OSError as exc:
-            for dest, saved in reversed(undo):
+            for where, saved in reversed(undo):
                 with contextlib.suppress(OSError):
                     if saved is None:
-                        os.unlink(dest)
+                        os.unlink(where)
                     else:
-                        Path(dest).parent.mkdir(parents=True, exist_ok=True)
-                        os.replace(saved, dest)
+                        Path(where).parent.mkdir(parents=True, exist_ok=True)
+                        os.replace(saved, where)
             raise SiteError(f"cannot put the new pages in place in {out_dir}: {exc.strerror or exc}; "
                             "the previous site is untouched") from exc
     finally:
