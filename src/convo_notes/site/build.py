@@ -259,7 +259,7 @@ def _show_log(lines: list[str], tokens: Scanner) -> None:
 
 def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
                progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None,
-               full: bool = False) -> BuildReport:
+               full: bool = False, loaded_ns: int | None = None) -> BuildReport:
     """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`).
 
     The site is built into a new folder beside ``out_dir`` and checked by the
@@ -272,7 +272,9 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     Unless ``full`` (or ``strict``, or with ``staging_dir``), a site built
     before into ``out_dir`` is updated instead when only notes changed: only
     the pages they reach are rendered again, and every file written is gated
-    before it is moved in (:mod:`~convo_notes.site.rebuild`).
+    before it is moved in (:mod:`~convo_notes.site.rebuild`). ``loaded_ns``: when ``nb`` was loaded
+    (``time.time_ns()``; by default when this module was imported, as for a command): notes changed
+    since then are read again by the next build.
     """
     import shutil
     import tempfile
@@ -291,6 +293,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     state_path = buildstate.state_file(root, out_dir)
     previous = None if full or keep_staging else buildstate.load(state_path)
     notes = rebuild.notes_keys(root)
+    loaded = rebuild.IMPORTED_NS if loaded_ns is None else loaded_ns
     git = git_changes(root)
     try:
         built = gate.new_folder_beside(out_dir)
@@ -311,7 +314,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
             elif previous is not None:
                 try:
                     done = rebuild.update(nb, view, today, out_dir, run, built, token_set, tokens, previous, key,
-                                          state_path, body_reader(nb), git)
+                                          state_path, body_reader(nb), git, notes, loaded)
                 except jinja2.TemplateError as exc:
                     raise SiteError(template_problem(root, exc)) from None
                 if not isinstance(done, str):
@@ -349,7 +352,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         shutil.rmtree(built, ignore_errors=True)
         raise
     if not keep_staging and run.incremental_ok():
-        rebuild.remember(state_path, key, token_set, nb, gen, files, run, out_dir, notes, git)
+        rebuild.remember(state_path, key, token_set, nb, gen, files, run, out_dir, notes, git, loaded_ns=loaded)
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
                        view.private_count, view.unreadable_count, attachments, warnings,

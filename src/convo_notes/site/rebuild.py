@@ -49,7 +49,7 @@ from .model import SiteModel
 from .pages import PageSet, make_env
 from .public import PublicView, public_view
 
-IMPORTED_NS = time.time_ns()  # before the command loaded the notebook: notes changed since may be newer than it
+IMPORTED_NS = time.time_ns()  # before a command loaded the notebook (the default of ``loaded_ns``)
 SETTLE_NS = 20_000_000  # output files are listed this long after they were written (see :func:`remember`)
 MAX_SHARE = 0.3  # a full build when this share of the pages is to be rendered again
 
@@ -113,13 +113,14 @@ def remember(path: Path | None, key: str, token_set: frozenset[str], nb: Noteboo
              extras: dict[str, bytes], run: MkDocsRun, out_dir: Path, notes: dict[str, tuple[int, ...]],
              git: dict[str, object], previous: BuildState | None = None, changed: Collection[str] = (),
              search: tuple[int, dict[str, tuple[int, int]]] | None = None,
-             touched: tuple[set[str], set[str]] | None = None) -> None:
+             touched: tuple[set[str], set[str]] | None = None, loaded_ns: int = IMPORTED_NS) -> None:
     """Keep the state of the build just published into ``out_dir`` for the next one.
 
     ``previous`` and ``changed``: an incremental build's starting state and the notes it
     re-read (the records of the others are kept as they were), and where the pages' entries lie in
     the search index it wrote (a full build's are found in the index file), and the output files
-    it wrote and removed (the others keep their keys).
+    it wrote and removed (the others keep their keys). ``loaded_ns``: when the notebook was loaded;
+    a note changed since may have been read before its change: the next build reads it again.
 
     The output files are listed :data:`SETTLE_NS` after they were last written, so that any later
     change to one gives it another ctime (the kernel's clock for it ticks every few ms)."""
@@ -177,7 +178,7 @@ def remember(path: Path | None, key: str, token_set: frozenset[str], nb: Noteboo
             output = buildstate.output_keys(out_dir)
     except OSError:
         return
-    state = BuildState(key, buildstate.token_digest(token_set), output, IMPORTED_NS, notes,
+    state = BuildState(key, buildstate.token_digest(token_set), output, loaded_ns, notes,
                        records, git, gen.links, page_digests, attachments, problems,
                        {rel: digest(data) for rel, data in extras.items()}, head, spans, has_search)
     buildstate.save(path, state)
@@ -238,7 +239,7 @@ def changed_notes(previous: BuildState, keys: dict[str, tuple[int, ...]], git: d
 def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: MkDocsRun, built: Path,
            token_set: frozenset[str], tokens: gate.Scanner, previous: BuildState, key: str,
            state_path: Path | None, body_of: Callable[[Note], str | None],
-           git: dict[str, object]) -> Outcome | str:
+           git: dict[str, object], keys: dict[str, tuple[int, ...]], loaded_ns: int = IMPORTED_NS) -> Outcome | str:
     """Bring the site in ``out_dir`` up to date from ``previous`` (see the module docstring); or why
     a full build is needed (nothing was changed then)."""
     from .build import Staging, extra_files
@@ -253,8 +254,7 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
         return "the site folder cannot be read"
     if output != previous.output:
         return "the site folder changed since the last build"
-    keys = scan_note_files(nb.root)
-    changed = changed_notes(previous, dict(keys), git)
+    changed = changed_notes(previous, keys, git)
     public_now = {n.path for n in [*view.nb.people.values(), *view.nb.orgs.values(), *view.nb.conversations]}
     old: dict[str, Note | None] = {}
     for path in changed:
@@ -325,9 +325,8 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
     gone = {run.output_path(p) for p in removed_pages} | removed_files
     buildstate.forget(state_path)  # the site folder changes now: until the new state is kept, no state
     _publish(built, out_dir, written, gone - written)
-    notes = {p: tuple(k) for p, k in keys.items()}
-    remember(state_path, key, token_set, nb, gen, files, run, out_dir, notes, git, previous, changed,
-             kept_search, (written, gone - written))
+    remember(state_path, key, token_set, nb, gen, files, run, out_dir, keys, git, previous, changed,
+             kept_search, (written, gone - written), loaded_ns)
     return Outcome(len(order), files, gen.all_problems(), warnings, len(render), len(removed_pages), changed)
 
 
