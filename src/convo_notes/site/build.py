@@ -269,7 +269,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     (``BuildReport.log``); a log line or problem that names a left-out note
     is never shown (:func:`held_back`).
 
-    Unless ``full`` (or ``strict``, or with ``staging_dir``), a site built
+    Unless ``full`` (or with ``staging_dir``), a site built
     before into ``out_dir`` is updated instead when only notes changed: only
     the pages they reach are rendered again, and every file written is gated
     before it is moved in (:mod:`~convo_notes.site.rebuild`). ``loaded_ns``: when ``nb`` was loaded
@@ -309,14 +309,17 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
             tokens = gate.Scanner(token_set)
             key = rebuild.state_key(nb, run, today, out_dir)
             why = "no previous build to update" if previous is None else ""
-            if previous is not None and (run.config.strict or not run.incremental_ok()):
-                why = "strict mode" if run.config.strict else "a MkDocs plugin other than search"
+            if previous is not None and not run.incremental_ok():
+                why = "a MkDocs plugin other than search, or anchors checked in strict mode"
             elif previous is not None:
                 try:
                     done = rebuild.update(nb, view, today, out_dir, run, built, token_set, tokens, previous, key,
                                           state_path, body_reader(nb), git, notes, loaded)
                 except jinja2.TemplateError as exc:
                     raise SiteError(template_problem(root, exc)) from None
+                except SiteError:
+                    _show_log(run.log, tokens)
+                    raise
                 if not isinstance(done, str):
                     shutil.rmtree(built, ignore_errors=True)
                     attachments = sum(1 for rel in done.files if rel.startswith("attachments/"))

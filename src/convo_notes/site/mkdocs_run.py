@@ -692,6 +692,9 @@ class MkDocsRun:
                 raise SiteError(f"MkDocs build failed: {exc}") from exc
             finally:
                 capture.pages = {}
+        if config.strict and log.count:
+            raise SiteError(f"MkDocs build failed: Aborted with {log.count} warning{'s' * (log.count != 1)} "
+                            "in strict mode!")
         return entries_by_url, ["" if f.url in (".", "./") else f.url for f in doc_files], log.count  # as Page.url
 
     def fingerprint(self) -> list[Any]:
@@ -720,11 +723,14 @@ class MkDocsRun:
     def incremental_ok(self) -> bool:
         """True when a build may re-render some pages only (:meth:`render_some`): the only plugins
         are the ones a parallel build allows, and the search plugin, if any, is Material's (whose
-        index :func:`search_spans` and :func:`splice_search_index` read and write)."""
+        index :func:`search_spans` and :func:`splice_search_index` read and write); in strict mode,
+        when anchors are not checked as warnings."""
         from .parallel import SAFE_PLUGINS
 
         if not set(self.config.plugins) <= SAFE_PLUGINS:
             return False
+        if self.config.strict and self.config.validation.links.anchors >= logging.WARNING:
+            return False  # a link to an anchor of a page not rendered again could not be checked
         search = _search_plugin(self.config)
         return search is None or type(search).__module__.startswith("material.plugins.search")
 

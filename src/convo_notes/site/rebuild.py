@@ -21,8 +21,8 @@ last build left it (size, mtime, ctime, inode). Then :func:`update`:
 
 A change to a privacy value, a note that cannot be read, a person or org
 added, removed or renamed, or anything else :func:`~.incremental.affected_pages`
-cannot bound, gives a full build, as does ``--full``, ``--strict``,
-``--staging`` and a MkDocs plugin other than search.
+cannot bound, gives a full build, as does ``--full``, ``--staging``, a MkDocs
+plugin other than search, and strict mode with anchors checked as warnings.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from .model import SiteModel
 from .pages import PageSet, make_env
 from .public import PublicView, public_view
 
+PACKAGE = Path(__file__).resolve().parents[1]
 IMPORTED_NS = time.time_ns()  # before a command loaded the notebook (the default of ``loaded_ns``)
 SETTLE_NS = 20_000_000  # output files are listed this long after they were written (see :func:`remember`)
 MAX_SHARE = 0.3  # a full build when this share of the pages is to be rendered again
@@ -101,6 +102,8 @@ def state_key(nb: Notebook, run: MkDocsRun, today: dt.date, out_dir: Path) -> st
         buildstate.versions(), str(nb.root.resolve()), str(out_dir), today.isoformat(), get_build_date(),
         run.fingerprint(), nb.config, nb.reader, nb.me, nb.shared,
         buildstate.tree_key(nb.root / "site_templates"),
+        # the package's own templates and stylesheet (not in the code stamp, which digests modules)
+        buildstate.tree_key(PACKAGE / "site_templates"), buildstate.tree_key(PACKAGE / "site_assets"),
     ])
 
 
