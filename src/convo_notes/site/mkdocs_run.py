@@ -699,14 +699,17 @@ class MkDocsRun:
 
     def fingerprint(self) -> list[Any]:
         """What the pages' HTML depends on in the configuration: the settings as read (``INHERIT``
-        and ``!ENV`` resolved), the settings convo decides, and the theme's override folder."""
+        and ``!ENV`` resolved), the settings convo decides, the theme's override folder, and MkDocs'
+        build date (the sitemap's)."""
+        from mkdocs.utils import get_build_date
+
         from .buildstate import tree_key
 
         raw: Any = _raw_config(self.root, self.config_path) if self.config_path.parent == self.root \
             else self.config_path.read_text(encoding="utf-8")
         custom = getattr(self.config.theme, "custom_dir", None)
         return [raw, str(self.config.site_name), bool(self.config.strict), bool(self.config.use_directory_urls),
-                list(self.config.plugins), custom, tree_key(Path(custom)) if custom else None]
+                list(self.config.plugins), custom, tree_key(Path(custom)) if custom else None, get_build_date()]
 
     def output_path(self, rel: str) -> str:
         """Where the staged file ``rel`` is published in the site (``people/x.md`` -> ``people/x/index.html``)."""

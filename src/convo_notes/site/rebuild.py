@@ -96,10 +96,8 @@ def generate_pages(site: SiteModel, root: Path, body_of: Callable[[Note], str | 
 
 def state_key(nb: Notebook, run: MkDocsRun, today: dt.date, out_dir: Path) -> str:
     """The digest of everything but the notes that the site's bytes depend on (:mod:`.buildstate`)."""
-    from mkdocs.utils import get_build_date
-
     return buildstate.make_key([
-        buildstate.versions(), str(nb.root.resolve()), str(out_dir), today.isoformat(), get_build_date(),
+        buildstate.versions(), str(nb.root.resolve()), str(out_dir), today.isoformat(),
         run.fingerprint(), nb.config, nb.reader, nb.me, nb.shared,
         buildstate.tree_key(nb.root / "site_templates"),
         # the package's own templates and stylesheet (not in the code stamp, which digests modules)
