@@ -259,7 +259,7 @@ def _show_log(lines: list[str], tokens: Scanner) -> None:
 
 def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
                progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None,
-               full: bool = False, loaded_ns: int | None = None) -> BuildReport:
+               full: bool = False, loaded_ns: int | None = None, keep_state: bool = True) -> BuildReport:
     """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`).
 
     The site is built into a new folder beside ``out_dir`` and checked by the
@@ -274,7 +274,8 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     the pages they reach are rendered again, and every file written is gated
     before it is moved in (:mod:`~convo_notes.site.rebuild`). ``loaded_ns``: when ``nb`` was loaded
     (``time.time_ns()``; by default when this module was imported, as for a command): notes changed
-    since then are read again by the next build.
+    since then are read again by the next build. ``keep_state``: keep this build's state for the
+    next one (not for a folder that is thrown away, as ``convo site deploy``'s).
     """
     import shutil
     import tempfile
@@ -290,7 +291,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         check_staging_dir(root, staging_dir)
     view = public_view(nb)
     keep_staging = staging_dir is not None
-    state_path = buildstate.state_file(root, out_dir)
+    state_path = buildstate.state_file(root, out_dir) if keep_state else None
     previous = None if full or keep_staging else buildstate.load(state_path)
     notes = rebuild.notes_keys(root)
     loaded = rebuild.IMPORTED_NS if loaded_ns is None else loaded_ns
