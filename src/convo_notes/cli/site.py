@@ -43,13 +43,20 @@ def _shown(path: Path) -> str:
               help="Keep the generated Markdown and mkdocs configuration in DIR (to check templates).")
 @click.option("-j", "--jobs", metavar="N", type=click.IntRange(min=1), default=None,
               help="Render pages in N processes (default: one per CPU for sites of 300 pages or more).")
+@click.option("--full", is_flag=True,
+              help="Render every page, even when only some notes changed since the last build.")
 @pass_state
-def build(state: State, site_dir: str | None, strict: bool | None, staging: str | None, jobs: int | None) -> None:
-    """Build the team site as of today (--today), default into site/."""
+def build(state: State, site_dir: str | None, strict: bool | None, staging: str | None, jobs: int | None,
+          full: bool) -> None:
+    """Build the team site as of today (--today), default into site/.
+
+    When the same site was built before and only notes changed since, only the
+    pages they reach are rendered again (--full renders every page).
+    """
     nb = state.notebook()
     out = Path(site_dir).resolve() if site_dir else nb.root / "site"
     report = build_site(nb, state.today, out, strict=strict, progress=True,
-                        staging_dir=Path(staging).resolve() if staging else None, jobs=jobs)
+                        staging_dir=Path(staging).resolve() if staging else None, jobs=jobs, full=full)
     for line in report.log:
         echo(line, err=True)
     for problem in report.problems:

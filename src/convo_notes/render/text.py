@@ -535,6 +535,9 @@ def render_build_summary(report: BuildReport, today: str, shown_dir: str) -> lis
     if report.unreadable:
         lines.append(f"Left out {plural(report.unreadable, 'note')} that could not be read "
                      "(run `convo validate` for details).")
+    if report.incremental:
+        lines.append(f"Updated the previous build: rendered {plural(report.rendered, 'page')} again "
+                     "(`--full` renders every page).")
     return lines
 
 

@@ -36,8 +36,8 @@ from ..model import Note, Notebook
 from .gate import Scanner
 from .mkdocs_run import MkDocsRun, SiteError, notebook_config, progress_bar, site_assets
 from .model import SiteModel
-from .pages import PageSet, make_env
 from .public import PublicView, public_view
+from .rebuild import Generated, generate_pages
 
 MARKER = ".convo-site"
 
@@ -171,18 +171,19 @@ def generate(view: PublicView, today: dt.date, root: Path, body_of: Callable[[No
     ``run`` is the MkDocs run that will build them: where it publishes pages (``use_directory_urls``,
     for the links in generated HTML) and how it parses bodies (their links are decided as it will).
     """
-    site = SiteModel(view, today, changes=git_changes(root))
-    pageset = PageSet(site, make_env(root / "site_templates"), body_of, run.urls if run else None,
-                      run.links if run else None, run.markdown() if run else None)
-    pages: dict[str, str] = {}
-    with progress_bar(pageset.count(), "Writing pages", progress) as bar:
+    gen = generate_all(SiteModel(view, today, changes=git_changes(root)), root, body_of, progress, run)
+    return extra_files(view, today, root, gen.all_attachments()), gen.pages, gen.all_problems()
+
+
+def generate_all(site: SiteModel, root: Path, body_of: Callable[[Note], str | None], progress: bool = False,
+                 run: MkDocsRun | None = None) -> Generated:
+    """Every page of ``site`` (see :func:`.rebuild.generate_pages`), with a progress bar; a failing
+    template of the notebook's own is a :class:`SiteError` naming its file and line."""
+    with progress_bar(len(site.all_pages()), "Writing pages", progress) as bar:
         try:
-            for rel, text in pageset.pages():
-                pages[rel] = text
-                bar.update(1)
+            return generate_pages(site, root, body_of, run, tick=lambda: bar.update(1))
         except jinja2.TemplateError as exc:  # a notebook's own template (site_templates/) that fails
             raise SiteError(template_problem(root, exc)) from None
-    return extra_files(view, today, root, pageset.attachments), pages, pageset.problems
 
 
 @dataclass
@@ -202,6 +203,9 @@ class BuildReport:
     seconds: float
     log: list[str] = dataclasses.field(default_factory=list)  # MkDocs' warnings, shown once the gate passed
     doubtful: int = 0  # of ``private``: left out because their privacy value is doubtful
+    incremental: bool = False  # only the pages that changed were rendered (``rendered`` of them)
+    rendered: int = 0
+    full_reason: str = ""  # why every page was rendered (no previous build, a configuration change...)
 
 
 DOUBTFUL_PRIVACY = frozenset({"empty-private", "misspelled-private"})
@@ -254,7 +258,8 @@ def _show_log(lines: list[str], tokens: Scanner) -> None:
 
 
 def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None = None,
-               progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None) -> BuildReport:
+               progress: bool = False, staging_dir: Path | None = None, jobs: int | None = None,
+               full: bool = False, loaded_ns: int | None = None, keep_state: bool = True) -> BuildReport:
     """Build the team site of ``nb`` as of ``today`` into ``out_dir`` (``jobs``: see :meth:`MkDocsRun.build`).
 
     The site is built into a new folder beside ``out_dir`` and checked by the
@@ -263,11 +268,19 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     ``out_dir`` as it was. MkDocs' log is held back until the gate passed
     (``BuildReport.log``); a log line or problem that names a left-out note
     is never shown (:func:`held_back`).
+
+    Unless ``full`` (or with ``staging_dir``), a site built
+    before into ``out_dir`` is updated instead when only notes changed: only
+    the pages they reach are rendered again, and every file written is gated
+    before it is moved in (:mod:`~convo_notes.site.rebuild`). ``loaded_ns``: when ``nb`` was loaded
+    (``time.time_ns()``; by default when this module was imported, as for a command): notes changed
+    since then are read again by the next build. ``keep_state``: keep this build's state for the
+    next one (not for a folder that is thrown away, as ``convo site deploy``'s).
     """
     import shutil
     import tempfile
 
-    from . import gate
+    from . import buildstate, gate, rebuild
     from .parallel import cpu_jobs
 
     start = time.perf_counter()
@@ -278,6 +291,11 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         check_staging_dir(root, staging_dir)
     view = public_view(nb)
     keep_staging = staging_dir is not None
+    state_path = buildstate.state_file(root, out_dir) if keep_state else None
+    previous = None if full or keep_staging else buildstate.load(state_path)
+    notes = rebuild.notes_keys(root)
+    loaded = rebuild.IMPORTED_NS if loaded_ns is None else loaded_ns
+    git = git_changes(root)
     try:
         built = gate.new_folder_beside(out_dir)
     except OSError as exc:
@@ -288,8 +306,34 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
                 staging_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="convo-site-")))
             run = MkDocsRun(root, staging_dir, built, strict, nb.config.site_title, hold_log=True)
             site_texts = [str(run.config.get(key) or "") for key in ("site_name", "site_description", "copyright")]
-            tokens = gate.Scanner(gate.private_tokens(nb, view, site_texts))
-            files, pages, problems = generate(view, today, root, body_reader(nb), progress, run)
+            token_set = gate.private_tokens(nb, view, site_texts)
+            tokens = gate.Scanner(token_set)
+            key = rebuild.state_key(nb, run, today, out_dir)
+            why = "no previous build to update" if previous is None else ""
+            if previous is not None and not run.incremental_ok():
+                why = "a MkDocs plugin other than search, or anchors checked in strict mode"
+            elif previous is not None:
+                try:
+                    done = rebuild.update(nb, view, today, out_dir, run, built, token_set, tokens, previous, key,
+                                          state_path, body_reader(nb), git, notes, loaded)
+                except jinja2.TemplateError as exc:
+                    raise SiteError(template_problem(root, exc)) from None
+                except SiteError:
+                    _show_log(run.log, tokens)
+                    raise
+                if not isinstance(done, str):
+                    shutil.rmtree(built, ignore_errors=True)
+                    attachments = sum(1 for rel in done.files if rel.startswith("attachments/"))
+                    return BuildReport(out_dir, done.pages, len(view.nb.people), len(view.nb.orgs),
+                                       len(view.nb.conversations), view.private_count, view.unreadable_count,
+                                       attachments, done.warnings, held_back(done.problems, tokens),
+                                       time.perf_counter() - start, held_back(run.log, tokens),
+                                       doubtful_privacy(nb), incremental=True, rendered=done.rendered)
+                why = done
+                run = MkDocsRun(root, staging_dir, built, strict, nb.config.site_title, hold_log=True)
+            gen = generate_all(SiteModel(view, today, changes=git), root, body_reader(nb), progress, run)
+            files = extra_files(view, today, root, gen.all_attachments())
+            pages, problems = gen.pages, gen.all_problems()
             staged = {**files, **{rel: text.encode("utf-8") for rel, text in pages.items()}} if keep_staging \
                 else files
             Staging(staging_dir / "docs", write_pages=keep_staging).write(staged)
@@ -302,6 +346,7 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
         found = gate.scan(built, tokens, jobs=min(cpu_jobs(), 4))
         if found:
             raise gate.refuse(found, tokens)
+        buildstate.forget(state_path)
         try:
             gate.publish(built, out_dir)
         except OSError as exc:
@@ -310,8 +355,10 @@ def build_site(nb: Notebook, today: dt.date, out_dir: Path, strict: bool | None 
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
+    if not keep_staging and run.incremental_ok():
+        rebuild.remember(state_path, key, token_set, nb, gen, files, run, out_dir, notes, git, loaded_ns=loaded)
     attachments = sum(1 for rel in files if rel.startswith("attachments/"))
     return BuildReport(out_dir, len(pages), len(view.nb.people), len(view.nb.orgs), len(view.nb.conversations),
                        view.private_count, view.unreadable_count, attachments, warnings,
                        held_back(problems, tokens), time.perf_counter() - start, held_back(run.log, tokens),
-                       doubtful_privacy(nb))
+                       doubtful_privacy(nb), full_reason="--full" if full else why)

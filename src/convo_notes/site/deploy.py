@@ -63,7 +63,7 @@ def deploy_site(nb: Notebook, today: dt.date, *, remote: str = "origin", branch:
     text = message or default_message(root)
     with tempfile.TemporaryDirectory(prefix="convo-deploy-") as tmp:
         out = Path(tmp) / "site"
-        report = build_site(nb, today, out, strict=strict)
+        report = build_site(nb, today, out, strict=strict, keep_state=False)  # a folder thrown away
         _publish(root, out, remote, branch, text)
     return Deployment(remote, branch, text, report)
 

@@ -633,6 +633,174 @@ class MkDocsRun:
             capture.known = {f.src_uri for f in files.documentation_pages()}
         return {p for p in written if p.is_file()}
 
+    def render_some(self, pages: Mapping[str, str | bytes], render: Collection[str], copy: Collection[str],
+                    sitemap: bool) -> tuple[dict[str, list[dict[str, Any]]], list[str], int]:
+        """Part of a full build of ``pages``, into the (empty) site folder: only the pages in ``render``
+        and the other staged files in ``copy``, and the sitemap when ``sitemap`` (``convo site build``'s
+        incremental builds, :mod:`convo_notes.site.rebuild`).
+
+        MkDocs' files and navigation are made as a full build makes them (a page that is not
+        rendered may have empty content in ``pages``) and each page is rendered as a worker of a
+        parallel build renders its share (:mod:`.parallel`). The search plugin's ``on_post_build``
+        is not run: returns the rendered pages' search index entries by page URL, every page's URL
+        in the order the index lists them, and the number of warnings.
+        """
+        from mkdocs.commands import build as mkbuild
+        from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+        from mkdocs.structure.nav import get_navigation
+        from mkdocs.structure.pages import Page
+
+        from .parallel import _index_entries
+
+        capture = self.capture
+        capture.pages = pages
+        wanted = set(render)
+        entries_by_url: dict[str, list[dict[str, Any]]] = {}
+        with mkdocs_logging(self.held) as log:
+            try:
+                config = self.config.plugins.on_config(self.config)
+                config.plugins.on_pre_build(config=config)
+                files = get_files(config)
+                env = config.theme.get_env()
+                files.add_files_from_theme(env, config)
+                files = config.plugins.on_files(files, config=config)
+                set_exclusions(files, config)
+                nav = get_navigation(files, config)
+                nav = config.plugins.on_nav(nav, config=config, files=files)
+                doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+                chosen = [f for f in doc_files if f.src_uri in wanted]
+                for file in doc_files if sitemap else chosen:
+                    if file.page is None and file.inclusion.is_not_in_nav():
+                        Page(None, file, config)
+                for file in chosen:
+                    mkbuild._populate_page(file.page, config, files)
+                env = config.plugins.on_env(env, config=config, files=files)
+                entries = _index_entries(config)
+                for file in chosen:
+                    start = len(entries) if entries is not None else 0
+                    mkbuild._build_page(file.page, config, doc_files, nav, env,
+                                        excluded=file.inclusion.is_excluded())
+                    if entries is not None:
+                        entries_by_url[file.page.url] = entries[start:]
+                for rel in sorted(copy):
+                    found = files.get_file_from_path(rel)
+                    if found is not None:
+                        found.copy_file()
+                if sitemap and "sitemap.xml" in config.theme.static_templates:
+                    mkbuild._build_theme_template("sitemap.xml", env, files, config, nav)
+            except Exception as exc:  # BuildError, a plugin's error
+                raise SiteError(f"MkDocs build failed: {exc}") from exc
+            finally:
+                capture.pages = {}
+        if config.strict and log.count:
+            raise SiteError(f"MkDocs build failed: Aborted with {log.count} warning{'s' * (log.count != 1)} "
+                            "in strict mode!")
+        return entries_by_url, ["" if f.url in (".", "./") else f.url for f in doc_files], log.count  # as Page.url
+
+    def fingerprint(self) -> list[Any]:
+        """What the pages' HTML depends on in the configuration: the settings as read (``INHERIT``
+        and ``!ENV`` resolved), the settings convo decides, the theme's override folder, and MkDocs'
+        build date (the sitemap's)."""
+        from mkdocs.utils import get_build_date
+
+        from .buildstate import tree_key
+
+        raw: Any = _raw_config(self.root, self.config_path) if self.config_path.parent == self.root \
+            else self.config_path.read_text(encoding="utf-8")
+        custom = getattr(self.config.theme, "custom_dir", None)
+        return [raw, str(self.config.site_name), bool(self.config.strict), bool(self.config.use_directory_urls),
+                list(self.config.plugins), custom, tree_key(Path(custom)) if custom else None, get_build_date()]
+
+    def output_path(self, rel: str) -> str:
+        """Where the staged file ``rel`` is published in the site (``people/x.md`` -> ``people/x/index.html``)."""
+        from mkdocs.structure.files import File
+
+        return File(rel, str(self.docs_dir), str(self.site_dir), bool(self.config.use_directory_urls)).dest_uri
+
+    def search_index_entries(self) -> list[dict[str, Any]] | None:
+        """The search plugin's index entries after a build (None without a search plugin)."""
+        from .parallel import _index_entries
+
+        return _index_entries(self.config)
+
+    def incremental_ok(self) -> bool:
+        """True when a build may re-render some pages only (:meth:`render_some`): the only plugins
+        are the ones a parallel build allows, and the search plugin, if any, is Material's (whose
+        index :func:`search_spans` and :func:`splice_search_index` read and write); in strict mode,
+        when anchors are not checked as warnings."""
+        from .parallel import SAFE_PLUGINS
+
+        if not set(self.config.plugins) <= SAFE_PLUGINS:
+            return False
+        if self.config.strict and self.config.validation.links.anchors >= logging.WARNING:
+            return False  # a link to an anchor of a page not rendered again could not be checked
+        search = _search_plugin(self.config)
+        return search is None or type(search).__module__.startswith("material.plugins.search")
+
+
+SEARCH_INDEX = "search/search_index.json"  # where Material's search plugin writes its index
+
+
+def _entry_json(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, separators=(",", ":"), default=str).encode("ascii")
+
+
+def search_spans(data: bytes, entries: list[dict[str, Any]]) -> tuple[int, dict[str, tuple[int, int]]] | None:
+    """Where each page's entries lie in Material's search index file ``data`` (written from
+    ``entries``): the length of the part before the first entry and ``{page URL: (start, end)}``;
+    None when the file is not laid out as expected (then no incremental build uses it)."""
+    parts = [_entry_json(e) for e in entries]
+    docs = b",".join(parts)
+    if not data.endswith(docs + b"]}"):
+        return None
+    head = len(data) - len(docs) - 2
+    if not data[:head].endswith(b'"docs":['):
+        return None
+    spans: dict[str, tuple[int, int]] = {}
+    at = head
+    for entry, part in zip(entries, parts):
+        url = str(entry.get("location", "")).split("#", 1)[0]
+        start, _end = spans.get(url, (at, at))
+        if url in spans and spans[url][1] + 1 != at:
+            return None  # a page's entries not next to each other
+        spans[url] = (start, at + len(part))
+        at += len(part) + 1
+    return head, spans
+
+
+def splice_search_index(data: bytes, head: int, spans: dict[str, tuple[int, int]], order: list[str],
+                        new: dict[str, list[dict[str, Any]]]) -> tuple[bytes, dict[str, tuple[int, int]],
+                                                                           list[tuple[int, int]]]:
+    """Material's search index with the entries of the pages in ``new`` replaced (pages by URL, in
+    ``order``; a page in neither ``new`` nor ``spans`` has none): the file as a full build writes
+    it, the new spans, and where the new entries lie in it (for the leak gate)."""
+    out = [data[:head]]
+    at = head
+    new_spans: dict[str, tuple[int, int]] = {}
+    fresh: list[tuple[int, int]] = []
+    first = True
+    for url in order:
+        if url in new:
+            chunk = b",".join(_entry_json(e) for e in new[url])
+        elif url in spans:
+            start, end = spans[url]
+            chunk = data[start:end]
+        else:
+            continue
+        if not chunk:
+            continue
+        if not first:
+            out.append(b",")
+            at += 1
+        first = False
+        out.append(chunk)
+        new_spans[url] = (at, at + len(chunk))
+        if url in new:
+            fresh.append((at, at + len(chunk)))
+        at += len(chunk)
+    out.append(b"]}")
+    return b"".join(out), new_spans, fresh
+
 
 def _index_search_html(config: Any) -> None:
     """Make the search plugin's ``on_page_context`` see :func:`search_html` of each page (and only it)."""

@@ -460,6 +460,7 @@ class PageSet:
         self.page_attachments: dict[str, set[str]] = {}  # page -> the attachments its body links to
         self._bodies: dict[str, str | None] = {}
         self._linked = False
+        self.link_targets: dict[str, list[str | None]] = {}  # note path -> its body's Markdown link targets
 
     def link_mentions(self) -> None:
         """Add the Markdown links between public notes' bodies to the site's backlinks (once).
@@ -479,8 +480,10 @@ class PageSet:
             if not raw or "](" not in raw:
                 continue
             text = self._bodies[note.path] = self.body_of(note)
-            for dest in markdown_targets(text or ""):
-                site.mention(note.path, note_target(dest, note.path), "link")
+            targets = self.link_targets[note.path] = [note_target(dest, note.path)
+                                                      for dest in markdown_targets(text or "")]
+            for target in targets:
+                site.mention(note.path, target, "link")
 
     def again(self, body_of: BodyOf) -> None:
         """Make pages again from the same site model with bodies as ``body_of`` reads them now
@@ -532,35 +535,33 @@ class PageSet:
 
     def pages(self, only: set[str] | None = None) -> Iterator[tuple[str, str]]:
         """Every ``(staging path, Markdown)`` of the site (or those in ``only``), index pages first."""
-        site = self.site
-
-        def wanted(page: str) -> bool:
-            return only is None or page in only
-
         self.link_mentions()
+        for page, template, context in self._plan():
+            if only is not None and page not in only:
+                continue
+            note = context.pop("note", None)
+            yield page, (self.render(template, page, **context) if note is None
+                         else self.note_page(template, page, note, **context))
 
+    def paths(self) -> list[str]:
+        """Every page's staging path, in the order :meth:`pages` yields them (nothing rendered)."""
+        return [page for page, _template, _context in self._plan()]
+
+    def _plan(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """``(page, template, context)`` of every page; ``note`` in the context: a note's own page."""
+        site = self.site
         for page, template in INDEX_PAGES.items():
-            if wanted(page):
-                yield page, self.render(template, page)
+            yield page, template, {}
         for person in site.people:
-            page = site.person_page[person.slug]
-            if wanted(page):
-                yield page, self.note_page("person.md.j2", page, person, person=person)
+            yield site.person_page[person.slug], "person.md.j2", {"note": person, "person": person}
         for org in site.orgs:
-            page = site.org_page[org.slug]
-            if wanted(page):
-                yield page, self.note_page("org.md.j2", page, org, org=org)
+            yield site.org_page[org.slug], "org.md.j2", {"note": org, "org": org}
         for thread in site.threads:
-            page = site.thread_page[thread.key]
-            if wanted(page):
-                yield page, self.render("thread.md.j2", page, thread=thread)
+            yield site.thread_page[thread.key], "thread.md.j2", {"thread": thread}
         for tag in site.tags:
-            if wanted(tag.page):
-                yield tag.page, self.render("tag.md.j2", tag.page, tag=tag)
+            yield tag.page, "tag.md.j2", {"tag": tag}
         for conv in site.conversations:
-            page = site.conv_page[conv.path]
-            if wanted(page):
-                yield page, self.note_page("conversation.md.j2", page, conv, conversation=conv)
+            yield site.conv_page[conv.path], "conversation.md.j2", {"note": conv, "conversation": conv}
 
     def note_page(self, template: str, page: str, note: Note, **context: Any) -> str:
         self.page_attachments[page] = set()
