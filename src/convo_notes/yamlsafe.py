@@ -13,6 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic
@@ -37,6 +49,8 @@ _STR, _NULL = _STANDARD_TAG + "str", _STANDARD_TAG + "null"
 
 try:  # libyaml's parser and composer, in C
     from yaml import CSafeLoader as _BaseLoader
+
+    from yaml._yaml import CParser as _CParser
 
     HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - depends on the PyYAML build
@@ -95,6 +109,19 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
         if too_deep is not None:
             return diag(too_deep[0], too_deep[1], "yaml-too-large",
                         f"front matter nests deeper than {MAX_DEPTH} levels")
+    if HAVE_LIBYAML:
+        fast = _read_events(yaml_text, path, offset)
+        if fast is not None:
+            return fast
+    return _parse_composed(yaml_text, path, offset)
+
+
+def _parse_composed(yaml_text: str, path: str, offset: int) -> FrontMatter:
+    """The full path: compose the document into nodes, then walk them (any YAML at all)."""
+
+    def diag(line0: int, col0: int, code: str, message: str) -> FrontMatter:
+        return FrontMatter(None, diagnostics=[Diagnostic(path, line0 + offset + 1, col0 + 1, code, message)])
+
     try:
         node = _compose(yaml_text)
     except yaml.MarkedYAMLError as exc:
@@ -120,6 +147,137 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
         return diag(node.start_mark.line, node.start_mark.column, "not-a-mapping",
                     "front matter must be a mapping of `field: value` lines")
     return FrontMatter(value, locs=walker.locs, key_locs=walker.key_locs, diagnostics=walker.diagnostics)
+
+
+class _Deviation(Exception):
+    """The document is not one the event reader takes (see :func:`_read_events`)."""
+
+
+_FAST_DEPTH = 12  # the event reader leaves deeper documents to the full path
+
+
+def _read_events(yaml_text: str, path: str, offset: int) -> FrontMatter | None:
+    """The common case, fast: libyaml's parser events read straight into values, with no
+    composed nodes (and none of PyYAML's per-node resolver calls) in between.
+
+    It reads what :func:`_parse_composed` reads, to the same values, positions and
+    diagnostics, for one document whose root is a mapping, with no tags, anchors or
+    aliases, no merge keys, no key that is not a scalar, at most :data:`_FAST_DEPTH`
+    levels and :data:`MAX_NODES` values. Anything else (and any parser error) returns
+    None, and the caller takes the full path, which reports it as it always did.
+    """
+    try:
+        parser = _CParser(yaml_text)
+    except (yaml.YAMLError, ValueError):
+        return None
+    get = parser.get_event
+    try:
+        if type(get()) is not StreamStartEvent or type(get()) is not DocumentStartEvent:
+            return None
+        event = get()
+        if type(event) is not MappingStartEvent or event.tag is not None or event.anchor is not None:
+            return None
+        reader = _EventReader(get, path, offset)
+        mark = event.start_mark
+        reader.locs[()] = (mark.line + offset + 1, mark.column + 1)
+        data = reader.mapping((), 1)
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
+            return None
+    except (_Deviation, yaml.YAMLError, RecursionError, ValueError):
+        return None
+    finally:
+        parser.dispose()
+    return FrontMatter(data, locs=reader.locs, key_locs=reader.key_locs, diagnostics=reader.diagnostics)
+
+
+class _EventReader:
+    """:func:`_read_events`' state: values from events, as :class:`_Walker` makes them from nodes."""
+
+    __slots__ = ("get", "path", "offset", "locs", "key_locs", "diagnostics", "visited")
+
+    def __init__(self, get: Any, path: str, offset: int) -> None:
+        self.get = get
+        self.path = path
+        self.offset = offset + 1
+        self.locs: dict[Path, tuple[int, int]] = {}
+        self.key_locs: dict[Path, tuple[int, int]] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.visited = 1  # the root
+
+    def value(self, event: Any, at: Path, depth: int) -> Value:
+        """The value that starts with ``event`` (its position recorded at ``at``)."""
+        self.visited += 1
+        if self.visited > MAX_NODES or depth > _FAST_DEPTH or event.anchor is not None:
+            raise _Deviation
+        kind = type(event)
+        mark = event.start_mark
+        self.locs[at] = (mark.line + self.offset, mark.column + 1)
+        if kind is ScalarEvent:
+            if event.tag is not None:
+                raise _Deviation
+            if event.style:  # quoted, literal or folded: text as written
+                return Quoted(event.value)
+            return None if event.value in _NULLS else event.value
+        if event.tag is not None:
+            raise _Deviation
+        if kind is MappingStartEvent:
+            return self.mapping(at, depth + 1)
+        if kind is SequenceStartEvent:
+            out: list[Value] = []
+            get = self.get
+            i = 0
+            while True:
+                item = get()
+                if type(item) is SequenceEndEvent:
+                    return out
+                out.append(self.value(item, at + (i,), depth + 1))
+                i += 1
+        raise _Deviation  # an alias
+
+    def mapping(self, at: Path, depth: int) -> dict[str, Value]:
+        """The pairs of a mapping whose start event was just read, up to its end event."""
+        out: dict[str, Value] = {}
+        get = self.get
+        while True:
+            key = get()
+            if type(key) is not ScalarEvent:
+                if type(key) is MappingEndEvent:
+                    return out
+                raise _Deviation  # a key that is not a scalar, or an alias
+            text = key.value
+            if key.tag is not None or key.anchor is not None or text == "<<":
+                raise _Deviation
+            mark = key.start_mark
+            key_at = at + (text,)
+            if text in out:
+                first = self.key_locs.get(key_at, (0, 0))[0]
+                self.diagnostics.append(Diagnostic(
+                    self.path, mark.line + self.offset, mark.column + 1, "duplicate-key",
+                    f"field `{text}` appears twice (first on line {first})"))
+                self.skip()
+                continue
+            self.key_locs[key_at] = (mark.line + self.offset, mark.column + 1)
+            out[text] = self.value(get(), key_at, depth)
+
+    def skip(self) -> None:
+        """Read past one value (a duplicate key's, which the walker never visits either)."""
+        level = 0
+        get = self.get
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent or kind is AliasEvent:
+                if event.anchor is not None or kind is AliasEvent or event.tag is not None:
+                    raise _Deviation
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Deviation
+                level += 1
+                continue
+            else:  # an end event
+                level -= 1
+            if level <= 0:
+                return
 
 
 def _compose(yaml_text: str) -> Node | None:

@@ -1,0 +1,144 @@
+"""The event reader (``yamlsafe._read_events``, the fast path cold reads take) against the full
+path (compose, then walk): wherever the fast path answers, it answers exactly what the full
+path does (values with their types, value and key positions, diagnostics); wherever it
+does not, the full path is taken. On the sample notebook, a generated notebook, and
+front matter hypothesis makes up."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convo_notes import yamlsafe
+from convo_notes.parse import FrontMatter, Quoted, decode, split
+from convo_notes.yamlsafe import parse_yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+import generate  # noqa: E402 - the benchmark's own notebook generator
+
+pytestmark = pytest.mark.skipif(not yamlsafe.HAVE_LIBYAML, reason="the fast path needs libyaml")
+
+
+def typed(value: Any) -> Any:
+    """``value`` with every string's type spelled out (``Quoted("x") == "x"`` otherwise)."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+def shape(fm: FrontMatter) -> tuple[Any, ...]:
+    return (typed(fm.data), fm.locs, fm.key_locs, [d.format() for d in fm.diagnostics])
+
+
+def compare(text: str, first_line: int = 2) -> bool:
+    """True when the fast path took ``text``; either way the two paths agree where it did."""
+    offset = first_line - 1
+    full = yamlsafe._parse_composed(text, "n.md", offset)
+    fast = yamlsafe._read_events(text, "n.md", offset)
+    if fast is not None:
+        assert shape(fast) == shape(full), text
+    # and what parse_yaml returns (whichever path) is the full path's answer
+    if yamlsafe.nesting_error(text) is None:
+        assert shape(parse_yaml(text, "n.md", first_line)) == shape(full), text
+    return fast is not None
+
+
+def front_matter(folder: Path) -> list[tuple[str, str, int]]:
+    out = []
+    for path in sorted(folder.rglob("*.md")):
+        text, _ = decode(path.read_bytes(), str(path))
+        assert text is not None
+        yaml_text, _body, first, _line, _problem = split(text, str(path))
+        if yaml_text is not None:
+            out.append((str(path), yaml_text, first))
+    return out
+
+
+def test_the_sample_notebook_reads_the_same_and_mostly_fast():
+    notes = front_matter(REPO / "notes")
+    fast = [rel for rel, text, first in notes if compare(text, first)]
+    assert len(notes) > 20 and len(fast) >= 0.9 * len(notes), (len(fast), len(notes))
+
+
+def test_a_generated_notebook_reads_the_same_and_all_fast(tmp_path):
+    generate.generate(str(tmp_path / "nb"), 400, 7)
+    notes = front_matter(tmp_path / "nb" / "notes")
+    slow = [rel for rel, text, first in notes if not compare(text, first)]
+    assert len(notes) > 400 and slow == []
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\na: 2",  # a duplicate key: reported, its value skipped
+    "a: 1\nb: [x, {c: d}]\na:\n  - [y]\n  - {e: f}\nb: z",
+    "a: ''\nb: \"\"\nc: ~\nd: null\ne:\nf: 'null'\ng: |\n  x\nh: >-\n  y",
+    "'a': 1\n\"b\": 2\n? c\n: 3",
+    "a: !!str x",  # a tag: the full path
+    "a: &x 1\nb: *x",  # an anchor and an alias
+    "<<: {a: 1}",  # a merge key
+    "[a]: b",  # a key that is not a scalar
+    "- a\n- b",  # not a mapping
+    "a: 1\n---\nb: 2",  # two documents
+    "a: [",  # a syntax error
+    "a: 1\na: !custom x",  # a tag in a skipped duplicate's value
+    "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 15)) + "  " * 15 + "v",  # deep
+])
+def test_corner_cases_agree(text):
+    compare(text)
+
+
+def test_what_the_fast_path_leaves_to_the_full_path():
+    leaves = ["a: !!str x", "a: &x 1\nb: *x", "<<: {a: 1}", "[a]: b", "- a\n- b", "a: 1\n---\nb: 2", "a: ["]
+    assert [text for text in leaves if compare(text)] == []
+    assert compare("a: 1\na: 2\nb: [x, 'y']\nc:\n  - d: e")
+
+
+def test_too_many_values_are_left_to_the_full_path_which_refuses_them():
+    text = "a: [" + ", ".join(["x"] * (yamlsafe.MAX_NODES + 5)) + "]"
+    assert not compare(text)
+    assert [d.code for d in parse_yaml(text, "n.md").diagnostics] == ["yaml-too-large"]
+
+
+scalars = st.sampled_from(["a", "it's", "x: y", "#c", "[b]", "- z", "multi\nline", " lead", "", "{q}", "'",
+                           '"', "ü", "a #b", "~", "null", "yes", "2026-11-18", "12:30", "<<", "&a", "*a",
+                           "!!str", "? k", "trailing ", "tab\there", "\u2028", "a\u0085b"])
+nested = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(scalars | st.text("ab:[ #-<", max_size=4),
+                                                                 inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.text("abk_-", min_size=1, max_size=6), nested, min_size=1, max_size=6),
+       st.sampled_from([None, True, False]), st.sampled_from([None, '"', "'", "|", ">"]),
+       st.sampled_from([2, 3, 4]), st.sampled_from([12, 80]))
+def test_front_matter_as_yaml_writes_it_reads_the_same(data, flow, style, indent, width):
+    text = yaml.dump(data, default_flow_style=flow, default_style=style, indent=indent, width=width,
+                     allow_unicode=True)
+    compare(text)
+
+
+lines = st.sampled_from([
+    "title: Lakeside check-in", 'title: "Quoted: title"', "date: 2026-11-18", "with: [sam, dana-reyes]",
+    "with:\n  - sam\n  - dana", "tags: []", "next:\n  turn: me\n  by: 2026-11-20", "private: true",
+    "commitments:\n  - id: c1\n    what: Send it\n    due: 2026-11-28", "commitments:\n- what: x\n  to: sam",
+    "title: Lakeside check-in", "a: &x 1", "b: *x", "c: !!str 1", "<<: {a: 1}", "d: 'it''s'", "e: |\n  x\n  y",
+    "# comment", "f: a # comment", "g: {a: [b, c]}", "h: [a: b]", "i:", "j: ~", "title: again", "k: [",
+    "  bad indent: x", "l:\n\tm: tab", "? n\n: o", "p: ---", "...", "---", "q: \"esc\\n\\u00e9\"",
+])
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(lines, min_size=1, max_size=8), st.sampled_from([1, 2, 5]))
+def test_note_like_front_matter_reads_the_same(parts, first_line):
+    compare("\n".join(parts), first_line)
