@@ -79,7 +79,7 @@ def test_a_generated_notebook_reads_the_same_and_all_fast(tmp_path):
 @pytest.mark.parametrize("text", [
     "a: 1\na: 2",  # a duplicate key: reported, its value skipped
     "a: 1\nb: [x, {c: d}]\na:\n  - [y]\n  - {e: f}\nb: z",
-    "a: ''\nb: \"\"\nc: ~\nd: null\ne:\nf: 'null'\ng: |\n  x\nh: >-\n  y",
+    "a: ''\nb: \"\"\nc: ~\nd: null\nd2: NULL\nd3: Null\ne:\nf: 'null'\ng: |\n  x\nh: >-\n  y",
     "'a': 1\n\"b\": 2\n? c\n: 3",
     "a: !!str x",  # a tag: the full path
     "a: &x 1\nb: *x",  # an anchor and an alias
@@ -108,7 +108,7 @@ def test_too_many_values_are_left_to_the_full_path_which_refuses_them():
 
 
 scalars = st.sampled_from(["a", "it's", "x: y", "#c", "[b]", "- z", "multi\nline", " lead", "", "{q}", "'",
-                           '"', "ü", "a #b", "~", "null", "yes", "2026-11-18", "12:30", "<<", "&a", "*a",
+                           '"', "ü", "a #b", "~", "null", "Null", "NULL", "yes", "2026-11-18", "12:30", "<<", "&a", "*a",
                            "!!str", "? k", "trailing ", "tab\there", "\u2028", "a\u0085b"])
 nested = st.recursive(
     scalars,
@@ -142,3 +142,23 @@ lines = st.sampled_from([
 @given(st.lists(lines, min_size=1, max_size=8), st.sampled_from([1, 2, 5]))
 def test_note_like_front_matter_reads_the_same(parts, first_line):
     compare("\n".join(parts), first_line)
+
+
+# --- the nesting scan's filter: a note it lets through never nests too deep -------------------------
+
+yaml_ish = st.text(alphabet=st.sampled_from(list("ab:-?[]{}'\"#|>!&*,\n\t ")), max_size=120)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(yaml_ish | nested.map(lambda data: yaml.dump({"k": data}, default_flow_style=None, indent=2)),
+       st.sampled_from([1, 2, 3, 5]))
+def test_the_scan_is_skipped_only_where_it_finds_nothing(text, limit):
+    """With a limit of a few levels (so that random text reaches it), whatever the filter lets
+    through, the scan itself passes too."""
+    saved = yamlsafe.MAX_DEPTH
+    yamlsafe.MAX_DEPTH = limit
+    try:
+        if not yamlsafe._may_nest_deeply(text):
+            assert yamlsafe.nesting_error(text) is None, text
+    finally:
+        yamlsafe.MAX_DEPTH = saved

@@ -294,11 +294,23 @@ def _compose(yaml_text: str) -> Node | None:
         raise  # libyaml's error, with its position
 
 
+_INDICATORS = tuple(ch + after for ch in "-?:" for after in " \t\n")
+
+
 def _may_nest_deeply(yaml_text: str) -> bool:
-    """False when the text has too few indicators to nest past MAX_DEPTH (each level takes one:
-    a bracket, a ``-`` or ``?`` entry, or a ``:`` of a mapping), so most notes skip the scan."""
+    """False when :func:`nesting_error` cannot find nesting past MAX_DEPTH, so most notes skip it.
+
+    A bound on what the scan counts: a block collection opens only at a ``-``, ``?`` or ``:``
+    followed by white space or the end (at most one level each, ``B`` of them), and a flow
+    collection at a bracket, at most two levels each (itself, and a `k: v` pair inside it),
+    one more where a key may start. So the scan never counts more than ``B + 1 + 2 *
+    brackets``. Text with line breaks other than LF falls back to counting every indicator.
+    """
     count = yaml_text.count
-    return count("[") + count("{") + count("-") + count(":") + count("?") > MAX_DEPTH
+    if "\r" in yaml_text or "\x85" in yaml_text or "\u2028" in yaml_text or "\u2029" in yaml_text:
+        return count("[") + count("{") + count("-") + count(":") + count("?") > MAX_DEPTH
+    block = sum(map(count, _INDICATORS)) + (yaml_text[-1:] in ("-", "?", ":"))
+    return block + 1 + 2 * (count("[") + count("{")) > MAX_DEPTH
 
 
 def nesting_error(yaml_text: str) -> tuple[int, int] | None:
