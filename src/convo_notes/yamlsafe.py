@@ -10,6 +10,7 @@ process on tens of thousands of nested brackets).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -109,11 +110,10 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
         if too_deep is not None:
             return diag(too_deep[0], too_deep[1], "yaml-too-large",
                         f"front matter nests deeper than {MAX_DEPTH} levels")
-    if HAVE_LIBYAML:
+    fast = _read_lines(yaml_text, offset)
+    if fast is None and HAVE_LIBYAML:
         fast = _read_events(yaml_text, path, offset)
-        if fast is not None:
-            return fast
-    return _parse_composed(yaml_text, path, offset)
+    return fast if fast is not None else _parse_composed(yaml_text, path, offset)
 
 
 def _parse_composed(yaml_text: str, path: str, offset: int) -> FrontMatter:
@@ -148,6 +148,152 @@ def _parse_composed(yaml_text: str, path: str, offset: int) -> FrontMatter:
                     "front matter must be a mapping of `field: value` lines")
     return FrontMatter(value, locs=walker.locs, key_locs=walker.key_locs, diagnostics=walker.diagnostics)
 
+
+# --- the fastest path: the usual front matter, line by line -------------------------------------
+
+# Characters a plain scalar may hold here: printable (as YAML counts them), no line break (NEL,
+# LS, PS), no BOM, no tab, and none of `#'"[]{}\\` anywhere (no comment, quote or flow inside).
+_WIDE = "\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_INNER = "A-Za-z0-9._/()+&!?=;$%@\\-" + _WIDE
+# starts with no indicator; a `:` only before a character of the scalar (`12:30`, `https://x`)
+_PLAIN_TEXT = f"[A-Za-z0-9{_WIDE}](?:(?:[ ,{_INNER}]|:(?=[,{_INNER}]))*[,{_INNER}])?"
+_FLOW_TEXT = f"[A-Za-z0-9{_WIDE}](?:[ {_INNER}]*[{_INNER}])?"  # and in `[...]`, no comma either
+_QUOTED_TEXT = "[^\"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*"
+_DOUBLE = f'"{_QUOTED_TEXT}"'
+_SINGLE = "'(?:[^'\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]|'')*'"
+_ITEM = f"{_FLOW_TEXT}|{_DOUBLE}"
+_VALUE = f"{_PLAIN_TEXT}|{_DOUBLE}|{_SINGLE}|\\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\\]"
+# indent, `- `, then `key:` with or without an inline value, or (after `- `) a value alone
+_LINE = re.compile(f"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: ({_VALUE}))?|({_VALUE}))\\Z")
+_FLOW_ITEM = re.compile(_ITEM)
+_LINE_MAX = 64 * 1024  # longer front matter takes the event reader (it counts values)
+
+
+def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
+    """The usual front matter, read line by line with one regular expression, or None.
+
+    It takes a mapping of ``key: value`` lines at column 0, whose values are plain
+    scalars of ordinary characters, single-line quoted scalars or ``[a, b]`` lists, or
+    (with nothing after the colon) a block of such ``key: value`` lines, or a block
+    sequence of such scalars or of mappings of such lines; no blank or comment line,
+    tab, duplicate key or anything else. On what it takes it gives exactly what the
+    full path gives (the differential tests hold them together); anything else is None.
+    """
+    if len(yaml_text) > _LINE_MAX:
+        return None
+    lines = yaml_text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    parsed = []
+    match = _LINE.match
+    for line in lines:
+        found = match(line)
+        if found is None:
+            return None
+        parsed.append(found.groups())
+    base = offset + 1
+    locs: dict[Path, tuple[int, int]] = {(): (base, 1)}
+    key_locs: dict[Path, tuple[int, int]] = {}
+    n = len(parsed)
+
+    def value(text: str, at: Path, line: int, col: int) -> Value:
+        """An inline value at (0-based) ``line``, ``col``."""
+        locs[at] = (line + base, col + 1)
+        first = text[0]
+        if first == '"':
+            return Quoted(text[1:-1])
+        if first == "'":
+            return Quoted(text[1:-1].replace("''", "'"))
+        if first == "[":
+            items: list[Value] = []
+            pos = 1
+            while pos < len(text) - 1:
+                item = _FLOW_ITEM.match(text, pos)
+                assert item is not None  # the line's expression matched these items already
+                word = item.group()
+                locs[at + (len(items),)] = (line + base, col + pos + 1)
+                items.append(Quoted(word[1:-1]) if word[0] == '"' else None if word in _NULLS else word)
+                pos = item.end() + 2
+            return items
+        return None if text in _NULLS else text
+
+    def empty_ends(i: int, key_col: int) -> bool:
+        """Whether the value of the key on line ``i`` (at ``key_col``) is empty: the next line
+        is less indented, or a key at the same column."""
+        if i + 1 >= n:
+            return True
+        ind, dash = len(parsed[i + 1][0]), parsed[i + 1][1]
+        return ind < key_col or (ind == key_col and dash is None)
+
+    def pair(out: dict[str, Value], at: Path, i: int, col: int) -> bool:
+        """The key (at ``col``) and inline or empty value of line ``i`` into ``out``; False when
+        the line is not such a pair."""
+        _ind, _dash, key, text, _alone = parsed[i]
+        if key is None or key in out:
+            return False
+        key_at = at + (key,)
+        key_locs[key_at] = (i + base, col + 1)
+        if text is not None:
+            out[key] = value(text, key_at, i, col + len(key) + 2)
+            return True
+        if not empty_ends(i, col):
+            return False
+        locs[key_at] = (i + base, col + len(key) + 2)
+        out[key] = None
+        return True
+
+    root: dict[str, Value] = {}
+    i = 0
+    while i < n:
+        ind, dash, key, text, _alone = parsed[i]
+        if ind or dash is not None or key is None or key in root:
+            return None
+        if text is not None or empty_ends(i, 0):
+            pair(root, (), i, 0)
+            i += 1
+            continue
+        at = (key,)
+        key_locs[at] = (i + base, 1)
+        i += 1
+        indent, dash = len(parsed[i][0]), parsed[i][1]
+        if dash is None:  # a block mapping of `key: value` lines at `indent`
+            child: dict[str, Value] = {}
+            locs[at] = (i + base, indent + 1)
+            while i < n and len(parsed[i][0]) >= indent:
+                if len(parsed[i][0]) != indent or parsed[i][1] is not None or not pair(child, at, i, indent):
+                    return None
+                i += 1
+            root[key] = child
+            continue
+        items: list[Value] = []  # a block sequence with its `- ` at `indent`
+        locs[at] = (i + base, indent + 1)
+        while i < n and len(parsed[i][0]) == indent and parsed[i][1] is not None:
+            _ind, _dash, item_key, _text, alone = parsed[i]
+            item_at = at + (len(items),)
+            if item_key is None:  # `- value`
+                items.append(value(alone, item_at, i, indent + 2))
+                i += 1
+                continue
+            entry: dict[str, Value] = {}  # `- key: value` and `key: value` lines below it
+            locs[item_at] = (i + base, indent + 3)
+            if not pair(entry, item_at, i, indent + 2):
+                return None
+            i += 1
+            while i < n and len(parsed[i][0]) > indent:
+                if len(parsed[i][0]) != indent + 2 or parsed[i][1] is not None or \
+                        not pair(entry, item_at, i, indent + 2):
+                    return None
+                i += 1
+            items.append(entry)
+        if i < n and len(parsed[i][0]) > 0 and len(parsed[i][0]) >= indent:
+            return None
+        root[key] = items
+    if len(locs) > MAX_NODES:  # a value each, as the walker counts them
+        return None
+    return FrontMatter(root, locs=locs, key_locs=key_locs)
+
+
+# --- the fast path: libyaml's events ---------------------------------------------------------------
 
 class _Deviation(Exception):
     """The document is not one the event reader takes (see :func:`_read_events`)."""
