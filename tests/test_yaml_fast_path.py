@@ -179,3 +179,18 @@ def test_the_scan_is_skipped_only_where_it_finds_nothing(text, limit):
             assert yamlsafe.nesting_error(text) is None, text
     finally:
         yamlsafe.MAX_DEPTH = saved
+
+
+# --- the line reader on every character: values hypothesis writes in the usual layouts -------------
+
+chars = st.text(alphabet=st.characters(codec="utf-8", categories=("L", "N", "P", "S", "Zs", "Cc", "Cf")) |
+                st.sampled_from(list(" -?:,[]{}#&*!|>'\"%@`~=<\\\t\u0085\u2028\ufeff")), max_size=12)
+layouts = st.sampled_from(["k: {}", "k: [{}]", "k: [{}, {}]", "k:\n  a: {}", "k:\n- {}", "k:\n  - {}",
+                           "k:\n- a: {}\n  b: {}", "k:\n  - a: {}\n    b: {}", "k: \"{}\"", "k: '{}'",
+                           "{}: x", "k: {}\nj: {}", "k: {} {}"])
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(layouts, st.lists(chars, min_size=2, max_size=2))
+def test_any_characters_in_the_usual_layouts_read_the_same(layout, words):
+    compare(layout.format(*words))

@@ -151,16 +151,18 @@ def _parse_composed(yaml_text: str, path: str, offset: int) -> FrontMatter:
 
 # --- the fastest path: the usual front matter, line by line -------------------------------------
 
-# Characters a plain scalar may hold here: printable (as YAML counts them), no line break (NEL,
-# LS, PS), no BOM, no tab, and none of `#'"[]{}\\` anywhere (no comment, quote or flow inside).
-_WIDE = "\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
-_INNER = "A-Za-z0-9._/()+&!?=;$%@\\-" + _WIDE
-# starts with no indicator; a `:` only before a character of the scalar (`12:30`, `https://x`)
-_PLAIN_TEXT = f"[A-Za-z0-9{_WIDE}](?:(?:[ ,{_INNER}]|:(?=[,{_INNER}]))*[,{_INNER}])?"
-_FLOW_TEXT = f"[A-Za-z0-9{_WIDE}](?:[ {_INNER}]*[{_INNER}])?"  # and in `[...]`, no comma either
-_QUOTED_TEXT = "[^\"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*"
+# What no scalar read here holds: a control character (tab included), a line break YAML knows
+# (NEL, LS, PS), a BOM, a surrogate, U+FFFE or U+FFFF. Negated classes: they compile fast.
+_BAD = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ud800-\\udfff\\ufffe\\uffff"
+_INNER = f"[^ {_BAD}:#'\"\\[\\]{{}}\\\\]"  # a plain scalar's other characters but spaces: none of :#'"[]{}\\
+_FIRST = f"(?:[A-Za-z0-9]|[^\\x00-\\x7f{_BAD}])"  # its first: a letter or digit (no indicator)
+# a plain scalar; a `:` only before a character of the scalar (`12:30`, `https://x`)
+_PLAIN_TEXT = f"{_FIRST}(?:(?: |{_INNER}|:(?={_INNER}))*{_INNER})?"
+_FLOW_INNER = f"[^ ,{_BAD}:#'\"\\[\\]{{}}\\\\]"
+_FLOW_TEXT = f"{_FIRST}(?:(?: |{_FLOW_INNER})*{_FLOW_INNER})?"  # in `[...]`: no comma, no colon
+_QUOTED_TEXT = f'[^"\\\\{_BAD}]*'
 _DOUBLE = f'"{_QUOTED_TEXT}"'
-_SINGLE = "'(?:[^'\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]|'')*'"
+_SINGLE = f"'(?:[^'{_BAD}]|'')*'"
 _ITEM = f"{_FLOW_TEXT}|{_DOUBLE}"
 _VALUE = f"{_PLAIN_TEXT}|{_DOUBLE}|{_SINGLE}|\\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\\]"
 # indent, `- `, then `key:` with or without an inline value, or (after `- `) a value alone
