@@ -166,7 +166,8 @@ _SINGLE = f"'(?:[^'{_BAD}]|'')*'"
 _ITEM = f"{_FLOW_TEXT}|{_DOUBLE}"
 _VALUE = f"{_PLAIN_TEXT}|{_DOUBLE}|{_SINGLE}|\\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\\]"
 # indent, `- `, then `key:` with or without an inline value, or (after `- `) a value alone
-_LINE = re.compile(f"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: ({_VALUE}))?|({_VALUE}))\\Z")
+_LINE = f"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: ({_VALUE}))?|({_VALUE}))"
+_LINES = re.compile(f"^{_LINE}$", re.M).findall
 _FLOW_ITEM = re.compile(_ITEM)
 _LINE_MAX = 64 * 1024  # longer front matter takes the event reader (it counts values)
 
@@ -183,16 +184,10 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
     """
     if len(yaml_text) > _LINE_MAX:
         return None
-    lines = yaml_text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    parsed = []
-    match = _LINE.match
-    for line in lines:
-        found = match(line)
-        if found is None:
-            return None
-        parsed.append(found.groups())
+    # every line, whole: one match each (a line the expression does not take leaves the count short)
+    parsed = _LINES(yaml_text)
+    if len(parsed) != yaml_text.count("\n") + (not yaml_text.endswith("\n")):
+        return None
     base = offset + 1
     locs: dict[Path, tuple[int, int]] = {(): (base, 1)}
     key_locs: dict[Path, tuple[int, int]] = {}
@@ -225,17 +220,17 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         if i + 1 >= n:
             return True
         ind, dash = len(parsed[i + 1][0]), parsed[i + 1][1]
-        return ind < key_col or (ind == key_col and dash is None)
+        return ind < key_col or (ind == key_col and not dash)
 
     def pair(out: dict[str, Value], at: Path, i: int, col: int) -> bool:
         """The key (at ``col``) and inline or empty value of line ``i`` into ``out``; False when
         the line is not such a pair."""
         _ind, _dash, key, text, _alone = parsed[i]
-        if key is None or key in out:
+        if not key or key in out:
             return False
         key_at = at + (key,)
         key_locs[key_at] = (i + base, col + 1)
-        if text is not None:
+        if text:
             out[key] = value(text, key_at, i, col + len(key) + 2)
             return True
         if not empty_ends(i, col):
@@ -248,9 +243,9 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
     i = 0
     while i < n:
         ind, dash, key, text, _alone = parsed[i]
-        if ind or dash is not None or key is None or key in root:
+        if ind or dash or not key or key in root:
             return None
-        if text is not None or empty_ends(i, 0):
+        if text or empty_ends(i, 0):
             pair(root, (), i, 0)
             i += 1
             continue
@@ -258,21 +253,21 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         key_locs[at] = (i + base, 1)
         i += 1
         indent, dash = len(parsed[i][0]), parsed[i][1]
-        if dash is None:  # a block mapping of `key: value` lines at `indent`
+        if not dash:  # a block mapping of `key: value` lines at `indent`
             child: dict[str, Value] = {}
             locs[at] = (i + base, indent + 1)
             while i < n and len(parsed[i][0]) >= indent:
-                if len(parsed[i][0]) != indent or parsed[i][1] is not None or not pair(child, at, i, indent):
+                if len(parsed[i][0]) != indent or parsed[i][1] or not pair(child, at, i, indent):
                     return None
                 i += 1
             root[key] = child
             continue
         items: list[Value] = []  # a block sequence with its `- ` at `indent`
         locs[at] = (i + base, indent + 1)
-        while i < n and len(parsed[i][0]) == indent and parsed[i][1] is not None:
+        while i < n and len(parsed[i][0]) == indent and parsed[i][1]:
             _ind, _dash, item_key, _text, alone = parsed[i]
             item_at = at + (len(items),)
-            if item_key is None:  # `- value`
+            if not item_key:  # `- value`
                 items.append(value(alone, item_at, i, indent + 2))
                 i += 1
                 continue
@@ -282,7 +277,7 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
                 return None
             i += 1
             while i < n and len(parsed[i][0]) > indent:
-                if len(parsed[i][0]) != indent + 2 or parsed[i][1] is not None or \
+                if len(parsed[i][0]) != indent + 2 or parsed[i][1] or \
                         not pair(entry, item_at, i, indent + 2):
                     return None
                 i += 1
