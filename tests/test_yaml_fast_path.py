@@ -50,10 +50,17 @@ def compare(text: str, first_line: int = 2, lines: bool = False) -> bool:
     by_line = yamlsafe._read_lines(text, offset)
     if by_line is not None:
         assert shape(by_line) == shape(full), text
+        # what it reads nests at most four levels deep: parse_yaml skips the nesting scan for it
+        saved = yamlsafe.MAX_DEPTH
+        yamlsafe.MAX_DEPTH = 4
+        try:
+            assert yamlsafe.nesting_error(text) is None, text
+        finally:
+            yamlsafe.MAX_DEPTH = saved
     if lines:
         return by_line is not None
     # and what parse_yaml returns (whichever path) is the full path's answer
-    if yamlsafe.nesting_error(text) is None:
+    if by_line is not None or yamlsafe.nesting_error(text) is None:
         assert shape(parse_yaml(text, "n.md", first_line)) == shape(full), text
     return fast is not None
 

@@ -105,13 +105,15 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
         return diag(0, 0, "yaml-too-large", f"front matter is over {MAX_FRONT_MATTER // 1024} KiB")
     if not yaml_text.strip():
         return FrontMatter({})
+    fast = _read_lines(yaml_text, offset)  # at most four levels: the nesting scan would find nothing
+    if fast is not None:
+        return fast
     if _may_nest_deeply(yaml_text):
         too_deep = nesting_error(yaml_text)
         if too_deep is not None:
             return diag(too_deep[0], too_deep[1], "yaml-too-large",
                         f"front matter nests deeper than {MAX_DEPTH} levels")
-    fast = _read_lines(yaml_text, offset)
-    if fast is None and HAVE_LIBYAML:
+    if HAVE_LIBYAML:
         fast = _read_events(yaml_text, path, offset)
     return fast if fast is not None else _parse_composed(yaml_text, path, offset)
 
@@ -245,7 +247,17 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         ind, dash, key, text, _alone = parsed[i]
         if ind or dash or not key or key in root:
             return None
-        if text or empty_ends(i, 0):
+        if text:  # the usual line, inline: `key: value`
+            at = (key,)
+            key_locs[at] = (i + base, 1)
+            if text[0] in "\"'[":
+                root[key] = value(text, at, i, len(key) + 2)
+            else:
+                locs[at] = (i + base, len(key) + 3)
+                root[key] = None if text in _NULLS else text
+            i += 1
+            continue
+        if empty_ends(i, 0):
             pair(root, (), i, 0)
             i += 1
             continue
