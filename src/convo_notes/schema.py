@@ -222,7 +222,7 @@ class _Checker:
         self.diagnostics.append(Diagnostic(self.path, line, col, code, message))
 
     def mapping(self, fields: tuple[Field, ...], data: dict[str, Value], at: Path, what: str) -> dict[str, Any]:
-        known = {f.name: f for f in fields}
+        known, steps = _plan(fields)
         out: dict[str, Any] = {}
         has_private = "private" in known
         for key in data:
@@ -236,26 +236,44 @@ class _Checker:
                     continue
                 self.report(at + (key,), "unknown-field",
                             f"unknown field `{key}` in {what}{did_you_mean(key, known)}", key=True)
-        for spec in fields:
-            raw = data.get(spec.name)
-            if raw is None and spec.name == "private" and spec.name in data:
-                self.report(at + (spec.name,), "empty-private",
-                            "`private` has no value (empty, `~` or `null`): the note is kept off the site "
-                            "until this is written `private: true` or `private: false`", key=True)
-                out["private"] = True
+        get = data.get
+        for name, spec, handler, required in steps:  # the fields in their declared order
+            raw = get(name)
+            if raw is None:
+                if name == "private" and name in data:
+                    self.report(at + (name,), "empty-private",
+                                "`private` has no value (empty, `~` or `null`): the note is kept off the site "
+                                "until this is written `private: true` or `private: false`", key=True)
+                    out["private"] = True
+                elif required:
+                    self.report(at, "missing-field", f"{what} needs `{name}` ({spec.description})")
                 continue
-            if raw is None or (isinstance(raw, (list, dict)) and not raw and spec.required):
-                if spec.required:
-                    self.report(at, "missing-field", f"{what} needs `{spec.name}` ({spec.description})")
+            if required and not raw and isinstance(raw, (list, dict)):
+                self.report(at, "missing-field", f"{what} needs `{name}` ({spec.description})")
                 continue
-            value = self.value(spec, raw, at + (spec.name,))
+            value = handler(self, spec, raw, at + (name,))
             if value is not None:
-                out[spec.name] = (out.get("private") or value) if spec.name == "private" else value
+                out[name] = (out.get("private") or value) if name == "private" else value
         return out
 
     def value(self, spec: Field, raw: Value, at: Path) -> Any:
         handler = _HANDLERS[spec.type]
         return handler(self, spec, raw, at)
+
+
+Step = tuple[str, "Field", Callable[["_Checker", "Field", Value, Path], Any], bool]
+_PLANS: dict[int, tuple[tuple[Field, ...], dict[str, Field], tuple[Step, ...]]] = {}
+
+
+def _plan(fields: tuple[Field, ...]) -> tuple[dict[str, Field], tuple[Step, ...]]:
+    """The fields by name, and each field's name, handler and whether it is required, in order:
+    made once per declaration (the declarations are module constants), not once per note."""
+    plan = _PLANS.get(id(fields))
+    if plan is None or plan[0] is not fields:
+        plan = (fields, {f.name: f for f in fields},
+                tuple((f.name, f, _HANDLERS[f.type], f.required) for f in fields))
+        _PLANS[id(fields)] = plan
+    return plan[1], plan[2]
 
 
 def _edit_distance(a: str, b: str) -> int:
