@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convo_notes import yamlsafe
-from convo_notes.parse import FrontMatter, Quoted, decode, split
+from convo_notes.parse import FrontMatter, decode, split
 from convo_notes.yamlsafe import parse_yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,8 +132,8 @@ def test_too_many_values_are_left_to_the_full_path_which_refuses_them():
 
 
 scalars = st.sampled_from(["a", "it's", "x: y", "#c", "[b]", "- z", "multi\nline", " lead", "", "{q}", "'",
-                           '"', "ü", "a #b", "~", "null", "Null", "NULL", "yes", "2026-11-18", "12:30", "<<", "&a", "*a",
-                           "!!str", "? k", "trailing ", "tab\there", "\u2028", "a\u0085b"])
+                           '"', "ü", "a #b", "~", "null", "Null", "NULL", "yes", "2026-11-18", "12:30", "<<", "&a",
+                           "*a", "!!str", "? k", "trailing ", "tab\there", "\u2028", "a\u0085b"])
 nested = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(scalars | st.text("ab:[ #-<", max_size=4),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Callable, Union
 
 from .diagnostics import Diagnostic
 
@@ -108,6 +108,12 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
     ``first_line`` is the file line of the YAML's first line, so positions
     are the ones the user's editor shows.
     """
-    from .yamlsafe import parse_yaml as parse
+    global _PARSE
+    if _PARSE is None:
+        from .yamlsafe import parse_yaml as parse
 
-    return parse(yaml_text, path, first_line)
+        _PARSE = parse
+    return _PARSE(yaml_text, path, first_line)
+
+
+_PARSE: Callable[[str, str, int], FrontMatter] | None = None  # yamlsafe's, imported once (not once a note)

@@ -410,6 +410,8 @@ def unwrap_link(text: str) -> str:
 
 
 def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
+    if type(raw) is str and SLUG_RE.match(raw):  # the usual case: a plain slug as it is
+        return sys.intern(raw)
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None

@@ -50,7 +50,6 @@ _STR, _NULL = _STANDARD_TAG + "str", _STANDARD_TAG + "null"
 
 try:  # libyaml's parser and composer, in C
     from yaml import CSafeLoader as _BaseLoader
-
     from yaml._yaml import CParser as _CParser
 
     HAVE_LIBYAML = True
@@ -322,7 +321,7 @@ def _read_events(yaml_text: str, path: str, offset: int) -> FrontMatter | None:
     None, and the caller takes the full path, which reports it as it always did.
     """
     try:
-        parser = _CParser(yaml_text)
+        parser: Any = _CParser(yaml_text)
     except (yaml.YAMLError, ValueError):
         return None
     get = parser.get_event
@@ -333,7 +332,7 @@ def _read_events(yaml_text: str, path: str, offset: int) -> FrontMatter | None:
         if type(event) is not MappingStartEvent or event.tag is not None or event.anchor is not None:
             return None
         reader = _EventReader(get, path, offset)
-        mark = event.start_mark
+        mark: Any = event.start_mark
         reader.locs[()] = (mark.line + offset + 1, mark.column + 1)
         data = reader.mapping((), 1)
         if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:
@@ -394,7 +393,7 @@ class _EventReader:
         out: dict[str, Value] = {}
         get = self.get
         while True:
-            key = get()
+            key: Any = get()
             if type(key) is not ScalarEvent:
                 if type(key) is MappingEndEvent:
                     return out
@@ -402,7 +401,7 @@ class _EventReader:
             text = key.value
             if key.tag is not None or key.anchor is not None or text == "<<":
                 raise _Deviation
-            mark = key.start_mark
+            mark: Any = key.start_mark
             key_at = at + (text,)
             if text in out:
                 first = self.key_locs.get(key_at, (0, 0))[0]
