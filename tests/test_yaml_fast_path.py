@@ -7,6 +7,7 @@ front matter hypothesis makes up."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -201,3 +202,13 @@ layouts = st.sampled_from(["k: {}", "k: [{}]", "k: [{}, {}]", "k:\n  a: {}", "k:
 @given(layouts, st.lists(chars, min_size=2, max_size=2))
 def test_any_characters_in_the_usual_layouts_read_the_same(layout, words):
     compare(layout.format(*words))
+
+
+@pytest.mark.parametrize("text", [
+    "k: " + "a " * 30000 + "#", "k: " + "a:b " * 15000 + " #", "k: [" + "a, " * 20000 + "#]", "- " * 30000 + "x",
+    "k: '" + "''" * 30000, "k: " + ":a" * 30000 + ": ", "k: " + "a" * 60000 + " ",
+])
+def test_the_line_reader_gives_up_on_long_lines_in_linear_time(text):
+    started = time.perf_counter()
+    assert yamlsafe._read_lines(text, 0) is None
+    assert time.perf_counter() - started < 0.5
