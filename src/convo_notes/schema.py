@@ -222,11 +222,15 @@ class _Checker:
         self.diagnostics.append(Diagnostic(self.path, line, col, code, message))
 
     def mapping(self, fields: tuple[Field, ...], data: dict[str, Value], at: Path, what: str) -> dict[str, Any]:
-        known, steps = _plan(fields)
+        known, steps, index, required = _plan(fields)
         out: dict[str, Any] = {}
         has_private = "private" in known
+        picked: list[int] = []  # the declared fields the data holds (the others have nothing to check)
         for key in data:
-            if key not in known:
+            pos = index.get(key)
+            if pos is not None:
+                picked.append(pos)
+            else:
                 if has_private and looks_like_private(key):
                     # Fails closed: whatever its value, a near-miss `private` keeps the note off the site.
                     self.report(at + (key,), "misspelled-private",
@@ -237,7 +241,8 @@ class _Checker:
                 self.report(at + (key,), "unknown-field",
                             f"unknown field `{key}` in {what}{did_you_mean(key, known)}", key=True)
         get = data.get
-        for name, spec, handler, required in steps:  # the fields in their declared order
+        for pos in sorted({*picked, *required}) if required else sorted(picked):  # in their declared order
+            name, spec, handler, needed = steps[pos]
             raw = get(name)
             if raw is None:
                 if name == "private" and name in data:
@@ -245,10 +250,10 @@ class _Checker:
                                 "`private` has no value (empty, `~` or `null`): the note is kept off the site "
                                 "until this is written `private: true` or `private: false`", key=True)
                     out["private"] = True
-                elif required:
+                elif needed:
                     self.report(at, "missing-field", f"{what} needs `{name}` ({spec.description})")
                 continue
-            if required and not raw and isinstance(raw, (list, dict)):
+            if needed and not raw and isinstance(raw, (list, dict)):
                 self.report(at, "missing-field", f"{what} needs `{name}` ({spec.description})")
                 continue
             value = handler(self, spec, raw, at + (name,))
@@ -262,18 +267,22 @@ class _Checker:
 
 
 Step = tuple[str, "Field", Callable[["_Checker", "Field", Value, Path], Any], bool]
-_PLANS: dict[int, tuple[tuple[Field, ...], dict[str, Field], tuple[Step, ...]]] = {}
+Plan = tuple[dict[str, "Field"], tuple[Step, ...], dict[str, int], tuple[int, ...]]
+_PLANS: dict[int, tuple[tuple["Field", ...], Plan]] = {}
 
 
-def _plan(fields: tuple[Field, ...]) -> tuple[dict[str, Field], tuple[Step, ...]]:
-    """The fields by name, and each field's name, handler and whether it is required, in order:
-    made once per declaration (the declarations are module constants), not once per note."""
-    plan = _PLANS.get(id(fields))
-    if plan is None or plan[0] is not fields:
-        plan = (fields, {f.name: f for f in fields},
-                tuple((f.name, f, _HANDLERS[f.type], f.required) for f in fields))
-        _PLANS[id(fields)] = plan
-    return plan[1], plan[2]
+def _plan(fields: tuple[Field, ...]) -> Plan:
+    """The fields by name; each field's name, handler and whether it is required, in order; each
+    name's place in that order; the places of the required fields. Made once per declaration
+    (the declarations are module constants), not once per note."""
+    made = _PLANS.get(id(fields))
+    if made is None or made[0] is not fields:
+        made = (fields, ({f.name: f for f in fields},
+                         tuple((f.name, f, _HANDLERS[f.type], f.required) for f in fields),
+                         {f.name: i for i, f in enumerate(fields)},
+                         tuple(i for i, f in enumerate(fields) if f.required)))
+        _PLANS[id(fields)] = made
+    return made[1]
 
 
 def _edit_distance(a: str, b: str) -> int:
