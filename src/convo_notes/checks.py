@@ -25,26 +25,27 @@ def _at(note: Note, at: Path) -> tuple[int, int]:
     return note.locs.get((), (1, 1))
 
 
+# The two reference checks return a tuple, not a generator: they run for every slug of every
+# note, and nearly always find nothing.
 def _person_ref(nb: Notebook, note: Note, slug: str | None, at: Path, field: str,
-                allow: tuple[str, ...] = ("me",)) -> Iterator[Diagnostic]:
+                allow: tuple[str, ...] = ("me",)) -> tuple[Diagnostic, ...]:
     if slug is None or slug in allow or slug in nb.people:
-        return
+        return ()
     line, col = _at(note, at)
     if slug in YAML11_BOOLS:
-        yield Diagnostic(note.path, line, col, "bad-value",
-                         f"`{field}: {slug}` is not {' or '.join(f'`{a}`' for a in allow)} or a person slug "
-                         "(older YAML would have read it as a yes/no value)")
-        return
-    yield Diagnostic(note.path, line, col, "unknown-person",
-                     f"`{field}`: no person `{slug}` in notes/people/{did_you_mean(slug, nb.people)}")
+        return (Diagnostic(note.path, line, col, "bad-value",
+                           f"`{field}: {slug}` is not {' or '.join(f'`{a}`' for a in allow)} or a person slug "
+                           "(older YAML would have read it as a yes/no value)"),)
+    return (Diagnostic(note.path, line, col, "unknown-person",
+                       f"`{field}`: no person `{slug}` in notes/people/{did_you_mean(slug, nb.people)}"),)
 
 
-def _org_ref(nb: Notebook, note: Note, slug: str | None, at: Path) -> Iterator[Diagnostic]:
+def _org_ref(nb: Notebook, note: Note, slug: str | None, at: Path) -> tuple[Diagnostic, ...]:
     if slug is None or slug in nb.orgs:
-        return
+        return ()
     line, col = _at(note, at)
-    yield Diagnostic(note.path, line, col, "unknown-org",
-                     f"`org`: no organization `{slug}` in notes/orgs/{did_you_mean(slug, nb.orgs)}")
+    return (Diagnostic(note.path, line, col, "unknown-org",
+                       f"`org`: no organization `{slug}` in notes/orgs/{did_you_mean(slug, nb.orgs)}"),)
 
 
 def check_person(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
