@@ -108,7 +108,9 @@ def test_a_generated_notebook_reads_the_same_and_all_fast(tmp_path):
     "a: 1\na: !custom x",  # a tag in a skipped duplicate's value
     "c:\n- a: 1\n   b: 2", "c:\n- a: 1\n b: 2", "c:\n  - a: 1\n    b: 2\n   d: 3", "c:\n  d: 1\n   e: 2",
     "c:\n  d: 1\n e: 2", "a: x\n b: y", "a: x\n  - y", "c:\n  - a\n  b: 1", "c:\n  - a\n    b", "c:\n- a\n  - b",
-    "c:\n  d:\n  - e", "c:\n  - a:\n    - b", "c:\n- a:\n  b: 1", "a: 12:30", "a: x: y", "a: x:", "- a:b",
+    "c:\n  d:\n  - e", "c:\n- \n- x", "c:\n-\n", "a: 1\n   \nb: 2", "a:\n   \n", "a: 1\n\nb: 2", "a: \n", "a:  x",
+    'a: "say \\"hi\\" \\\\ there"', 'a: ["x\\"y", "\\\\", z]', 'a: "\\n\\t\\u00e9"', 'a: "\\', 'a: "x\\"',
+    "a:b: c", "a:b", "- a: b", "c:\n  - a:\n    - b", "c:\n- a:\n  b: 1", "a: 12:30", "a: x: y", "a: x:", "- a:b",
     "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 15)) + "  " * 15 + "v",  # deep
 ])
 def test_corner_cases_agree(text):

@@ -162,14 +162,15 @@ _RUN = f"[^{_BAD}:#'\"\\[\\]{{}}\\\\]*"  # a run of them, spaces too
 # written as runs between colons (no alternation a character), so it matches fast and never backtracks far
 _PLAIN_TEXT = f"{_FIRST}{_RUN}(?::{_INNER}{_RUN})*(?<! )"
 _FLOW_TEXT = f"{_FIRST}[^,{_BAD}:#'\"\\[\\]{{}}\\\\]*(?<! )"  # in `[...]`: no comma, no colon either
-_QUOTED_TEXT = f'[^"\\\\{_BAD}]*'
+_QUOTED_TEXT = f'[^"\\\\{_BAD}]*(?:\\\\["\\\\][^"\\\\{_BAD}]*)*'  # no escape but the two that stand for themselves
 _DOUBLE = f'"{_QUOTED_TEXT}"'
 _SINGLE = f"'[^'{_BAD}]*(?:''[^'{_BAD}]*)*'"
 _ITEM = f"{_FLOW_TEXT}|{_DOUBLE}"
 _VALUE = f"{_PLAIN_TEXT}|{_DOUBLE}|{_SINGLE}|\\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\\]"
-# indent, `- `, then `key:` with or without an inline value, or (after `- `) a value alone
-_LINE = f"( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: ({_VALUE}))?|({_VALUE}))"
+# a line that is not empty: indent, `- `, `key:` (then a space and a value, or the end), a value
+_LINE = f"(?=[^\\n])( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: (?=[^ \\n])|$))?({_VALUE})?"
 _LINES = re.compile(f"^{_LINE}$", re.M).findall
+_UNESCAPE = re.compile(r'\\(["\\])').sub
 _FLOW_ITEM = re.compile(_ITEM)
 _LINE_MAX = 64 * 1024  # longer front matter takes the event reader (it counts values)
 
@@ -200,7 +201,7 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         locs[at] = (line + base, col + 1)
         first = text[0]
         if first == '"':
-            return Quoted(text[1:-1])
+            return Quoted(text[1:-1] if "\\" not in text else _UNESCAPE(r"\1", text[1:-1]))
         if first == "'":
             return Quoted(text[1:-1].replace("''", "'"))
         if first == "[":
@@ -211,7 +212,8 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
                 assert item is not None  # the line's expression matched these items already
                 word = item.group()
                 locs[at + (len(items),)] = (line + base, col + pos + 1)
-                items.append(Quoted(word[1:-1]) if word[0] == '"' else None if word in _NULLS else word)
+                items.append(Quoted(word[1:-1] if "\\" not in word else _UNESCAPE(r"\1", word[1:-1]))
+                             if word[0] == '"' else None if word in _NULLS else word)
                 pos = item.end() + 2
             return items
         return None if text in _NULLS else text
@@ -227,7 +229,7 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
     def pair(out: dict[str, Value], at: Path, i: int, col: int) -> bool:
         """The key (at ``col``) and inline or empty value of line ``i`` into ``out``; False when
         the line is not such a pair."""
-        _ind, _dash, key, text, _alone = parsed[i]
+        _ind, _dash, key, text = parsed[i]
         if not key or key in out:
             return False
         key_at = at + (key,)
@@ -244,7 +246,7 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
     root: dict[str, Value] = {}
     i = 0
     while i < n:
-        ind, dash, key, text, _alone = parsed[i]
+        ind, dash, key, text = parsed[i]
         if ind or dash or not key or key in root:
             return None
         if text:  # the usual line, inline: `key: value`
@@ -277,10 +279,12 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         items: list[Value] = []  # a block sequence with its `- ` at `indent`
         locs[at] = (i + base, indent + 1)
         while i < n and len(parsed[i][0]) == indent and parsed[i][1]:
-            _ind, _dash, item_key, _text, alone = parsed[i]
+            _ind, _dash, item_key, text = parsed[i]
             item_at = at + (len(items),)
             if not item_key:  # `- value`
-                items.append(value(alone, item_at, i, indent + 2))
+                if not text:
+                    return None  # `- ` alone
+                items.append(value(text, item_at, i, indent + 2))
                 i += 1
                 continue
             entry: dict[str, Value] = {}  # `- key: value` and `key: value` lines below it
