@@ -138,7 +138,11 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         key_at = at + (key,)
         key_locs[key_at] = (i + base, col + 1)
         if text:
-            out[key] = value(text, key_at, i, col + len(key) + 2)
+            if text[0] in "\"'[":
+                out[key] = value(text, key_at, i, col + len(key) + 2)
+            else:  # a plain scalar, inline
+                locs[key_at] = (i + base, col + len(key) + 3)
+                out[key] = None if text in _NULLS else text
             return True
         if not empty_ends(i, col):
             return False
@@ -173,8 +177,11 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         if not dash:  # a block mapping of `key: value` lines at `indent`
             child: dict[str, Value] = {}
             locs[at] = (i + base, indent + 1)
-            while i < n and len(parsed[i][0]) >= indent:
-                if len(parsed[i][0]) != indent or parsed[i][1] or not pair(child, at, i, indent):
+            while i < n:
+                line_indent = len(parsed[i][0])
+                if line_indent < indent:
+                    break
+                if line_indent != indent or parsed[i][1] or not pair(child, at, i, indent):
                     return None
                 i += 1
             root[key] = child
@@ -195,9 +202,11 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
             if not pair(entry, item_at, i, indent + 2):
                 return None
             i += 1
-            while i < n and len(parsed[i][0]) > indent:
-                if len(parsed[i][0]) != indent + 2 or parsed[i][1] or \
-                        not pair(entry, item_at, i, indent + 2):
+            while i < n:
+                line_indent = len(parsed[i][0])
+                if line_indent <= indent:
+                    break
+                if line_indent != indent + 2 or parsed[i][1] or not pair(entry, item_at, i, indent + 2):
                     return None
                 i += 1
             items.append(entry)
