@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convo_notes import yamlsafe
+from convo_notes import parse, yamlsafe
 from convo_notes.parse import FrontMatter, decode, split
 from convo_notes.yamlsafe import parse_yaml
 
@@ -214,3 +214,14 @@ def test_the_line_reader_gives_up_on_long_lines_in_linear_time(text):
     started = time.perf_counter()
     assert yamlsafe._read_lines(text, 0) is None
     assert time.perf_counter() - started < 0.5
+
+
+# --- the front matter's closing line, found without a regular expression ----------------------------
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("-- \t\na\r#")), max_size=40), st.integers(0, 40))
+def test_the_closing_line_is_found_where_the_expression_finds_it(text, at):
+    at = min(at, len(text))
+    at = text.rfind("\n", 0, at) + 1  # the start of a line, as split() asks
+    match = parse._CLOSE.search(text, at)
+    assert parse._find_close(text, at) == (None if match is None else (match.start(), match.end()))
