@@ -229,3 +229,25 @@ def test_the_closing_line_is_found_where_the_expression_finds_it(text, at):
     at = text.rfind("\n", 0, at) + 1  # the start of a line, as split() asks
     match = parse._CLOSE.search(text, at)
     assert parse._find_close(text, at) == (None if match is None else (match.start(), match.end()))
+
+
+# --- the schema remembers texts it read as dates and slugs: the same answers, and errors every time ------
+
+@pytest.mark.parametrize(("field", "good", "bad"), [
+    ("date", "2026-11-18", "2026-11-31"), ("date", "2026-11-18T10:30", "2026-11-18T25:00"),
+])
+def test_remembered_dates_read_as_before_and_bad_ones_are_reported_each_time(make_notebook, field, good, bad):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        **{f"notes/conversations/c{i}.md": f"---\n{field}: {good if i % 2 else bad}\nwith: [sam]\n"
+           "next:\n  turn: sam\n  by: 2026-11-20\n---\n" for i in range(6)},
+    })
+    from convo_notes.loader import load_notebook
+
+    for _ in range(2):  # the second time, every good text is remembered
+        nb = load_notebook(root, use_cache=False)
+        assert [(d.path, d.code) for d in nb.diagnostics] == [
+            (f"notes/conversations/c{i}.md", "bad-date") for i in (0, 2, 4)]
+        assert {(str(c.date), str(c.time)) for c in nb.conversations} == {
+            ("2026-11-18", "2026-11-18 10:30:00" if "T" in good else "None")}
+        assert {str(c.next.by) for c in nb.conversations if c.next} == {"2026-11-20"}

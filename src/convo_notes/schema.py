@@ -359,7 +359,26 @@ def parse_datetime(text: str) -> dt.datetime | None:
         return None
 
 
+# Texts already read as a valid date (or date-time), and what they read as: a notebook repeats
+# the same few thousand dates and slugs across its notes. Only plain text that passed every
+# check is kept (its answer depends on the text alone), and at most _MEMO_MAX of each.
+_DAYS: dict[str, dt.date] = {}
+_MOMENTS: dict[str, dt.date | dt.datetime] = {}
+_SLUGS: dict[str, str] = {}
+_MEMO_MAX = 20_000
+
+
+def _remember(memo: dict[str, Any], raw: Value, value: Any) -> Any:
+    if value is not None and type(raw) is str and len(memo) < _MEMO_MAX:
+        memo[raw] = value
+    return value
+
+
 def _date(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | None:
+    if type(raw) is str:
+        known = _DAYS.get(raw)
+        if known is not None:
+            return known
     text = _expect_text(checker, spec, raw, at, "a date")
     if text is None:
         return None
@@ -367,7 +386,7 @@ def _date(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | Non
     if day is None:
         why = "not a real date" if _DATE_RE.match(text.strip()) else "not a date in YYYY-MM-DD form"
         checker.report(at, "bad-date", f"`{spec.name}: {text}` is {why}")
-    return _in_range(checker, spec, text, day, at)
+    return _remember(_DAYS, raw, _in_range(checker, spec, text, day, at))
 
 
 def _in_range(checker: _Checker, spec: Field, text: str, day: dt.date | None, at: Path) -> Any:
@@ -379,18 +398,22 @@ def _in_range(checker: _Checker, spec: Field, text: str, day: dt.date | None, at
 
 
 def _datetime(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | dt.datetime | None:
+    if type(raw) is str:
+        known = _MOMENTS.get(raw)
+        if known is not None:
+            return known
     text = _expect_text(checker, spec, raw, at, "a date")
     if text is None:
         return None
     day = parse_date(text)
     if day is not None:
-        return _in_range(checker, spec, text, day, at)
+        return _remember(_MOMENTS, raw, _in_range(checker, spec, text, day, at))
     moment = parse_datetime(text)
     if moment is None:
         shaped = _DATE_RE.match(text.strip()) or _DATETIME_RE.match(text.strip())
         why = "not a real date" if shaped else "not a date (`YYYY-MM-DD`) or date-time (`YYYY-MM-DDTHH:MM`)"
         checker.report(at, "bad-date", f"`{spec.name}: {text}` is {why}")
-    return _in_range(checker, spec, text, moment, at)
+    return _remember(_MOMENTS, raw, _in_range(checker, spec, text, moment, at))
 
 
 def _bool(checker: _Checker, spec: Field, raw: Value, at: Path) -> bool | None:
@@ -419,8 +442,12 @@ def unwrap_link(text: str) -> str:
 
 
 def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
-    if type(raw) is str and SLUG_RE.match(raw):  # the usual case: a plain slug as it is
-        return sys.intern(raw)
+    if type(raw) is str:  # the usual case: a plain slug as it is
+        known = _SLUGS.get(raw)
+        if known is not None:
+            return known
+        if SLUG_RE.match(raw):
+            return _remember(_SLUGS, raw, sys.intern(raw))
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None
