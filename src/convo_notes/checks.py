@@ -48,9 +48,8 @@ def _org_ref(nb: Notebook, note: Note, slug: str | None, at: Path) -> tuple[Diag
                        f"`org`: no organization `{slug}` in notes/orgs/{did_you_mean(slug, nb.orgs)}"),)
 
 
-def check_person(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    if isinstance(note, Person):
-        yield from _org_ref(nb, note, note.org, ("org",))
+def check_person(nb: Notebook, note: Note) -> Iterable[Diagnostic]:
+    return _org_ref(nb, note, note.org, ("org",)) if isinstance(note, Person) else ()
 
 
 def check_conversation_refs(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
@@ -67,9 +66,13 @@ def check_conversation_refs(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
         yield from _person_ref(nb, note, c.to, ("commitments", c.index, "to"), "to")
 
 
-def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    if not isinstance(note, Conversation):
-        return
+def check_referrals(nb: Notebook, note: Note) -> Iterable[Diagnostic]:
+    if not isinstance(note, Conversation) or not note.referrals:
+        return ()
+    return _referral_problems(nb, note)
+
+
+def _referral_problems(nb: Notebook, note: Conversation) -> Iterator[Diagnostic]:
     for r in note.referrals:
         at: Path = ("referrals", r.index)
         if r.by is None and note.with_:
@@ -89,12 +92,10 @@ def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
                              "write a name with capitals or spaces for someone with no file yet")
 
 
-def check_wiki_links(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    for target, line, col in note.links:
-        if target not in nb.slugs:
-            yield Diagnostic(note.path, line, col, "broken-link",
-                             f"`[[{target}]]` links to no person, org or conversation"
-                             f"{did_you_mean(target, nb.slugs)}")
+def check_wiki_links(nb: Notebook, note: Note) -> Iterable[Diagnostic]:
+    return [Diagnostic(note.path, line, col, "broken-link",
+                       f"`[[{target}]]` links to no person, org or conversation{did_you_mean(target, nb.slugs)}")
+            for target, line, col in note.links if target not in nb.slugs] if note.links else ()
 
 
 NOTE_CHECKS: list[Callable[[Notebook, Note], Iterable[Diagnostic]]] = [
