@@ -108,6 +108,13 @@ def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
         if first == "'":
             return Quoted(text[1:-1].replace("''", "'"))
         if first == "[":
+            if '"' not in text:  # plain items only: no comma inside one, so split on the separators
+                words = text[1:-1].split(", ") if len(text) > 2 else []
+                row, pos = line + base, col + 2
+                for k, word in enumerate(words):
+                    locs[at + (k,)] = (row, pos)
+                    pos += len(word) + 2
+                return [None if word in _NULLS else word for word in words]
             items: list[Value] = []
             pos = 1
             while pos < len(text) - 1:
