@@ -323,7 +323,9 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             return author or "me"
         return value
 
-    with_ = tuple(me(s, ("with",)) or s for s in values.get("with", ()))
+    with_ = values.get("with", ())
+    if "me" in with_:
+        with_ = tuple(me(s, ("with",)) or s for s in with_)
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
