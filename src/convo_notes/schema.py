@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from .dates import MAX_DURATION, MAX_DURATION_YEARS, add_days, add_months, in_range, range_text
 from .diagnostics import Diagnostic, did_you_mean
@@ -323,6 +323,8 @@ def _string(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
 
 
 def _string_list(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
+    if type(raw) is list and all(type(item) is str for item in raw):
+        return tuple(cast("list[str]", raw))  # the usual case: plain text each (the loop keeps them as they are)
     items = raw if isinstance(raw, list) else [raw]
     out = []
     for i, item in enumerate(items):
@@ -365,6 +367,7 @@ def parse_datetime(text: str) -> dt.datetime | None:
 _DAYS: dict[str, dt.date] = {}
 _MOMENTS: dict[str, dt.date | dt.datetime] = {}
 _SLUGS: dict[str, str] = {}
+_THREADS: dict[str, str] = {}
 _MEMO_MAX = 20_000
 
 
@@ -465,6 +468,14 @@ THREAD_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\+[a-z0-9]+(?:-[a-z0-9]+)*)
 
 def _thread(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     """A thread slug, or slugs joined by ``+`` (the key of a thread made of a ``with`` set)."""
+    if type(raw) is str:
+        known = _THREADS.get(raw)
+        if known is not None:
+            return known
+    return _remember(_THREADS, raw, _thread_text(checker, spec, raw, at))
+
+
+def _thread_text(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None
@@ -483,6 +494,10 @@ def _person(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
 
 
 def _people(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
+    if type(raw) is list and raw:  # the usual case: slugs already read, each once
+        known = tuple(_SLUGS.get(item) for item in raw if type(item) is str)
+        if len(known) == len(raw) and None not in known and len(set(known)) == len(known):
+            return known  # type: ignore[return-value]
     items = raw if isinstance(raw, list) else [raw]
     out: list[str] = []
     for i, item in enumerate(items):
