@@ -151,16 +151,15 @@ def check_authors(nb: Notebook) -> Iterator[Diagnostic]:
         return
     owner = nb.config.me
     written_for_v11 = str(nb.config.raw.get("format", "")).strip() in ("1.1", "v1.1")
+    who = f"`{owner}`, the `me` of convo.yml" if owner else "nobody (convo.yml names no `me`)"
+    unknown = (f"this note uses `me` (or a default owner) but has no `recorded_by`, so it is read as written "
+               f"by {who}; add `recorded_by: SLUG` (`convo fix recorded-by` writes it from git history)")
     for conv in [*nb.conversations, *nb.incomplete]:
         if not conv.me_line or conv.path.startswith(OVERLAY):
             continue
         author = conv.recorded_by if conv.recorded_by != "me" else None
-        if author is None:
-            who = f"`{owner}`, the `me` of convo.yml" if owner else "nobody (convo.yml names no `me`)"
-            yield Diagnostic(conv.path, conv.me_line, 1, "unknown-author",
-                             f"this note uses `me` (or a default owner) but has no `recorded_by`, so it is read "
-                             f"as written by {who}; add `recorded_by: SLUG` (`convo fix recorded-by` "
-                             "writes it from git history)")
+        if author is None:  # one message for them all: a notebook can have thousands
+            yield Diagnostic(conv.path, conv.me_line, 1, "unknown-author", unknown)
         elif owner and author != owner and not written_for_v11:
             yield Diagnostic(conv.path, conv.me_line, 1, "me-meaning-changed",
                              f"`me` here is `{author}` (the note's `recorded_by`) since format v1.1; in v1 it "

@@ -8,6 +8,7 @@ the notebook is still read.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import operator
 import os
@@ -298,8 +299,6 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             name=values.get("name", slug), what=values.get("what"), website=values.get("website"),
             tags=values.get("tags", ()), private=values.get("private"), **common,
         ), problems
-    import datetime as dt
-
     when = values.get("date")
     # Without a date or people a conversation has no place in time or in a thread: it is
     # built "unplaced", so its other fields are still checked, but it joins no query and

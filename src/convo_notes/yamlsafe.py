@@ -38,7 +38,7 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
 
     if len(yaml_text) > MAX_FRONT_MATTER:
         return diag(0, 0, "yaml-too-large", f"front matter is over {MAX_FRONT_MATTER // 1024} KiB")
-    if not yaml_text.strip():
+    if not yaml_text or yaml_text.isspace():  # (no copy, as strip() would make)
         return FrontMatter({})
     fast = _read_lines(yaml_text, offset)  # at most four levels: the nesting scan would find nothing
     if fast is not None:
