@@ -58,9 +58,9 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
 # What no scalar read here holds: a control character (tab included), a line break YAML knows
 # (NEL, LS, PS), a BOM, a surrogate, U+FFFE or U+FFFF. Negated classes: they compile fast.
 _BAD = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ud800-\\udfff\\ufffe\\uffff"
-_INNER = f"[^ {_BAD}:#'\"\\[\\]{{}}\\\\]"  # a plain scalar's other characters but spaces: none of :#'"[]{}\\
+_INNER = f"[^ {_BAD}:#]"  # a plain scalar's other characters but spaces: no `:` (see below) and no `#`
 _FIRST = f"(?:[A-Za-z0-9]|[^\\x00-\\x7f{_BAD}])"  # its first: a letter or digit (no indicator)
-_RUN = f"[^{_BAD}:#'\"\\[\\]{{}}\\\\]*"  # a run of them, spaces too
+_RUN = f"[^{_BAD}:#]*"  # a run of them, spaces too (quotes and brackets only matter first)
 # a plain scalar: a `:` only before a character of the scalar (`12:30`, `https://x`), no space last;
 # written as runs between colons (no alternation a character), so it matches fast and never backtracks far
 _PLAIN_TEXT = f"{_FIRST}{_RUN}(?::{_INNER}{_RUN})*(?<! )"
