@@ -49,6 +49,6 @@ def test_several_processes_read_the_notebook_one_reads(tmp_path, monkeypatch):
                         serial(root, rels, *rest))
     several = snapshot(tmp_path / "nb")
     total = len(loader.scan_note_files(tmp_path / "nb"))
-    assert here == [(total + 2) // 3]  # a third here, the rest in two other processes
+    assert 0 < sum(here) < total  # some here, the rest in two other processes
     assert several == one
     assert any("error[yaml-syntax]" in line for line in one[0])
