@@ -490,10 +490,9 @@ Progress = Callable[[int, int], None]  # (files done, files in all)
 
 
 def _read_serial(root: Path, rels: list[str], progress: Progress | None, scale: int = 1,
-                 total: int = 0, before: int = 0) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
-    """``rels`` read here; ``progress`` told ``(before + files read) * scale`` now and then."""
+                 total: int = 0) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
     out = {}
-    for i, rel in enumerate(rels, before):
+    for i, rel in enumerate(rels):
         out[rel] = read_file(root, rel)
         if progress is not None and i % 200 == 199:
             progress(min((i + 1) * scale, total or len(rels)), total or len(rels))
@@ -504,9 +503,6 @@ def read_many(root: Path, rels: list[str], progress: Progress | None = None,
               ) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
     """Read many files; on a multi-core POSIX machine a large batch is split across processes.
 
-    The batch is cut into a few pieces per process; the other processes take them from the
-    front, this one reads the first and then takes back from the end those no process has
-    started, so a process slowed by other work on the machine holds nothing up.
     ``progress(done, total)`` is called now and then (estimated from this process's share).
     """
     workers = read_jobs()
@@ -518,16 +514,12 @@ def read_many(root: Path, rels: list[str], progress: Progress | None = None,
 
     if "fork" not in mp.get_all_start_methods():
         return _read_serial(root, rels, progress)
-    pieces = 4 * workers
-    chunks = [rels[i::pieces] for i in range(pieces)]
+    chunks = [rels[i::workers] for i in range(workers)]
     try:
         with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
-            pending = [(chunk, pool.submit(_read_chunk, root, chunk)) for chunk in chunks[1:]]
-            # progress: what this process read, times the processes (as if they kept pace)
+            futures = [pool.submit(_read_chunk, root, chunk) for chunk in chunks[1:]]
             results = _read_serial(root, chunks[0], progress, workers, len(rels))
-            while pending and pending[-1][1].cancel():  # not started anywhere: read it here
-                results.update(_read_serial(root, pending.pop()[0], progress, workers, len(rels), len(results)))
-            for chunk, future in pending:
+            for chunk, future in zip(chunks[1:], futures):
                 results.update(zip(chunk, future.result()))
     except (OSError, BrokenProcessPool):  # no processes to be had: read them here
         return _read_serial(root, rels, progress)
