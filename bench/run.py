@@ -2,7 +2,7 @@
 """Benchmark `convo` against the baselines on synthetic notebooks.
 
     python bench/run.py [--sizes 1000,10000,50000] [--repeat 3]
-                        [--workdir bench/out] [--output FILE] [--no-site]
+                        [--workdir bench/out] [--output FILE] [--no-site] [--jobs N]
 
 For each size it generates (once, cached in WORKDIR) a notebook with
 bench/generate.py, then times whole processes and their peak memory:
@@ -31,6 +31,11 @@ else from a small Python launcher that runs the command and reads
 `getrusage(RUSAGE_CHILDREN).ru_maxrss` (its only children are the command's).
 A `convo` command that fails is recorded in the table with its exit code and
 last stderr line; the run goes on.
+
+`--jobs N` sets `CONVO_JOBS=N` for every `convo` command (how many processes read
+the notes on a cold load; 1 is one process). For a one-core figure run the whole
+benchmark as `taskset -c 0 python bench/run.py ...`: convo then reads in one
+process by itself (it counts the CPUs it may run on) and the baselines share that core.
 """
 
 from __future__ import annotations
@@ -282,7 +287,8 @@ def report(all_results: list[dict], m: dict, args) -> str:
         (f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_mb']} MB RAM, "
          f"Python {m['python']}, {m['platform']}. Peak RSS via {m['memory_probe']}."),
         (f"Median of {args.repeat} interleaved rounds ({args.site_repeat} for site builds); "
-         f"`--today {TODAY}`; notebooks from `bench/generate.py --seed {args.seed}`."),
+         f"`--today {TODAY}`; notebooks from `bench/generate.py --seed {args.seed}`"
+         + (f"; `CONVO_JOBS={args.jobs}`." if args.jobs is not None else ".")),
         "",
     ]
     for res in all_results:
@@ -355,6 +361,8 @@ def main() -> int:
                     help=f"subset of {','.join(ALL)}")
     ap.add_argument("--timeout", type=float, default=3600,
                     help="seconds before one run is abandoned")
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="CONVO_JOBS for the convo commands (processes reading notes; default: convo decides)")
     args = ap.parse_args()
     args.sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",")]
     args.commands = [c.strip() for c in args.commands.split(",") if c.strip()]
@@ -366,12 +374,14 @@ def main() -> int:
     Path(args.workdir).mkdir(parents=True, exist_ok=True)
 
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NO_COLOR": "1"}
-    for var in ("CONVO_TODAY", "CONVO_ME", "CONVO_NOTEBOOK"):
+    for var in ("CONVO_TODAY", "CONVO_ME", "CONVO_NOTEBOOK", "CONVO_JOBS"):
         env.pop(var, None)
     # run the working tree's convo_notes, installed or not
     convo_env = dict(env)
     convo_env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(REPO / "src"), env.get("PYTHONPATH")) if p)
+    if args.jobs is not None:
+        convo_env["CONVO_JOBS"] = str(args.jobs)
 
     # Bytecode once, up front: with PYTHONDONTWRITEBYTECODE set, every timed run would
     # otherwise compile convo_notes from source (about 0.03 s each).

@@ -25,31 +25,31 @@ def _at(note: Note, at: Path) -> tuple[int, int]:
     return note.locs.get((), (1, 1))
 
 
+# The two reference checks return a tuple, not a generator: they run for every slug of every
+# note, and nearly always find nothing.
 def _person_ref(nb: Notebook, note: Note, slug: str | None, at: Path, field: str,
-                allow: tuple[str, ...] = ("me",)) -> Iterator[Diagnostic]:
+                allow: tuple[str, ...] = ("me",)) -> tuple[Diagnostic, ...]:
     if slug is None or slug in allow or slug in nb.people:
-        return
+        return ()
     line, col = _at(note, at)
     if slug in YAML11_BOOLS:
-        yield Diagnostic(note.path, line, col, "bad-value",
-                         f"`{field}: {slug}` is not {' or '.join(f'`{a}`' for a in allow)} or a person slug "
-                         "(older YAML would have read it as a yes/no value)")
-        return
-    yield Diagnostic(note.path, line, col, "unknown-person",
-                     f"`{field}`: no person `{slug}` in notes/people/{did_you_mean(slug, nb.people)}")
+        return (Diagnostic(note.path, line, col, "bad-value",
+                           f"`{field}: {slug}` is not {' or '.join(f'`{a}`' for a in allow)} or a person slug "
+                           "(older YAML would have read it as a yes/no value)"),)
+    return (Diagnostic(note.path, line, col, "unknown-person",
+                       f"`{field}`: no person `{slug}` in notes/people/{did_you_mean(slug, nb.people)}"),)
 
 
-def _org_ref(nb: Notebook, note: Note, slug: str | None, at: Path) -> Iterator[Diagnostic]:
+def _org_ref(nb: Notebook, note: Note, slug: str | None, at: Path) -> tuple[Diagnostic, ...]:
     if slug is None or slug in nb.orgs:
-        return
+        return ()
     line, col = _at(note, at)
-    yield Diagnostic(note.path, line, col, "unknown-org",
-                     f"`org`: no organization `{slug}` in notes/orgs/{did_you_mean(slug, nb.orgs)}")
+    return (Diagnostic(note.path, line, col, "unknown-org",
+                       f"`org`: no organization `{slug}` in notes/orgs/{did_you_mean(slug, nb.orgs)}"),)
 
 
-def check_person(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    if isinstance(note, Person):
-        yield from _org_ref(nb, note, note.org, ("org",))
+def check_person(nb: Notebook, note: Note) -> Iterable[Diagnostic]:
+    return _org_ref(nb, note, note.org, ("org",)) if isinstance(note, Person) else ()
 
 
 def check_conversation_refs(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
@@ -66,9 +66,13 @@ def check_conversation_refs(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
         yield from _person_ref(nb, note, c.to, ("commitments", c.index, "to"), "to")
 
 
-def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    if not isinstance(note, Conversation):
-        return
+def check_referrals(nb: Notebook, note: Note) -> Iterable[Diagnostic]:
+    if not isinstance(note, Conversation) or not note.referrals:
+        return ()
+    return _referral_problems(nb, note)
+
+
+def _referral_problems(nb: Notebook, note: Conversation) -> Iterator[Diagnostic]:
     for r in note.referrals:
         at: Path = ("referrals", r.index)
         if r.by is None and note.with_:
@@ -88,12 +92,10 @@ def check_referrals(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
                              "write a name with capitals or spaces for someone with no file yet")
 
 
-def check_wiki_links(nb: Notebook, note: Note) -> Iterator[Diagnostic]:
-    for target, line, col in note.links:
-        if target not in nb.slugs:
-            yield Diagnostic(note.path, line, col, "broken-link",
-                             f"`[[{target}]]` links to no person, org or conversation"
-                             f"{did_you_mean(target, nb.slugs)}")
+def check_wiki_links(nb: Notebook, note: Note) -> Iterable[Diagnostic]:
+    return [Diagnostic(note.path, line, col, "broken-link",
+                       f"`[[{target}]]` links to no person, org or conversation{did_you_mean(target, nb.slugs)}")
+            for target, line, col in note.links if target not in nb.slugs] if note.links else ()
 
 
 NOTE_CHECKS: list[Callable[[Notebook, Note], Iterable[Diagnostic]]] = [
@@ -159,16 +161,15 @@ def check_authors(nb: Notebook, only: Iterable[Conversation] | None = None) -> I
         return
     owner = nb.config.me
     written_for_v11 = str(nb.config.raw.get("format", "")).strip() in ("1.1", "v1.1")
+    who = f"`{owner}`, the `me` of convo.yml" if owner else "nobody (convo.yml names no `me`)"
+    unknown = (f"this note uses `me` (or a default owner) but has no `recorded_by`, so it is read as written "
+               f"by {who}; add `recorded_by: SLUG` (`convo fix recorded-by` writes it from git history)")
     for conv in [*nb.conversations, *nb.incomplete] if only is None else only:
         if not conv.me_line or conv.path.startswith(OVERLAY):
             continue
         author = conv.recorded_by if conv.recorded_by != "me" else None
-        if author is None:
-            who = f"`{owner}`, the `me` of convo.yml" if owner else "nobody (convo.yml names no `me`)"
-            yield Diagnostic(conv.path, conv.me_line, 1, "unknown-author",
-                             f"this note uses `me` (or a default owner) but has no `recorded_by`, so it is read "
-                             f"as written by {who}; add `recorded_by: SLUG` (`convo fix recorded-by` "
-                             "writes it from git history)")
+        if author is None:  # one message for them all: a notebook can have thousands
+            yield Diagnostic(conv.path, conv.me_line, 1, "unknown-author", unknown)
         elif owner and author != owner and not written_for_v11:
             yield Diagnostic(conv.path, conv.me_line, 1, "me-meaning-changed",
                              f"`me` here is `{author}` (the note's `recorded_by`) since format v1.1; in v1 it "

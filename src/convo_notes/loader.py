@@ -8,6 +8,7 @@ the notebook is still read.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import operator
 import os
@@ -321,8 +322,6 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             name=values.get("name", slug), what=values.get("what"), website=values.get("website"),
             tags=values.get("tags", ()), private=values.get("private"), **common,
         ), problems
-    import datetime as dt
-
     when = values.get("date")
     # Without a date or people a conversation has no place in time or in a thread: it is
     # built "unplaced", so its other fields are still checked, but it joins no query and
@@ -346,7 +345,9 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
             return author or "me"
         return value
 
-    with_ = tuple(me(s, ("with",)) or s for s in values.get("with", ()))
+    with_ = values.get("with", ())
+    if "me" in with_:
+        with_ = tuple(me(s, ("with",)) or s for s in with_)
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
@@ -490,6 +491,20 @@ class paused_gc:  # noqa: N801 - used like a function: `with paused_gc():`
 PARALLEL_MIN = 1_500  # below this many files a second process costs more than it saves
 
 
+def read_jobs(env: Mapping[str, str] | None = None) -> int:
+    """How many processes read a large batch of notes: ``CONVO_JOBS`` when it is a positive
+    number (``CONVO_JOBS=1``: one process), else the CPUs this process may run on (its
+    affinity, so ``taskset -c 0`` means one), at most 4."""
+    value = (os.environ if env is None else env).get("CONVO_JOBS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), 64)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
 def _read_chunk(root: Path, rels: list[str]) -> list[tuple[Note | None, list[Diagnostic]]]:
     return [read_file(root, rel) for rel in rels]
 
@@ -513,7 +528,7 @@ def read_many(root: Path, rels: list[str], progress: Progress | None = None,
 
     ``progress(done, total)`` is called now and then (estimated from this process's share).
     """
-    workers = min(os.cpu_count() or 1, 4)
+    workers = read_jobs()
     if len(rels) < PARALLEL_MIN or workers < 2:
         return _read_serial(root, rels, progress)
     import multiprocessing as mp  # imported here: most commands never need it

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Callable, Union
 
 from .diagnostics import Diagnostic
 
@@ -73,17 +73,34 @@ def split(text: str, path: str) -> tuple[str | None, str, int, int, Diagnostic |
         return None, "", 2, 2, Diagnostic(
             path, 1, 1, "unclosed-front-matter", "front matter opened with `---` is never closed"
         )
-    match = _CLOSE.search(text, first_nl + 1)
-    if match is None:
+    close = _find_close(text, first_nl + 1)
+    if close is None:
         return None, text, 2, 2, Diagnostic(
             path, 1, 1, "unclosed-front-matter",
             "front matter opened with `---` on line 1 is never closed by a line `---`",
         )
-    yaml_text = text[first_nl + 1 : match.start()]
-    end = match.end()
+    start, end = close
+    yaml_text = text[first_nl + 1 : start]
     body = text[end + 1 :] if end < len(text) else ""
-    close_line = text.count("\n", 0, match.start()) + 1
+    close_line = text.count("\n", 0, start) + 1
     return yaml_text, body, 2, close_line + 1, None
+
+
+def _find_close(text: str, at: int) -> tuple[int, int] | None:
+    """Where the first line from ``at`` (a line's start) that is ``---`` and maybe spaces or tabs
+    starts and ends (its newline, or the end of the text): what ``_CLOSE.search`` finds, found
+    with ``str.find`` (a regular expression anchored at line starts tries every character)."""
+    while True:
+        if text.startswith("---", at):
+            end = text.find("\n", at + 3)
+            if end < 0:
+                end = len(text)
+            if not text[at + 3 : end].strip(" \t"):
+                return at, end
+        found = text.find("\n---", at)
+        if found < 0:
+            return None
+        at = found + 1
 
 
 def read_note(raw: bytes, path: str) -> FrontMatter:
@@ -108,6 +125,12 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
     ``first_line`` is the file line of the YAML's first line, so positions
     are the ones the user's editor shows.
     """
-    from .yamlsafe import parse_yaml as parse
+    global _PARSE
+    if _PARSE is None:
+        from .yamlsafe import parse_yaml as parse
 
-    return parse(yaml_text, path, first_line)
+        _PARSE = parse
+    return _PARSE(yaml_text, path, first_line)
+
+
+_PARSE: Callable[[str, str, int], FrontMatter] | None = None  # yamlsafe's, imported once (not once a note)

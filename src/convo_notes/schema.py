@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from .dates import MAX_DURATION, MAX_DURATION_YEARS, add_days, add_months, in_range, range_text
 from .diagnostics import Diagnostic, did_you_mean
@@ -222,11 +222,15 @@ class _Checker:
         self.diagnostics.append(Diagnostic(self.path, line, col, code, message))
 
     def mapping(self, fields: tuple[Field, ...], data: dict[str, Value], at: Path, what: str) -> dict[str, Any]:
-        known = {f.name: f for f in fields}
+        known, steps, index, required = _plan(fields)
         out: dict[str, Any] = {}
         has_private = "private" in known
+        picked: list[int] = []  # the declared fields the data holds (the others have nothing to check)
         for key in data:
-            if key not in known:
+            pos = index.get(key)
+            if pos is not None:
+                picked.append(pos)
+            else:
                 if has_private and looks_like_private(key):
                     # Fails closed: whatever its value, a near-miss `private` keeps the note off the site.
                     self.report(at + (key,), "misspelled-private",
@@ -236,26 +240,49 @@ class _Checker:
                     continue
                 self.report(at + (key,), "unknown-field",
                             f"unknown field `{key}` in {what}{did_you_mean(key, known)}", key=True)
-        for spec in fields:
-            raw = data.get(spec.name)
-            if raw is None and spec.name == "private" and spec.name in data:
-                self.report(at + (spec.name,), "empty-private",
-                            "`private` has no value (empty, `~` or `null`): the note is kept off the site "
-                            "until this is written `private: true` or `private: false`", key=True)
-                out["private"] = True
+        get = data.get
+        for pos in sorted({*picked, *required}) if required else sorted(picked):  # in their declared order
+            name, spec, handler, needed = steps[pos]
+            raw = get(name)
+            if raw is None:
+                if name == "private" and name in data:
+                    self.report(at + (name,), "empty-private",
+                                "`private` has no value (empty, `~` or `null`): the note is kept off the site "
+                                "until this is written `private: true` or `private: false`", key=True)
+                    out["private"] = True
+                elif needed:
+                    self.report(at, "missing-field", f"{what} needs `{name}` ({spec.description})")
                 continue
-            if raw is None or (isinstance(raw, (list, dict)) and not raw and spec.required):
-                if spec.required:
-                    self.report(at, "missing-field", f"{what} needs `{spec.name}` ({spec.description})")
+            if needed and not raw and isinstance(raw, (list, dict)):
+                self.report(at, "missing-field", f"{what} needs `{name}` ({spec.description})")
                 continue
-            value = self.value(spec, raw, at + (spec.name,))
+            value = handler(self, spec, raw, at + (name,))
             if value is not None:
-                out[spec.name] = (out.get("private") or value) if spec.name == "private" else value
+                out[name] = (out.get("private") or value) if name == "private" else value
         return out
 
     def value(self, spec: Field, raw: Value, at: Path) -> Any:
         handler = _HANDLERS[spec.type]
         return handler(self, spec, raw, at)
+
+
+Step = tuple[str, "Field", Callable[["_Checker", "Field", Value, Path], Any], bool]
+Plan = tuple[dict[str, "Field"], tuple[Step, ...], dict[str, int], tuple[int, ...]]
+_PLANS: dict[int, tuple[tuple["Field", ...], Plan]] = {}
+
+
+def _plan(fields: tuple[Field, ...]) -> Plan:
+    """The fields by name; each field's name, handler and whether it is required, in order; each
+    name's place in that order; the places of the required fields. Made once per declaration
+    (the declarations are module constants), not once per note."""
+    made = _PLANS.get(id(fields))
+    if made is None or made[0] is not fields:
+        made = (fields, ({f.name: f for f in fields},
+                         tuple((f.name, f, _HANDLERS[f.type], f.required) for f in fields),
+                         {f.name: i for i, f in enumerate(fields)},
+                         tuple(i for i, f in enumerate(fields) if f.required)))
+        _PLANS[id(fields)] = made
+    return made[1]
 
 
 def _edit_distance(a: str, b: str) -> int:
@@ -296,6 +323,8 @@ def _string(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
 
 
 def _string_list(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
+    if type(raw) is list and all(type(item) is str for item in raw):
+        return tuple(cast("list[str]", raw))  # the usual case: plain text each (the loop keeps them as they are)
     items = raw if isinstance(raw, list) else [raw]
     out = []
     for i, item in enumerate(items):
@@ -332,7 +361,27 @@ def parse_datetime(text: str) -> dt.datetime | None:
         return None
 
 
+# Texts already read as a valid date (or date-time), and what they read as: a notebook repeats
+# the same few thousand dates and slugs across its notes. Only plain text that passed every
+# check is kept (its answer depends on the text alone), and at most _MEMO_MAX of each.
+_DAYS: dict[str, dt.date] = {}
+_MOMENTS: dict[str, dt.date | dt.datetime] = {}
+_SLUGS: dict[str, str] = {}
+_THREADS: dict[str, str] = {}
+_MEMO_MAX = 20_000
+
+
+def _remember(memo: dict[str, Any], raw: Value, value: Any) -> Any:
+    if value is not None and type(raw) is str and len(memo) < _MEMO_MAX:
+        memo[raw] = value
+    return value
+
+
 def _date(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | None:
+    if type(raw) is str:
+        known = _DAYS.get(raw)
+        if known is not None:
+            return known
     text = _expect_text(checker, spec, raw, at, "a date")
     if text is None:
         return None
@@ -340,7 +389,7 @@ def _date(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | Non
     if day is None:
         why = "not a real date" if _DATE_RE.match(text.strip()) else "not a date in YYYY-MM-DD form"
         checker.report(at, "bad-date", f"`{spec.name}: {text}` is {why}")
-    return _in_range(checker, spec, text, day, at)
+    return _remember(_DAYS, raw, _in_range(checker, spec, text, day, at))
 
 
 def _in_range(checker: _Checker, spec: Field, text: str, day: dt.date | None, at: Path) -> Any:
@@ -352,18 +401,22 @@ def _in_range(checker: _Checker, spec: Field, text: str, day: dt.date | None, at
 
 
 def _datetime(checker: _Checker, spec: Field, raw: Value, at: Path) -> dt.date | dt.datetime | None:
+    if type(raw) is str:
+        known = _MOMENTS.get(raw)
+        if known is not None:
+            return known
     text = _expect_text(checker, spec, raw, at, "a date")
     if text is None:
         return None
     day = parse_date(text)
     if day is not None:
-        return _in_range(checker, spec, text, day, at)
+        return _remember(_MOMENTS, raw, _in_range(checker, spec, text, day, at))
     moment = parse_datetime(text)
     if moment is None:
         shaped = _DATE_RE.match(text.strip()) or _DATETIME_RE.match(text.strip())
         why = "not a real date" if shaped else "not a date (`YYYY-MM-DD`) or date-time (`YYYY-MM-DDTHH:MM`)"
         checker.report(at, "bad-date", f"`{spec.name}: {text}` is {why}")
-    return _in_range(checker, spec, text, moment, at)
+    return _remember(_MOMENTS, raw, _in_range(checker, spec, text, moment, at))
 
 
 def _bool(checker: _Checker, spec: Field, raw: Value, at: Path) -> bool | None:
@@ -392,6 +445,12 @@ def unwrap_link(text: str) -> str:
 
 
 def _slug(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
+    if type(raw) is str:  # the usual case: a plain slug as it is
+        known = _SLUGS.get(raw)
+        if known is not None:
+            return known
+        if SLUG_RE.match(raw):
+            return _remember(_SLUGS, raw, sys.intern(raw))
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None
@@ -409,6 +468,14 @@ THREAD_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:\+[a-z0-9]+(?:-[a-z0-9]+)*)
 
 def _thread(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     """A thread slug, or slugs joined by ``+`` (the key of a thread made of a ``with`` set)."""
+    if type(raw) is str:
+        known = _THREADS.get(raw)
+        if known is not None:
+            return known
+    return _remember(_THREADS, raw, _thread_text(checker, spec, raw, at))
+
+
+def _thread_text(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
     text = _expect_text(checker, spec, raw, at, "a slug")
     if text is None:
         return None
@@ -427,6 +494,10 @@ def _person(checker: _Checker, spec: Field, raw: Value, at: Path) -> str | None:
 
 
 def _people(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[str, ...] | None:
+    if type(raw) is list and raw:  # the usual case: slugs already read, each once
+        known = tuple(_SLUGS.get(item) for item in raw if type(item) is str)
+        if len(known) == len(raw) and None not in known and len(set(known)) == len(known):
+            return known  # type: ignore[return-value]
     items = raw if isinstance(raw, list) else [raw]
     out: list[str] = []
     for i, item in enumerate(items):

@@ -1,78 +1,28 @@
 """Safe YAML for front matter: compose, never construct; refuse what would hurt.
 
-YAML is *composed* into nodes (libyaml's C parser where available) and never
-*constructed* by PyYAML: no tag ever runs, no alias is expanded past a bound,
-no scalar is guessed into a bool or a date. Every scalar comes back as a
-string; the schema decides what it means. Hostile input is refused before the
-parser can be hurt by it (libyaml's composer recurses in C and crashes the
-process on tens of thousands of nested brackets).
+YAML is read into plain values and never *constructed* by PyYAML: no tag ever
+runs, no alias is expanded past a bound, no scalar is guessed into a bool or a
+date. Every scalar comes back as a string; the schema decides what it means.
+Hostile input is refused before the parser can be hurt by it (libyaml's
+composer recurses in C and crashes the process on tens of thousands of nested
+brackets).
+
+Three readers, each giving exactly what the next would on what it takes: the
+usual front matter line by line (:func:`_read_lines`, here, without PyYAML);
+else libyaml's parser events; else PyYAML's composed nodes, for any YAML at all
+(both in :mod:`.yamlnodes`, imported only when a note needs them).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import Diagnostic
 from .parse import MAX_DEPTH, MAX_FRONT_MATTER, MAX_NODES, FrontMatter, Path, Quoted, Value
 
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
-_STANDARD_TAG = "tag:yaml.org,2002:"
-_PLAIN = "tag:convo-notes,2026:plain"  # an untagged plain scalar: typed by the schema
-# The standard tags PyYAML's safe_load knows, by the node kind each applies to. Such a tag is
-# read as what it declares (`!!str` is text, never a null or a boolean; `!!int 5` is for the
-# schema to check); every other tag (`!!python/...`, `!custom`) is refused.
-_SCALAR_TAGS = frozenset(_STANDARD_TAG + name for name in
-                         ("str", "null", "bool", "int", "float", "timestamp", "binary"))
-_KIND_TAGS: dict[type, frozenset[str]] = {
-    ScalarNode: _SCALAR_TAGS | {_PLAIN},
-    SequenceNode: frozenset(_STANDARD_TAG + name for name in ("seq", "omap", "pairs")),
-    MappingNode: frozenset(_STANDARD_TAG + name for name in ("map", "set")),
-}
-_ALLOWED_TAGS = frozenset().union(*_KIND_TAGS.values())
-_KIND_NAMES = {ScalarNode: "scalar", SequenceNode: "sequence", MappingNode: "mapping"}
-_STR, _NULL = _STANDARD_TAG + "str", _STANDARD_TAG + "null"
-
-try:  # libyaml's parser and composer, in C
-    from yaml import CSafeLoader as _BaseLoader
-
-    HAVE_LIBYAML = True
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
-
-    HAVE_LIBYAML = False
-
-
-def _resolve(self: Any, kind: type, value: Any, implicit: Any) -> str:  # noqa: ARG001
-    """The tag of an untagged node: no implicit resolvers, so every plain scalar composes as
-    text for the schema to type (``turn: no`` stays ``"no"``, ``date: 2026-13-40`` stays text
-    the schema reports as a bad date); quoted scalars and ``! x`` are strings."""
-    if kind is ScalarNode:
-        return _PLAIN if implicit[0] else _STANDARD_TAG + "str"
-    return _DEFAULT_TAGS[kind]
-
-
-class _ComposeLoader(_BaseLoader):
-    """libyaml's loader (where PyYAML has it) with :func:`_resolve`."""
-
-    yaml_implicit_resolvers: dict[str, list[Any]] = {}
-    resolve = _resolve
-
-
-class _PyComposeLoader(yaml.SafeLoader):
-    """PyYAML's own parser with :func:`_resolve`: a second opinion on what libyaml refuses
-    (a few spec-valid documents: tabs in block scalars, `{a :b, c:,}` in flow)."""
-
-    yaml_implicit_resolvers: dict[str, list[Any]] = {}
-    resolve = _resolve
-
-
-_DEFAULT_TAGS: dict[type, str] = {
-    SequenceNode: _STANDARD_TAG + "seq",
-    MappingNode: _STANDARD_TAG + "map",
-}
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})  # the plain scalars that mean nothing
+_NULLS = NULLS
 
 
 def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
@@ -88,59 +38,210 @@ def parse_yaml(yaml_text: str, path: str, first_line: int = 1) -> FrontMatter:
 
     if len(yaml_text) > MAX_FRONT_MATTER:
         return diag(0, 0, "yaml-too-large", f"front matter is over {MAX_FRONT_MATTER // 1024} KiB")
-    if not yaml_text.strip():
+    if not yaml_text or yaml_text.isspace():  # (no copy, as strip() would make)
         return FrontMatter({})
+    fast = _read_lines(yaml_text, offset)  # at most four levels: the nesting scan would find nothing
+    if fast is not None:
+        return fast
     if _may_nest_deeply(yaml_text):
         too_deep = nesting_error(yaml_text)
         if too_deep is not None:
             return diag(too_deep[0], too_deep[1], "yaml-too-large",
                         f"front matter nests deeper than {MAX_DEPTH} levels")
-    try:
-        node = _compose(yaml_text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        if exc.context and exc.context not in problem:
-            problem = f"{problem} ({exc.context})"
-        line0, col0 = (mark.line, mark.column) if mark is not None else (0, 0)
-        lines = yaml_text.split("\n")
-        if line0 < len(lines) and "\t" in lines[line0][: len(lines[line0]) - len(lines[line0].lstrip())]:
-            problem += "; YAML cannot be indented with tabs: use spaces"
-        return diag(line0, col0, "yaml-syntax", f"YAML syntax: {problem}")
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:  # e.g. libyaml's plain errors
-        return diag(0, 0, "yaml-syntax", f"YAML syntax: {str(exc).splitlines()[0] if str(exc) else 'invalid YAML'}")
-    if node is None:
-        return FrontMatter({})
-    walker = _Walker(path, offset)
-    try:
-        value = walker.walk(node, (), 0)
-    except _Refused as refused:
-        return FrontMatter(None, diagnostics=[refused.diagnostic])
-    if not isinstance(value, dict):
-        return diag(node.start_mark.line, node.start_mark.column, "not-a-mapping",
-                    "front matter must be a mapping of `field: value` lines")
-    return FrontMatter(value, locs=walker.locs, key_locs=walker.key_locs, diagnostics=walker.diagnostics)
+    from .yamlnodes import read_yaml
+
+    return read_yaml(yaml_text, path, offset)
 
 
-def _compose(yaml_text: str) -> Node | None:
-    """The composed document: libyaml's reading, or PyYAML's where libyaml alone refuses it."""
-    try:
-        return yaml.compose(yaml_text, Loader=_ComposeLoader)
-    except yaml.YAMLError:
-        if not HAVE_LIBYAML:
-            raise
-        try:
-            return yaml.compose(yaml_text, Loader=_PyComposeLoader)
-        except (yaml.YAMLError, RecursionError):
-            pass
-        raise  # libyaml's error, with its position
+# --- the fastest path: the usual front matter, line by line -------------------------------------
+
+# What no scalar read here holds: a control character (tab included), a line break YAML knows
+# (NEL, LS, PS), a BOM, a surrogate, U+FFFE or U+FFFF. Negated classes: they compile fast.
+_BAD = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\ud800-\\udfff\\ufffe\\uffff"
+_INNER = f"[^ {_BAD}:#]"  # a plain scalar's other characters but spaces: no `:` (see below) and no `#`
+_FIRST = f"(?:[A-Za-z0-9]|[^\\x00-\\x7f{_BAD}])"  # its first: a letter or digit (no indicator)
+_RUN = f"[^{_BAD}:#]*"  # a run of them, spaces too (quotes and brackets only matter first)
+# a plain scalar: a `:` only before a character of the scalar (`12:30`, `https://x`), no space last;
+# written as runs between colons (no alternation a character), so it matches fast and never backtracks far
+_PLAIN_TEXT = f"{_FIRST}{_RUN}(?::{_INNER}{_RUN})*(?<! )"
+_FLOW_TEXT = f"{_FIRST}[^,{_BAD}:#'\"\\[\\]{{}}\\\\]*(?<! )"  # in `[...]`: no comma, no colon either
+_QUOTED_TEXT = f'[^"\\\\{_BAD}]*(?:\\\\["\\\\][^"\\\\{_BAD}]*)*'  # no escape but the two that stand for themselves
+_DOUBLE = f'"{_QUOTED_TEXT}"'
+_SINGLE = f"'[^'{_BAD}]*(?:''[^'{_BAD}]*)*'"
+_ITEM = f"{_FLOW_TEXT}|{_DOUBLE}"
+_VALUE = f"{_PLAIN_TEXT}|{_DOUBLE}|{_SINGLE}|\\[(?:(?:{_ITEM})(?:, (?:{_ITEM}))*)?\\]"
+# a line that is not empty: indent, `- `, `key:` (then a space and a value, or the end), a value
+_LINE = f"(?=[^\\n])( *)(- )?(?:([A-Za-z_][A-Za-z0-9_-]{{0,99}}):(?: (?=[^ \\n])|$))?({_VALUE})?"
+_LINES = re.compile(f"^{_LINE}$", re.M).findall
+_UNESCAPE = re.compile(r'\\(["\\])').sub
+_FLOW_ITEM = re.compile(_ITEM)
+_LINE_MAX = 64 * 1024  # longer front matter takes the event reader (it counts values)
+
+
+def _read_lines(yaml_text: str, offset: int) -> FrontMatter | None:
+    """The usual front matter, read line by line with one regular expression, or None.
+
+    It takes a mapping of ``key: value`` lines at column 0, whose values are plain
+    scalars of ordinary characters, single-line quoted scalars or ``[a, b]`` lists, or
+    (with nothing after the colon) a block of such ``key: value`` lines, or a block
+    sequence of such scalars or of mappings of such lines; no blank or comment line,
+    tab, duplicate key or anything else. On what it takes it gives exactly what the
+    full path gives (the differential tests hold them together); anything else is None.
+    """
+    if len(yaml_text) > _LINE_MAX:
+        return None
+    # every line, whole: one match each (a line the expression does not take leaves the count short)
+    parsed = _LINES(yaml_text)
+    if len(parsed) != yaml_text.count("\n") + (not yaml_text.endswith("\n")):
+        return None
+    base = offset + 1
+    locs: dict[Path, tuple[int, int]] = {(): (base, 1)}
+    key_locs: dict[Path, tuple[int, int]] = {}
+    n = len(parsed)
+
+    def value(text: str, at: Path, line: int, col: int) -> Value:
+        """An inline value at (0-based) ``line``, ``col``."""
+        locs[at] = (line + base, col + 1)
+        first = text[0]
+        if first == '"':
+            return Quoted(text[1:-1] if "\\" not in text else _UNESCAPE(r"\1", text[1:-1]))
+        if first == "'":
+            return Quoted(text[1:-1].replace("''", "'"))
+        if first == "[":
+            if '"' not in text:  # plain items only: no comma inside one, so split on the separators
+                words = text[1:-1].split(", ") if len(text) > 2 else []
+                row, pos = line + base, col + 2
+                for k, word in enumerate(words):
+                    locs[at + (k,)] = (row, pos)
+                    pos += len(word) + 2
+                return [None if word in _NULLS else word for word in words]
+            items: list[Value] = []
+            pos = 1
+            while pos < len(text) - 1:
+                item = _FLOW_ITEM.match(text, pos)
+                assert item is not None  # the line's expression matched these items already
+                word = item.group()
+                locs[at + (len(items),)] = (line + base, col + pos + 1)
+                items.append(Quoted(word[1:-1] if "\\" not in word else _UNESCAPE(r"\1", word[1:-1]))
+                             if word[0] == '"' else None if word in _NULLS else word)
+                pos = item.end() + 2
+            return items
+        return None if text in _NULLS else text
+
+    def empty_ends(i: int, key_col: int) -> bool:
+        """Whether the value of the key on line ``i`` (at ``key_col``) is empty: the next line
+        is less indented, or a key at the same column."""
+        if i + 1 >= n:
+            return True
+        ind, dash = len(parsed[i + 1][0]), parsed[i + 1][1]
+        return ind < key_col or (ind == key_col and not dash)
+
+    def pair(out: dict[str, Value], at: Path, i: int, col: int) -> bool:
+        """The key (at ``col``) and inline or empty value of line ``i`` into ``out``; False when
+        the line is not such a pair."""
+        _ind, _dash, key, text = parsed[i]
+        if not key or key in out:
+            return False
+        key_at = at + (key,)
+        key_locs[key_at] = (i + base, col + 1)
+        if text:
+            if text[0] in "\"'[":
+                out[key] = value(text, key_at, i, col + len(key) + 2)
+            else:  # a plain scalar, inline
+                locs[key_at] = (i + base, col + len(key) + 3)
+                out[key] = None if text in _NULLS else text
+            return True
+        if not empty_ends(i, col):
+            return False
+        locs[key_at] = (i + base, col + len(key) + 2)
+        out[key] = None
+        return True
+
+    root: dict[str, Value] = {}
+    i = 0
+    while i < n:
+        ind, dash, key, text = parsed[i]
+        if ind or dash or not key or key in root:
+            return None
+        if text:  # the usual line, inline: `key: value`
+            at = (key,)
+            key_locs[at] = (i + base, 1)
+            if text[0] in "\"'[":
+                root[key] = value(text, at, i, len(key) + 2)
+            else:
+                locs[at] = (i + base, len(key) + 3)
+                root[key] = None if text in _NULLS else text
+            i += 1
+            continue
+        if empty_ends(i, 0):
+            pair(root, (), i, 0)
+            i += 1
+            continue
+        at = (key,)
+        key_locs[at] = (i + base, 1)
+        i += 1
+        indent, dash = len(parsed[i][0]), parsed[i][1]
+        if not dash:  # a block mapping of `key: value` lines at `indent`
+            child: dict[str, Value] = {}
+            locs[at] = (i + base, indent + 1)
+            while i < n:
+                line_indent = len(parsed[i][0])
+                if line_indent < indent:
+                    break
+                if line_indent != indent or parsed[i][1] or not pair(child, at, i, indent):
+                    return None
+                i += 1
+            root[key] = child
+            continue
+        items: list[Value] = []  # a block sequence with its `- ` at `indent`
+        locs[at] = (i + base, indent + 1)
+        while i < n and len(parsed[i][0]) == indent and parsed[i][1]:
+            _ind, _dash, item_key, text = parsed[i]
+            item_at = at + (len(items),)
+            if not item_key:  # `- value`
+                if not text:
+                    return None  # `- ` alone
+                items.append(value(text, item_at, i, indent + 2))
+                i += 1
+                continue
+            entry: dict[str, Value] = {}  # `- key: value` and `key: value` lines below it
+            locs[item_at] = (i + base, indent + 3)
+            if not pair(entry, item_at, i, indent + 2):
+                return None
+            i += 1
+            while i < n:
+                line_indent = len(parsed[i][0])
+                if line_indent <= indent:
+                    break
+                if line_indent != indent + 2 or parsed[i][1] or not pair(entry, item_at, i, indent + 2):
+                    return None
+                i += 1
+            items.append(entry)
+        if i < n and len(parsed[i][0]) > 0 and len(parsed[i][0]) >= indent:
+            return None
+        root[key] = items
+    if len(locs) > MAX_NODES:  # a value each, as the walker counts them
+        return None
+    return FrontMatter(root, locs=locs, key_locs=key_locs)
+
+
+_INDICATORS = tuple(ch + after for ch in "-?:" for after in " \t\n")
 
 
 def _may_nest_deeply(yaml_text: str) -> bool:
-    """False when the text has too few indicators to nest past MAX_DEPTH (each level takes one:
-    a bracket, a ``-`` or ``?`` entry, or a ``:`` of a mapping), so most notes skip the scan."""
+    """False when :func:`nesting_error` cannot find nesting past MAX_DEPTH, so most notes skip it.
+
+    A bound on what the scan counts: a block collection opens only at a ``-``, ``?`` or ``:``
+    followed by white space or the end (at most one level each, ``B`` of them), and a flow
+    collection at a bracket, at most two levels each (itself, and a `k: v` pair inside it),
+    one more where a key may start. So the scan never counts more than ``B + 1 + 2 *
+    brackets``. Text with line breaks other than LF falls back to counting every indicator.
+    """
     count = yaml_text.count
-    return count("[") + count("{") + count("-") + count(":") + count("?") > MAX_DEPTH
+    if "\r" in yaml_text or "\x85" in yaml_text or "\u2028" in yaml_text or "\u2029" in yaml_text:
+        return count("[") + count("{") + count("-") + count(":") + count("?") > MAX_DEPTH
+    block = sum(map(count, _INDICATORS)) + (yaml_text[-1:] in ("-", "?", ":"))
+    return block + 1 + 2 * (count("[") + count("{")) > MAX_DEPTH
 
 
 def nesting_error(yaml_text: str) -> tuple[int, int] | None:
@@ -440,81 +541,14 @@ class _DepthScanner:
         return -1
 
 
-class _Refused(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
+# What moved to :mod:`.yamlnodes`, still found here (imported on first use: PyYAML is not free to import).
+_MOVED = frozenset({"yaml", "HAVE_LIBYAML", "_ComposeLoader", "_PyComposeLoader", "_parse_composed",
+                    "_read_events", "_compose", "_Walker", "_EventReader"})
 
 
-class _Walker:
-    """Turns composed nodes into plain values, recording where each one stands."""
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        from . import yamlnodes
 
-    __slots__ = ("path", "offset", "locs", "key_locs", "diagnostics", "visited")
-
-    def __init__(self, path: str, offset: int) -> None:
-        self.path = path
-        self.offset = offset
-        self.locs: dict[Path, tuple[int, int]] = {}
-        self.key_locs: dict[Path, tuple[int, int]] = {}
-        self.diagnostics: list[Diagnostic] = []
-        self.visited = 0
-
-    def _pos(self, node: Node) -> tuple[int, int]:
-        mark = node.start_mark
-        return mark.line + self.offset + 1, mark.column + 1
-
-    def _refuse(self, node: Node, code: str, message: str) -> _Refused:
-        line, col = self._pos(node)
-        return _Refused(Diagnostic(self.path, line, col, code, message))
-
-    def walk(self, node: Node, at: Path, depth: int) -> Value:
-        self.visited += 1
-        if self.visited > MAX_NODES:
-            raise self._refuse(node, "yaml-too-large",
-                               f"front matter expands to more than {MAX_NODES} values (an alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise self._refuse(node, "yaml-too-large", f"front matter nests deeper than {MAX_DEPTH} levels")
-        tag = node.tag
-        mark = node.start_mark
-        self.locs[at] = (mark.line + self.offset + 1, mark.column + 1)
-        if tag not in _KIND_TAGS.get(type(node), ()):
-            shown = "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
-            # Refused, never run: the value is dropped and the rest of the note is still checked
-            # (the loader keeps such a note off the site: it cannot be read as written).
-            line, col = self.locs[at]
-            message = (f"YAML tag `{shown}` does not fit a {_KIND_NAMES.get(type(node), 'node')}"
-                       if tag in _ALLOWED_TAGS else f"YAML tag `{shown}` is not allowed (tags are never run)")
-            self.diagnostics.append(Diagnostic(self.path, line, col, "yaml-tag", message))
-            return None
-        if type(node) is ScalarNode:
-            if tag == _PLAIN:
-                return None if node.value in _NULLS else node.value
-            if tag == _NULL:
-                return None
-            if tag == _STR or node.style:  # `!!str`, quoted, literal or folded: text as written
-                return Quoted(node.value)
-            return node.value  # `!!int 5`, `!!bool true`: for the schema to check
-        if type(node) is SequenceNode:
-            return [self.walk(item, at + (i,), depth + 1) for i, item in enumerate(node.value)]
-        if type(node) is MappingNode:
-            out: dict[str, Value] = {}
-            for key_node, value_node in node.value:
-                if key_node.tag == _STANDARD_TAG + "merge" or (
-                    isinstance(key_node, ScalarNode) and key_node.value == "<<" and not key_node.style
-                ):
-                    raise self._refuse(key_node, "wrong-type", "merge keys (`<<`) are not supported in front matter")
-                if not isinstance(key_node, ScalarNode):
-                    raise self._refuse(key_node, "wrong-type", "a field name must be plain text")
-                key = str(key_node.value)
-                key_at = at + (key,)
-                if key in out:
-                    line, col = self._pos(key_node)
-                    first = self.key_locs.get(key_at, (0, 0))[0]
-                    self.diagnostics.append(Diagnostic(
-                        self.path, line, col, "duplicate-key",
-                        f"field `{key}` appears twice (first on line {first})"))
-                    continue
-                self.key_locs[key_at] = self._pos(key_node)
-                out[key] = self.walk(value_node, key_at, depth + 1)
-            return out
-        raise self._refuse(node, "wrong-type", "unsupported YAML node")  # pragma: no cover
+        return getattr(yamlnodes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

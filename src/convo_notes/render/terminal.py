@@ -56,20 +56,24 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False, default=json_default))
 
 
-def diagnostic_line(d: Diagnostic) -> str:
-    """``PATH:LINE:COL: error[CODE]: message``, the severity coloured on a terminal."""
+def diagnostic_line(d: Diagnostic, paint: Callable[..., str] | None = None) -> str:
+    """``PATH:LINE:COL: error[CODE]: message``, the severity coloured on a terminal (``paint``:
+    :func:`painter`'s answer, when the caller already asked it)."""
     text = d.format()
     head, sep, rest = text.partition(f" {d.severity}[")
     if not sep:
         return text
     color = "red" if d.severity == "error" else "yellow"
-    return head + " " + style(f"{d.severity}[{d.code}]", fg=color, bold=True) + rest[len(d.code) + 1:]
+    return head + " " + (paint or style)(f"{d.severity}[{d.code}]", fg=color, bold=True) + rest[len(d.code) + 1:]
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], err: bool = True) -> None:
-    """Each diagnostic on its own line (stderr unless ``err=False``)."""
-    for d in diagnostics:
-        echo(diagnostic_line(d), err=err)
+    """Each diagnostic on its own line (stderr unless ``err=False``), written at once: a
+    notebook can have thousands."""
+    paint = painter()
+    lines = [diagnostic_line(d, paint) for d in diagnostics]
+    if lines:
+        echo("\n".join(lines), err=err)
 
 
 def terminal_width() -> int | None:
