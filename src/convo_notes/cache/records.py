@@ -252,11 +252,11 @@ def _dump(path: Path, data: Any) -> None:
 def write_atomic(path: Path, write: Callable[[Any], None]) -> None:
     """``write(binary file)`` to a temporary file renamed over ``path`` when complete, so a
     reader sees the old file or the new one, never a torn one; failure only costs speed."""
-    import tempfile  # only a command that writes a cache needs it
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=path.parent)
+        # a name of its own (`tempfile` would cost every writing command its imports: random, shutil...)
+        tmp = str(path.parent / f".cache-{os.getpid()}-{os.urandom(6).hex()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             with os.fdopen(fd, "wb") as fh:
                 write(fh)
