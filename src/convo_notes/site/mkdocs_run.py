@@ -646,11 +646,9 @@ class MkDocsRun:
         in the order the index lists them, and the number of warnings.
         """
         from mkdocs.commands import build as mkbuild
-        from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-        from mkdocs.structure.nav import get_navigation
         from mkdocs.structure.pages import Page
 
-        from .parallel import _index_entries
+        from .parallel import _index_entries, files_and_navigation
 
         capture = self.capture
         capture.pages = pages
@@ -660,14 +658,7 @@ class MkDocsRun:
             try:
                 config = self.config.plugins.on_config(self.config)
                 config.plugins.on_pre_build(config=config)
-                files = get_files(config)
-                env = config.theme.get_env()
-                files.add_files_from_theme(env, config)
-                files = config.plugins.on_files(files, config=config)
-                set_exclusions(files, config)
-                nav = get_navigation(files, config)
-                nav = config.plugins.on_nav(nav, config=config, files=files)
-                doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+                files, env, nav, doc_files = files_and_navigation(config)
                 chosen = [f for f in doc_files if f.src_uri in wanted]
                 for file in doc_files if sitemap else chosen:
                     if file.page is None and file.inclusion.is_not_in_nav():

@@ -101,6 +101,23 @@ def _worker(conn: Any, config: Any, files: Any, nav: Any, env: Any, share: list[
         conn.close()
 
 
+def files_and_navigation(config: Any) -> tuple[Any, Any, Any, list[Any]]:
+    """What ``mkdocs.commands.build.build`` makes before rendering a page, as it makes it: the
+    files (the theme's added, the plugins' ``on_files`` run, exclusions set), the template
+    environment, the navigation (``on_nav`` run) and the documentation pages it includes."""
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+
+    files = get_files(config)
+    env = config.theme.get_env()
+    files.add_files_from_theme(env, config)
+    files = config.plugins.on_files(files, config=config)
+    set_exclusions(files, config)
+    nav = get_navigation(files, config)
+    nav = config.plugins.on_nav(nav, config=config, files=files)
+    return files, env, nav, files.documentation_pages(inclusion=InclusionLevel.is_included)
+
+
 def parallel_build(config: Any, jobs: int, tick: Callable[[], None]) -> None:
     """``mkdocs.commands.build.build(config)`` with pages rendered by ``jobs`` processes (see the module docstring).
 
@@ -112,8 +129,7 @@ def parallel_build(config: Any, jobs: int, tick: Callable[[], None]) -> None:
     from mkdocs import utils
     from mkdocs.commands import build as mkbuild
     from mkdocs.exceptions import Abort, BuildError
-    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
-    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.files import InclusionLevel
     from mkdocs.structure.pages import Page
 
     logger = logging.getLogger("mkdocs")
@@ -131,14 +147,7 @@ def parallel_build(config: Any, jobs: int, tick: Callable[[], None]) -> None:
         config = config.plugins.on_config(config)
         config.plugins.on_pre_build(config=config)
         utils.clean_directory(config.site_dir)
-        files = get_files(config)
-        env = config.theme.get_env()
-        files.add_files_from_theme(env, config)
-        files = config.plugins.on_files(files, config=config)
-        set_exclusions(files, config)
-        nav = get_navigation(files, config)
-        nav = config.plugins.on_nav(nav, config=config, files=files)
-        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_included)
+        files, env, nav, doc_files = files_and_navigation(config)
         for file in doc_files:
             if file.page is None and file.inclusion.is_not_in_nav():
                 Page(None, file, config)
