@@ -292,6 +292,21 @@ def test_serve_gates_each_update(live):
     errors = [line for line in live.said if "leak gate" in line]
     assert len(errors) == 1 and "conversations/2026-03-05-follow-up/index.html" in errors[0]
     assert not any("quokka" in line.casefold() for line in live.said)
+    # MkDocs still holds the refused page's search entries: an unrelated edit must not publish them again
+    edit(live.root / "notes/2026/2026-03-06-bo.md", "About [[ann]].", "About [[ann]], again.")
+    live.refresh()
+    assert live.path == "full"
+    assert all("quokka" not in p.read_text("utf-8", "replace").casefold()
+               for p in live.out_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".xml"))
+    assert not (live.out_dir / "conversations/2026-03-05-follow-up/index.html").exists()
+    # once the text is gone, the page is served again and the next edit takes the quick way
+    edit(live.root / "notes/2026/2026-03-05-follow-up.md", "Met Quokka Secretperson.", "Second body.")
+    live.refresh()
+    assert (live.out_dir / "conversations/2026-03-05-follow-up/index.html").is_file()
+    assert (live.out_dir / "search/search_index.json").is_file()
+    edit(live.root / "notes/2026/2026-03-06-bo.md", "About [[ann]], again.", "About [[ann]], again and again.")
+    live.refresh()
+    assert live.path == "bodies"
 
 
 def search_index(live: LiveSite) -> str:

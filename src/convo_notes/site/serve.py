@@ -181,6 +181,9 @@ class LiveSite:
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self.path: str = ""  # "full", "pages" or "bodies": how the last refresh went
         self.failed = False  # the last refresh stopped midway: the next one is a full build
+        # the leak gate refused files: MkDocs still holds their search entries in memory, so until a full
+        # build has made everything again (and the gate passed all of it) every refresh is a full one
+        self.refused = False
         self._clock = 0.0
 
     # ------------------------------------------------------------------ bodies
@@ -285,7 +288,9 @@ class LiveSite:
         A refresh that fails midway (a template's error, a page MkDocs cannot write) may leave the
         notes read, the staging tree and the built site out of step: the next one is a full build."""
         with self.lock:
-            full = full or self.run is None or self.failed
+            full = full or self.run is None or self.failed or self.refused
+            if full:
+                self.refused = False  # a full build gates the whole site again
             self.failed = True
             result = self._refresh(full)
             self.failed = False
@@ -477,6 +482,7 @@ class LiveSite:
             with contextlib.suppress(OSError):
                 (self.out_dir / rel).unlink()
         if found:
+            self.refused = True
             self.say(f"error: {gate.refuse(found, tokens).message}".replace(
                 "nothing was published (the previous site is untouched)", "these files are not served"))
 
