@@ -207,3 +207,46 @@ def test_full_flag_and_summary(sample, tmp_path, cli, monkeypatch):
     full = cli(*args, "--full")
     assert full.code == 0
     assert "Updated" not in full.out
+
+
+def test_a_page_linking_to_a_retitled_or_removed_note_is_rendered_again(sample, tmp_path):
+    """A body's ``[[link]]`` shows the linked note's title in HTML its own Markdown does not hold: when that
+    note is retitled or removed, the linking page is rendered again (found by a privacy review: a title
+    removed because it said too much stayed on the pages linking to it)."""
+    out = tmp_path / "site"
+    _edit(sample, RETRO, "- Change: every client", "See [[2026-06-09-harbor-renewal-kickoff]].\n- Change: every client")
+    _build(sample, out)
+    retro_page = out / "conversations/2026-09-28-q3-team-retro/index.html"
+    old_title = "Harbor renewal kickoff"
+    assert old_title in retro_page.read_text()
+    kickoff = "notes/conversations/2026/2026-06-09-harbor-renewal-kickoff.md"
+    _edit(sample, kickoff, "title: Harbor renewal kickoff", "title: Harbor renewal, first meeting")
+    report = _build(sample, out)
+    assert report.incremental
+    assert old_title not in retro_page.read_text()
+    _same_as_full(sample, out, tmp_path)
+    (sample / kickoff).unlink()
+    assert _build(sample, out).incremental
+    assert "Harbor renewal, first meeting" not in retro_page.read_text()
+    _same_as_full(sample, out, tmp_path)
+
+
+def test_a_notebook_template_showing_another_note_is_kept_current(sample, tmp_path):
+    """The notebook's own template may show any note anywhere: every page is made again and those that
+    changed are rendered (found by a privacy review: text deleted from a note stayed on the home page)."""
+    template = sample / "site_templates/home_intro.md.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "\nLatest words from Helen: {% for p in site.people "
+                        "if p.slug == 'helen-park' %}{{ p.body | truncate(400) }}{% endfor %}\n", encoding="utf-8")
+    out = tmp_path / "site"
+    helen = "notes/people/helen-park.md"
+    (sample / helen).write_text((sample / helen).read_text(encoding="utf-8") + "\nWOMBAT remark.\n", encoding="utf-8")
+    _settle(sample, sample / helen)
+    _build(sample, out)
+    assert "WOMBAT" in (out / "index.html").read_text()
+    text = (sample / helen).read_text(encoding="utf-8").replace("WOMBAT remark.", "A plain remark.")
+    (sample / helen).write_text(text, encoding="utf-8")
+    _settle(sample, sample / helen)
+    assert _build(sample, out).incremental
+    assert "WOMBAT" not in (out / "index.html").read_text()
+    assert "WOMBAT" not in (out / "search/search_index.json").read_text()
+    _same_as_full(sample, out, tmp_path)

@@ -228,6 +228,31 @@ def _same_records(nb: Notebook, old: dict[str, Note | None], changed: set[str], 
     return all(p in now and old.get(p) == now[p] for p in changed)
 
 
+def _own_templates(root: Path) -> bool:
+    """Whether the notebook overrides any of the site's templates (``site_templates/*.j2``)."""
+    folder = root / "site_templates"
+    return folder.is_dir() and any(folder.rglob("*.j2"))
+
+
+def _linking_pages(view: PublicView, site: SiteModel, old: dict[str, Note | None], changed: set[str],
+                   links: dict[str, list[str | None]]) -> set[str]:
+    """The pages of the unchanged notes whose bodies link to a changed one: by ``[[slug]]`` (its slug
+    before or after the change) or by a Markdown link to its file."""
+    notes: list[Note] = [*view.nb.people.values(), *view.nb.orgs.values(), *view.nb.conversations]
+    slugs = {note.slug for note in old.values() if note is not None}
+    slugs.update(note.slug for note in notes if note.path in changed)
+    pages = set()
+    for note in notes:
+        if note.path in changed:
+            continue
+        if any(target in slugs for target, _line, _col in note.links) or \
+                any(target in changed for target in links.get(note.path, ()) if target):
+            page = site.page_of_path.get(note.path)
+            if page is not None:
+                pages.add(page)
+    return pages
+
+
 def changed_notes(previous: BuildState, keys: dict[str, tuple[int, ...]], git: dict[str, object]) -> set[str]:
     """Notes whose file changed since the last build (or may have: changed just before it read them),
     appeared or went, or whose last git change differs."""
@@ -287,13 +312,20 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
         if only is None or len(only) > MAX_SHARE * max(len(previous.pages), 1):
             return "the changes reach too many pages"
         gen = generate_pages(site, nb.root, body_of, run, only)
+    if _own_templates(nb.root):  # a notebook's own template may show any note on any page
+        gen = generate_pages(site, nb.root, body_of, run)
+    # A page whose body links to a changed note shows that note's title (or a dead link, once it
+    # is gone) in HTML its unchanged Markdown does not hold: rendered again, whatever its digest.
+    linking = _linking_pages(view, site, old, changed, previous.links)
+    if linking - set(gen.pages):
+        gen = generate_pages(site, nb.root, body_of, run, set(gen.pages) | linking)
     order = gen.order
     pages_now = set(order)
     removed_pages = set(previous.pages) - pages_now
     added_pages = pages_now - set(previous.pages)
     if not added_pages <= set(gen.pages) or len(order) != len(pages_now):
         return "the pages moved"
-    render = {p for p, text in gen.pages.items() if previous.pages.get(p) != digest(text.encode("utf-8"))}
+    render = {p for p, text in gen.pages.items() if previous.pages.get(p) != digest(text.encode("utf-8"))} | linking
     attachments = {p: previous.attachments.get(p, {}) for p in order if p not in gen.pages}
     attachments.update({p: gen.attachments.get(p, {}) for p in gen.pages})
     gen.attachments = attachments
