@@ -440,3 +440,23 @@ def test_an_update_that_failed_is_made_again_at_the_next_refresh(live):
     assert "ECHIDNA" in page(live, "conversations/2026-03-05-follow-up")
     assert "ECHIDNA" in search_index(live)
     assert_same_as_full_build(live)
+
+
+def test_a_page_linking_to_a_retitled_or_deleted_note_is_rendered_again(notebook, tmp_path):
+    """A body's ``[[link]]`` shows the linked note's title in HTML its own Markdown does not hold (found by a
+    privacy review: a title changed because it said too much stayed on the pages linking to it)."""
+    helen = notebook / "notes/people/helen-park.md"
+    helen.write_text(helen.read_text("utf-8") + "\nSee [[2026-06-09-harbor-renewal-kickoff]].\n", "utf-8")
+    live = LiveSite(notebook, TODAY, tmp_path / "out", tmp_path / "staging", None, lambda s: None)
+    live.build()
+    assert "Harbor renewal kickoff" in page(live, "people/helen-park")
+    kickoff = notebook / "notes/conversations/2026/2026-06-09-harbor-renewal-kickoff.md"
+    edit(kickoff, "title: Harbor renewal kickoff", "title: Harbor renewal call")
+    live.refresh()
+    assert live.path == "pages"
+    assert "Harbor renewal kickoff" not in page(live, "people/helen-park")
+    assert "Harbor renewal call" in page(live, "people/helen-park")
+    kickoff.unlink()
+    live.refresh()
+    assert "Harbor renewal call" not in page(live, "people/helen-park")
+    assert_same_as_full_build(live)

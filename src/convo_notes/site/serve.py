@@ -343,6 +343,14 @@ class LiveSite:
         files.update(self._extra_files(view, current))
         self._mark("extra")
         changed, removed = self.staging.write(files)
+        if not full and self.site is not None:
+            # a page whose body links to a changed note shows its title (or a dead link, once it is gone)
+            # in HTML its unchanged Markdown does not hold: rendered again too
+            slugs = {note.slug for model in (self.site, site) for path in changed_files
+                     if (note := model.note_by_path.get(path)) is not None}
+            linking = set().union(*(self._mentions(slug) for slug in slugs)) - changed_files
+            changed = set(changed) | ({site.page_of_path[p] for p in linking if p in site.page_of_path}
+                                      & set(self.pages))
         assert self.run is not None
         written: set[Path] | None = set()
         if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
