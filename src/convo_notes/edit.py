@@ -38,7 +38,7 @@ from .errors import EditRefused, NotFound
 from .fsutil import FileChanged, WriteFailed, atomic_create, atomic_write, read_snapshot
 from .loader import build_record
 from .model import OVERLAY, Commitment, Conversation, Notebook
-from .parse import read_note
+from .parse import FrontMatter, read_note
 from .schema import SLUG_RE, slugify
 from .yamlwrite import yaml_value
 
@@ -159,7 +159,7 @@ def insert_done(raw: bytes, index: int, day: dt.date) -> bytes:
     (``{what: ..., due: ...}``) get ``, done: DAY`` after their last value.
     Raises :class:`EditRefused` when that cannot be done safely.
     """
-    bom, text, _yaml_text, start, root = _compose(raw)
+    before, bom, text, _yaml_text, start, root = _compose(raw)
     items = None
     if isinstance(root, MappingNode):
         for key, value in root.value:
@@ -177,13 +177,13 @@ def insert_done(raw: bytes, index: int, day: dt.date) -> bytes:
         raise EditRefused("this commitment is an empty mapping")
     stamp = day.isoformat()
     result = bom + _append_field(text, start, entry, "done", stamp).encode("utf-8")
-    _verify(raw, result, index, stamp)
+    _verify(before, result, index, stamp)
     return result
 
 
-def _verify(old: bytes, new: bytes, index: int, stamp: str) -> None:
-    """Refuse unless the real parser reads ``new`` as ``old`` plus that one ``done`` field."""
-    before = read_note(old, "note")
+def _verify(before: FrontMatter, new: bytes, index: int, stamp: str) -> None:
+    """Refuse unless the real parser reads ``new`` as the note read before (``before``) plus that one
+    ``done`` field."""
     after = read_note(new, "note")
     if before.data is None or after.data is None:
         raise EditRefused("the note's front matter cannot be read before or after the edit")
@@ -205,23 +205,10 @@ def insert_field(raw: bytes, key: str, value: str) -> bytes:
     Refused (:class:`EditRefused`) when the note cannot be read, already has ``key``, is
     not a block mapping, or the parser would read anything else differently after the edit.
     """
-    checked = read_note(raw, "note")
-    if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
-        first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
-        raise EditRefused(f"the note's front matter cannot be read ({first})")
-    if key in checked.data:
+    checked, bom, text, yaml_text, start, root = _compose(raw)
+    if key in (checked.data or {}):  # (never None: _compose refuses a note it cannot read)
         raise EditRefused(f"the note already has `{key}`")
-    bom = codecs.BOM_UTF8 if raw.startswith(codecs.BOM_UTF8) else b""
-    try:
-        text = raw[len(bom):].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise EditRefused(f"the file is not UTF-8 text ({exc.reason})") from None
-    yaml_text, start = _front_matter(text)
-    try:
-        root = yaml.compose(yaml_text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(root, MappingNode) or root.flow_style:
+    if root.flow_style:
         raise EditRefused("the front matter is not a block mapping of `field: value` lines; add the line by hand")
     at = start + len(yaml_text)  # the closing `---` line starts here
     eol = "\r\n" if text[:start].endswith("\r\n") else "\n"
@@ -484,8 +471,9 @@ def create_new_note(root: Path, note: NewNote) -> list[str]:
 FieldPath = tuple[str | int, ...]  # where the mapping is: () the note, ("next",), ("commitments", 2)
 
 
-def _compose(raw: bytes) -> tuple[bytes, str, str, int, MappingNode]:
-    """``(bom, text, yaml text, where it starts, root mapping)`` of a note, refused when unreadable."""
+def _compose(raw: bytes) -> tuple[FrontMatter, bytes, str, str, int, MappingNode]:
+    """``(the safe parser's reading, bom, text, yaml text, where it starts, root mapping)`` of a note,
+    refused when unreadable."""
     checked = read_note(raw, "note")  # the safe parser first: it refuses hostile YAML
     if checked.data is None or any(d.severity == "error" for d in checked.diagnostics):
         first = checked.diagnostics[0].message if checked.diagnostics else "unreadable front matter"
@@ -502,7 +490,7 @@ def _compose(raw: bytes) -> tuple[bytes, str, str, int, MappingNode]:
         raise EditRefused(f"the front matter is not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(root, MappingNode):
         raise EditRefused("the note's front matter is not a mapping")
-    return bom, text, yaml_text, start, root
+    return checked, bom, text, yaml_text, start, root
 
 
 def _mapping_at(root: MappingNode, at: FieldPath) -> MappingNode:
@@ -524,7 +512,7 @@ def _mapping_at(root: MappingNode, at: FieldPath) -> MappingNode:
 
 def _set_one(raw: bytes, at: FieldPath, key: str, value: str | None) -> bytes:
     """``raw`` with ``key`` of the mapping at ``at`` set to the plain scalar ``value`` (None: removed)."""
-    bom, text, _yaml_text, start, root = _compose(raw)
+    _checked, bom, text, _yaml_text, start, root = _compose(raw)
     mapping = _mapping_at(root, at)
     pair = next(((k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.value == key), None)
     if pair is not None:
