@@ -58,17 +58,23 @@ def last_changes(root: Path | str, timeout: float = 30.0) -> dict[str, Change]:
 
 def parse_log(output: str) -> dict[str, Change]:
     """Parse ``git log -z --name-only --format=<_FORMAT>`` output (newest commit first)."""
-    changes: dict[str, Change] = {}
+    return {name: Change(*fields) for name, fields in _newest_per_file(output).items()}
+
+
+def _newest_per_file(output: str) -> dict[str, tuple[str, str]]:
+    """``git log -z --name-only`` output with a two-field header (``<_RECORD>A<_FIELD>B``, newest
+    commit first): each file's header fields from the first commit that names it."""
+    found: dict[str, tuple[str, str]] = {}
     for record in output.split(_RECORD):
         if not record:
             continue
         header, _, names = record.partition("\0")
-        date, _, author = header.partition(_FIELD)
+        first, _, second = header.partition(_FIELD)
         for name in names.split("\0"):
             name = name.strip("\n")
-            if name and name not in changes:
-                changes[name] = Change(date, author)
-    return changes
+            if name and name not in found:
+                found[name] = (first, second)
+    return found
 
 
 def _fold(text: str) -> str:
@@ -136,17 +142,8 @@ def added_by(root: Path | str, timeout: float = 60.0) -> dict[str, Added]:
         return {}
     if proc.returncode != 0:
         return {}
-    found: dict[str, Added] = {}
-    for record in proc.stdout.decode("utf-8", errors="replace").split(_RECORD):
-        if not record:
-            continue
-        header, _, names = record.partition("\0")
-        author, _, email = header.partition(_FIELD)
-        for name in names.split("\0"):
-            name = name.strip("\n")
-            if name and name not in found:
-                found[name] = Added(author, email)
-    return found
+    output = proc.stdout.decode("utf-8", errors="replace")
+    return {name: Added(*fields) for name, fields in _newest_per_file(output).items()}
 
 
 def member_for(nb: Notebook, added: Added) -> str | None:
