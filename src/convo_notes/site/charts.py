@@ -121,6 +121,13 @@ def _svg(width: int, height: int, label: str, parts: list[str], cls: str) -> Mar
                   f'xmlns="http://www.w3.org/2000/svg">' + "".join(parts) + "</svg>")
 
 
+def _edges(graph: Graph, nodes: Iterable[str], spot: dict[str, tuple[float, float]]) -> list[str]:
+    """A line for every edge among ``nodes``, placed at ``spot``, thicker the more it carries."""
+    return [f'<line class="{_edge_class(kinds)}" x1="{spot[a][0]:.1f}" y1="{spot[a][1]:.1f}" '
+            f'x2="{spot[b][0]:.1f}" y2="{spot[b][1]:.1f}" stroke-width="{min(6.0, 0.8 + math.log2(w + 1)):.1f}"/>'
+            for a, b, w, kinds in graph.edges_among(nodes)]
+
+
 def graph_svg(graph: Graph, nodes: list[str], url: Url, label: str) -> Markup:
     """The map of ``nodes``: one small circle of members per org cluster, clusters on a large circle."""
     clusters: dict[str, list[str]] = defaultdict(list)
@@ -139,11 +146,7 @@ def graph_svg(graph: Graph, nodes: list[str], url: Url, label: str) -> Markup:
         for j, slug in enumerate(members):
             a = 2 * math.pi * j / len(members) - math.pi / 2
             spot[slug] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
-    parts = []
-    for one, two, w, kinds in graph.edges_among(nodes):
-        (x1, y1), (x2, y2) = spot[one], spot[two]
-        parts.append(f'<line class="{_edge_class(kinds)}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                     f'stroke-width="{min(6.0, 0.8 + math.log2(w + 1)):.1f}"/>')
+    parts = _edges(graph, nodes, spot)
     for slug in nodes:
         x, y = spot[slug]
         parts.append(_node(graph, slug, x, y, url, 5 + min(9.0, math.sqrt(graph.degree(slug)))))
@@ -161,11 +164,7 @@ def local_svg(graph: Graph, slug: str, url: Url, label: str) -> Markup:
     for i, other in enumerate(around):
         angle = 2 * math.pi * i / len(around) - math.pi / 2
         spot[other] = (mid + 130 * math.cos(angle), mid + 130 * math.sin(angle))
-    parts = []
-    for a, b, w, kinds in graph.edges_among(spot):
-        (x1, y1), (x2, y2) = spot[a], spot[b]
-        parts.append(f'<line class="{_edge_class(kinds)}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                     f'stroke-width="{min(6.0, 0.8 + math.log2(w + 1)):.1f}"/>')
+    parts = _edges(graph, spot, spot)
     for other in around:
         parts.append(_node(graph, other, *spot[other], url, 7))
     parts.append(_node(graph, slug, mid, mid, url, 11, center=True))
