@@ -301,19 +301,29 @@ def _replaced(item: DueItem, gone: Collection[str], threads: Collection[str], pe
     return item.thread in threads
 
 
-def _agenda_parts(reader: _Reader, payload: dict[str, Any]) -> tuple[Any, list[Diagnostic], list[DueItem]]:
-    """The names, diagnostics (sorted) and entries of an agenda snapshot, its delta applied."""
-    names = _loads(reader.raw(payload, NAMES))
-    diagnostics: list[Diagnostic] = _loads(reader.raw(payload, DIAGNOSTICS))
-    entries: list[DueItem] = _loads(reader.raw(payload, ENTRIES))
+def _agenda_parts(reader: _Reader, payload: dict[str, Any],
+                  ) -> tuple[Any, list[Diagnostic], list[DueItem], list[bytes]]:
+    """The names, diagnostics (sorted) and entries of an agenda snapshot, its delta applied, and
+    the bytes of those three parts as stored (a patch writes them back as they are)."""
+    raws = [reader.raw(payload, part) for part in (NAMES, DIAGNOSTICS, ENTRIES)]
+    names, diagnostics, entries = (_loads(raw) for raw in raws)
     gone, threads_hit, people_hit, added, problems = payload["delta"]
     if gone:
-        gone, threads_hit, people_hit = set(gone), set(threads_hit), set(people_hit)
-        entries = [item for item in entries if not _replaced(item, gone, threads_hit, people_hit)] + added
-        diagnostics = [d for d in diagnostics if d.path not in gone]
-        for problem in problems:
-            insort(diagnostics, problem, key=Diagnostic.sort_key)
-    return names, diagnostics, entries
+        entries, diagnostics = _remade(entries, diagnostics, set(gone), set(threads_hit), set(people_hit),
+                                       added, problems)
+    return names, diagnostics, entries, raws
+
+
+def _remade(entries: list[DueItem], diagnostics: list[Diagnostic], gone: set[str], threads: set[str],
+            people: set[str], added: list[DueItem], problems: list[Diagnostic],
+            ) -> tuple[list[DueItem], list[Diagnostic]]:
+    """``entries`` and ``diagnostics`` (sorted) with the items of the units an edit of the notes ``gone``
+    touched (those threads and people) and those notes' problems replaced by ``added`` and ``problems``."""
+    entries = [item for item in entries if not _replaced(item, gone, threads, people)] + added
+    diagnostics = [d for d in diagnostics if d.path not in gone]
+    for problem in problems:
+        insort(diagnostics, problem, key=Diagnostic.sort_key)
+    return entries, diagnostics
 
 
 def _agenda_notebook(found: Scan, names: Any, diagnostics: list[Diagnostic]) -> Notebook:
@@ -327,7 +337,7 @@ def _agenda_from(found: Scan, reader: _Reader) -> AgendaView | None:
     payload = reader.payload()
     if payload is None:
         return None
-    names, diagnostics, entries = _agenda_parts(reader, payload)
+    names, diagnostics, entries, _raws = _agenda_parts(reader, payload)
     return AgendaView(_agenda_notebook(found, names, diagnostics), entries, True)
 
 
@@ -413,7 +423,7 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     changed = _changed(index, found)
     if not changed or len(changed) > PATCH_LIMIT:
         return None
-    names, diagnostics, entries = _agenda_parts(reader, payload)
+    names, diagnostics, entries, raws = _agenda_parts(reader, payload)
     convs: list[str] = index["convs"]
     unique, unreadable = set(index["unique"]), names[2]
     number: dict[str, int] = {}
@@ -506,29 +516,23 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     near = Notebook(found.root, found.config, nb.people, nb.orgs, edited, [], set(), nb.files, reader=found.reader)
     near.slugs = near_slugs
     problems = [*read_problems, *note_problems(near, edited)]
-    entries = [item for item in entries if not _replaced(item, gone, hit_keys, hit_slugs)] + new
-    diagnostics = [d for d in diagnostics if d.path not in gone]
-    for problem in problems:
-        insort(diagnostics, problem, key=Diagnostic.sort_key)
+    entries, diagnostics = _remade(entries, diagnostics, gone, hit_keys, hit_slugs, new, problems)
     nb.diagnostics = diagnostics
     view = AgendaView(nb, entries, True, patched=True)
     # what changed since the parts were written whole: the units remade, and their items and problems now
     was_gone, was_threads, was_people, was_added, was_problems = payload["delta"]
     all_gone = gone | set(was_gone)
-    if len(all_gone) > REWRITE_INDEX:
-        return view, {"delta": NO_DELTA, RAW: [
-            pickle.dumps((nb.people, nb.orgs, nb.unreadable), pickle.HIGHEST_PROTOCOL),
-            pickle.dumps(diagnostics, pickle.HIGHEST_PROTOCOL), pickle.dumps(entries, pickle.HIGHEST_PROTOCOL),
-            marshal.dumps(_patched_index(index, found, day, sec, thread, threads, people, persons)),
-            reader.raw(payload, SLUGS)]}
-    delta: Delta = (
-        tuple(sorted(all_gone)), tuple(sorted(hit_keys | set(was_threads))), tuple(sorted(hit_slugs | set(was_people))),
-        [item for item in was_added if not _replaced(item, gone, hit_keys, hit_slugs)] + new,
-        [d for d in was_problems if d.path not in gone] + problems)
-    raws = [reader.raw(payload, part) for part in (NAMES, DIAGNOSTICS, ENTRIES)]
-    raws += [marshal.dumps(_patched_index(index, found, day, sec, thread, threads, people, persons)),
-             reader.raw(payload, SLUGS)]
-    return view, {"delta": delta, RAW: raws}
+    index_raw = marshal.dumps(_patched_index(index, found, day, sec, thread, threads, people, persons))
+    if len(all_gone) > REWRITE_INDEX:  # the parts written whole again
+        delta = NO_DELTA
+        raws = [pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
+                for part in ((nb.people, nb.orgs, nb.unreadable), diagnostics, entries)]
+    else:
+        delta = (tuple(sorted(all_gone)), tuple(sorted(hit_keys | set(was_threads))),
+                 tuple(sorted(hit_slugs | set(was_people))),
+                 [item for item in was_added if not _replaced(item, gone, hit_keys, hit_slugs)] + new,
+                 [d for d in was_problems if d.path not in gone] + problems)
+    return view, {"delta": delta, RAW: [*raws, index_raw, reader.raw(payload, SLUGS)]}
 
 
 def _patched_index(index: dict[str, Any], found: Scan, day: array[int], sec: array[int],
