@@ -170,9 +170,9 @@ def test_a_damaged_convo_yml_memo_is_recomputed_silently(root):
     assert (config.me, problems) == ("p1", [])
 
 
-def test_the_code_stamp_is_every_module_s_bytes(root, reads, tmp_path, monkeypatch):
+def test_the_code_stamp_is_every_module_of_the_package(root, reads, tmp_path, monkeypatch):
     """No hand-kept list: changing any module of the package (yamlsafe.py was once left out,
-    or one in a subpackage) drops the cache."""
+    or one in a subpackage) drops the cache, even when its size stays the same."""
     copy = tmp_path / "convo_notes"
     shutil.copytree(records.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(records, "PACKAGE_DIR", copy)
@@ -184,6 +184,12 @@ def test_the_code_stamp_is_every_module_s_bytes(root, reads, tmp_path, monkeypat
         stamp = records.code_stamp()
         with open(copy / module, "ab") as fh:
             fh.write(b"\n# one more byte\n")
+        records.package_digest.cache_clear()
+        assert records.code_stamp() != stamp, module
+        stamp = records.code_stamp()
+        text = (copy / module).read_bytes()
+        (copy / module).write_bytes(text.replace(b"# one more byte", b"# one more BYTE"))  # same size
+        os.utime(copy / module, ns=(time.time_ns(), time.time_ns() + 1_000_000))
         records.package_digest.cache_clear()
         assert records.code_stamp() != stamp, module
         reads.clear()

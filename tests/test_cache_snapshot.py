@@ -67,12 +67,34 @@ def test_agenda_snapshot_is_written_then_used_and_equals_a_full_load(nb_root):
     full = load_notebook(nb_root)  # checked across notes, as the snapshot is
     assert second.entries == agenda_entries(full)
     assert second.notebook.people == full.people and second.notebook.orgs == full.orgs
-    assert second.notebook.diagnostics == full.diagnostics and second.notebook.files == full.files
+    assert second.notebook.diagnostics == full.errors and second.notebook.files == full.files
     # today-dependent items are computed at query time: the same snapshot serves any day
     for today in (DAY - dt.timedelta(days=40), DAY, DAY + dt.timedelta(days=90)):
         for options in ({}, {"include_all": True}, {"owner": "me"}, {"owner": "ana", "within": 30}):
             assert due_of(second, today, **options) == find_due(full, today, **options)
         assert agenda.items_as_of(second.entries, today) == all_items(full, today)
+
+
+def test_views_keep_the_errors_and_validate_still_reports_the_warnings(cli, make_notebook):
+    """A snapshot keeps the notebook's errors, not its warnings (every warm command reports only
+    errors); a warm command prints the same errors, and `validate` the warnings too."""
+    root = make_notebook({**NOTES, "notes/conversations/2026/2026-11-10-lint.md":
+                          "---\ndate: 2026-11-10\nwith: nobody-known\ntitle: A\n---\n",
+                          "notes/orgs/acme-two.md": "---\nname: Acme Two\n---\n"})
+    backdate(root)
+    full = load_notebook(root)
+    assert full.errors and len(full.diagnostics) > len(full.errors)  # the lint warns (org without `what`)
+    for make in (views.agenda_view, views.threads_view, views.referrals_view):
+        make(root)
+        warm = make(root)
+        assert warm.from_snapshot and warm.notebook.diagnostics == full.errors, make.__name__
+    views.brief_view(root, "ana")
+    brief = views.brief_view(root, "ana")
+    assert brief.from_snapshot and brief.notebook.diagnostics == full.errors
+    cold = cli("-C", str(root), "--today", TODAY, "due")
+    assert cold.code == 1 and "nobody-known" in cold.err
+    checked = cli("-C", str(root), "validate", "--lint")
+    assert "warning[" in checked.out and "nobody-known" in checked.out
 
 
 def test_agenda_entries_leave_today_to_query_time(nb_root):

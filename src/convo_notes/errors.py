@@ -1,6 +1,6 @@
 """Every failure a command can end in, each class carrying its exit code.
 
-The library raises these; :func:`convo_notes.cli.main` maps them to an exit
+The library raises these; :func:`convo_notes.cli.exit_code` maps them to an exit
 code and one line on stderr, in one place. Command modules never decide an
 exit code themselves (no ``SystemExit``, no ``sys.exit``).
 

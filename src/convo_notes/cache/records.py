@@ -70,30 +70,29 @@ def cache_file(root: Path) -> Path | None:
 
 def code_stamp(extra: tuple[str, ...] = ()) -> tuple[Any, ...]:  # noqa: ARG001 - kept for callers
     """What the cached data was computed by: the cache format, the version, Python's version and
-    a digest of the bytes of every module of the package (no hand-kept list to fall behind;
+    a digest of every module of the package (no hand-kept list to fall behind;
     ``extra`` is no longer needed and ignored)."""
     return (FORMAT, __version__, sys.version_info[:2], package_digest(str(PACKAGE_DIR)))
 
 
 @lru_cache(maxsize=4)
 def package_digest(where: str) -> str:
-    """A digest of every ``.py`` file under ``where`` (names and bytes), once per process:
-    the code a process runs is the code it imported."""
-    digest = blake2b(digest_size=16)
+    """A digest of every ``.py`` file under ``where`` (its name, size and modification time in
+    nanoseconds), once per process: the code a process runs is the code it imported, and Python
+    itself trusts a module's compiled form while the source keeps its size and time (to the second)."""
     found: list[str] = []
     for folder, dirs, names in os.walk(where):
         dirs[:] = [d for d in dirs if d != "__pycache__" and not d.startswith(".")]
         found.extend(os.path.join(folder, name) for name in names if name.endswith(".py"))
+    listed: list[tuple[str, int, int]] = []
     for path in sorted(found):
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            st = os.stat(path)
+            size, mtime = st.st_size, st.st_mtime_ns
         except OSError:
-            data = b"\0unreadable"
-        name = os.path.relpath(path, where).replace(os.sep, "/").encode()
-        digest.update(len(name).to_bytes(4, "little") + name + len(data).to_bytes(8, "little"))
-        digest.update(data)
-    return digest.hexdigest()
+            size, mtime = -1, -1
+        listed.append((os.path.relpath(path, where).replace(os.sep, "/"), size, mtime))
+    return blake2b(repr(listed).encode(), digest_size=16).hexdigest()
 
 
 def _load(path: Path, stamp: tuple[Any, ...]) -> dict[str, Any]:

@@ -7,19 +7,25 @@ still unpickles every note's record. On an unchanged notebook the answer of
 needs are the same as last time, so each of these commands keeps a *snapshot* next to the per-file cache (in the
 user's cache directory, never in the notebook):
 
-- ``agenda``: every person and org, the notebook's diagnostics, and
+- ``agenda``: every person and org, the notebook's errors, and
   :func:`.agenda.agenda_entries` (the due items that do not depend on today);
-- ``brief``: every person and org, the diagnostics, every conversation pickled
+- ``brief``: every person and org, the errors, every conversation pickled
   on its own (with its offset and CRC-32), and indexes from each slug to the
   conversations *with* it (``with``, ``org``), to those *mentioning* it
   (commitment ``owner``/``to``, referral ``by``/``to``/``recommends``), from
   each conversation to its thread, and from each commitment id to the
   conversations closing it;
-- ``threads``: every person and org, the diagnostics, and :func:`.agenda.threads`
+- ``threads``: every person and org, the errors, and :func:`.agenda.threads`
   (each thread's latest conversation as :class:`ThreadLatest`, its earlier ones as
   :class:`ThreadMember`: all ``convo threads`` reads of them);
-- ``referrals``: every person and org, the diagnostics, and only the conversations
+- ``referrals``: every person and org, the errors, and only the conversations
   that hold referrals, as :class:`ReferralSource` (all :func:`.referrals.directory` reads).
+
+Of the diagnostics a view keeps the errors alone (:func:`_reported`): they are all a
+command answering from a view reports (:func:`.cli.common.finish`, the JSON ``errors``);
+warnings are ``convo validate``'s, which always loads the whole notebook. A notebook
+of imported mail can hold thousands of warnings, which would otherwise cost every
+warm command their unpickling.
 
 A snapshot is used only when its *key* equals the key computed now: the code
 that made it (format, version, Python, and a digest of the bytes of every module
@@ -41,7 +47,7 @@ of an org's people), or mentioning them in a commitment or a referral; thread
 state is decided by the latest conversation of the whole thread, so the threads
 of the conversations with them are loaded whole; a commitment's fulfilment is
 decided by the first conversation closing its id, so every closer of a loaded
-commitment id is loaded. People, orgs and diagnostics are all there. A further
+commitment id is loaded. People, orgs and errors are all there. A further
 conversation loaded (a thread's other conversations, a closer) is in the whole
 notebook too, so it adds nothing a full load would not; and the loaded ones keep
 their chronological order. ``tests/test_cache_snapshot.py`` compares the
@@ -127,8 +133,8 @@ class Scan:
         what 64 bits hold (a time after 2262, an inode from some network file systems) stands as
         a 64-bit digest of itself: still a different number whenever the file changes."""
         if self._numbers is None:
-            try:
-                self._numbers = array("q", chain.from_iterable(self.files.values()))
+            try:  # (from a list: twice as fast as from the iterator)
+                self._numbers = array("q", list(chain.from_iterable(self.files.values())))
             except OverflowError:
                 self._wide = True
                 self._numbers = array("q", (v if _Q_MIN <= v <= _Q_MAX else _digest64(v)
@@ -137,8 +143,8 @@ class Scan:
 
     def key(self) -> tuple[Any, ...]:
         """What a snapshot must have been computed from to be valid now."""
-        # marshal version 2 writes no back-references, so equal scans give equal bytes
-        digest = blake2b(marshal.dumps(list(self.files), 2), digest_size=20)
+        # the paths (no path holds a NUL) and every number of their keys
+        digest = blake2b("\0".join(self.files).encode("utf-8", "surrogateescape"), digest_size=20)
         digest.update(self.numbers().tobytes())
         personal = None
         if self.overlay is not None:
@@ -184,9 +190,9 @@ def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None
 
 
 class AgendaView:
-    """What ``convo due`` needs: a notebook for names and diagnostics, and the agenda entries.
+    """What ``convo due`` needs: a notebook for names and errors, and the agenda entries.
 
-    From a snapshot, ``notebook`` holds every person, org and diagnostic but no
+    From a snapshot, ``notebook`` holds every person, org and error but no
     conversations (``patched``: a snapshot brought up to date with the notes edited since,
     in which the entries' order may differ from a full load's; :func:`.agenda.items_as_of`
     sorts them); otherwise it is the whole notebook.
@@ -284,7 +290,7 @@ NO_DELTA: Delta = ((), (), (), [], [])
 def _agenda_payload(found: Scan, nb: Notebook, entries: list[DueItem]) -> dict[str, Any]:
     """The agenda snapshot of a fully loaded notebook (no index with a personal overlay: no patches)."""
     dumps, protocol = pickle.dumps, pickle.HIGHEST_PROTOCOL
-    raws = [dumps((nb.people, nb.orgs, nb.unreadable), protocol), dumps(_compact(nb.diagnostics), protocol),
+    raws = [dumps((nb.people, nb.orgs, nb.unreadable), protocol), dumps(_reported(nb.diagnostics), protocol),
             dumps(entries, protocol)]
     if found.overlay is None:
         raws += [marshal.dumps(_agenda_index(found, nb)), dumps(nb.slugs, protocol)]
@@ -515,7 +521,7 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
         near_slugs = set()
     near = Notebook(found.root, found.config, nb.people, nb.orgs, edited, [], set(), nb.files, reader=found.reader)
     near.slugs = near_slugs
-    problems = [*read_problems, *note_problems(near, edited)]
+    problems = _reported([*read_problems, *note_problems(near, edited)])
     entries, diagnostics = _remade(entries, diagnostics, gone, hit_keys, hit_slugs, new, problems)
     nb.diagnostics = diagnostics
     view = AgendaView(nb, entries, True, patched=True)
@@ -696,9 +702,9 @@ class ThreadLatest(ThreadMember):
 
 
 class ThreadsView:
-    """What ``convo threads`` needs: a notebook for names and diagnostics, and every thread.
+    """What ``convo threads`` needs: a notebook for names and errors, and every thread.
 
-    From a snapshot, ``notebook`` holds every person, org and diagnostic but no
+    From a snapshot, ``notebook`` holds every person, org and error but no
     conversations, and each thread's conversations are :class:`ThreadMember`s (the latest a
     :class:`ThreadLatest`);
     otherwise it is the whole notebook and :func:`.agenda.threads` of it.
@@ -759,7 +765,7 @@ class ReferralSource:
 
 class ReferralsView:
     """A notebook to answer ``convo referrals`` from: whole, or every person, org and
-    diagnostic with only the conversations that hold referrals (``from_snapshot``): all
+    error with only the conversations that hold referrals (``from_snapshot``): all
     that :func:`.referrals.directory` and :func:`.referrals.suggest_topics` read."""
 
     __slots__ = ("notebook", "from_snapshot")
@@ -789,17 +795,18 @@ def _referrals_from(found: Scan, reader: _Reader) -> ReferralsView | None:
 # --- the files --------------------------------------------------------------------------------
 
 def _common(nb: Notebook) -> dict[str, Any]:
-    return {"people": nb.people, "orgs": nb.orgs, "diagnostics": _compact(nb.diagnostics),
+    return {"people": nb.people, "orgs": nb.orgs, "diagnostics": _reported(nb.diagnostics),
             "unreadable": nb.unreadable}
 
 
-def _compact(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """The diagnostics with equal codes and messages sharing one string each: pickle writes a
-    shared string once, so thousands of the same warning load as fast as a few."""
+def _reported(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The diagnostics a view keeps: the errors (see the module's docstring), equal codes and
+    messages sharing one string each (pickle writes a shared string once, so thousands of the
+    same error load as fast as a few)."""
     seen: dict[str, str] = {}
     share = seen.setdefault
     return [Diagnostic(d.path, d.line, d.column, share(d.code, d.code), share(d.message, d.message))
-            for d in diagnostics]
+            for d in diagnostics if d.severity == "error"]
 
 
 def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversation]) -> Notebook:
