@@ -113,7 +113,7 @@ class Scan:
     """
 
     __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay", "_numbers",
-                 "_wide")
+                 "_wide", "_paths")
 
     def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
                  files: dict[str, FileKey], started_ns: int, reader: str | None = None,
@@ -127,6 +127,14 @@ class Scan:
         self.overlay = overlay
         self._numbers: array[int] | None = None
         self._wide = False  # some key holds a number past 64 bits (see numbers)
+        self._paths: bytes | None = None
+
+    def paths(self) -> bytes:
+        """A digest of every note's path, in the scan's order (made once; no path holds a NUL)."""
+        if self._paths is None:
+            joined = "\0".join(self.files).encode("utf-8", "surrogateescape")
+            self._paths = blake2b(joined, digest_size=20).digest()
+        return self._paths
 
     def numbers(self) -> array[int]:
         """Every note's key, four numbers each, in the scan's order (made once). A number past
@@ -143,8 +151,7 @@ class Scan:
 
     def key(self) -> tuple[Any, ...]:
         """What a snapshot must have been computed from to be valid now."""
-        # the paths (no path holds a NUL) and every number of their keys
-        digest = blake2b("\0".join(self.files).encode("utf-8", "surrogateescape"), digest_size=20)
+        digest = blake2b(self.paths(), digest_size=20)  # the paths and every number of their keys
         digest.update(self.numbers().tobytes())
         personal = None
         if self.overlay is not None:
@@ -355,23 +362,25 @@ def _shape(conv: Conversation) -> int:
 
 def _agenda_index(found: Scan, nb: Notebook) -> dict[str, Any]:
     """What a patch needs, in columns ``marshal`` writes and reads fast: every note file's key
-    (``rels``, ``keys``: four numbers each); each placed conversation's path, date and time
-    (its order), thread, people (``me`` resolved) and :func:`_shape`; the ids some conversation
-    closes; and the paths :func:`.checks.unique_problems` depends on."""
+    (``paths``: :meth:`Scan.paths`; ``keys``: four numbers a note, in the scan's order); each
+    placed conversation's place in that order, date and time (its order), thread, people
+    (``me`` resolved) and :func:`_shape`; the ids some conversation closes; and the paths
+    :func:`.checks.unique_problems` depends on."""
     from ..checks import unique_problems
 
+    place = {rel: n for n, rel in enumerate(found.files)}
     thread_ids: dict[str, int] = {}
     person_ids: dict[str, int] = {}
-    convs, day, sec, thread, shape = [], array("i"), array("i"), array("i"), array("q")
+    convs, day, sec, thread, shape = array("i"), array("i"), array("i"), array("i"), array("q")
     people = []
     for conv in nb.conversations:
-        convs.append(conv.path)
+        convs.append(place[conv.path])
         day.append(conv.sort_key[0])
         sec.append(conv.sort_key[1])
         thread.append(thread_ids.setdefault(nb.thread_key(conv), len(thread_ids)))
         people.append(tuple(person_ids.setdefault(nb.canon(s) or s, len(person_ids)) for s in conv.with_))
         shape.append(_shape(conv))
-    return {"rels": list(found.files), "keys": found.numbers().tobytes(), "convs": convs, "day": day.tobytes(),
+    return {"paths": found.paths(), "keys": found.numbers().tobytes(), "convs": convs.tobytes(), "day": day.tobytes(),
             "sec": sec.tobytes(), "thread": thread.tobytes(), "threads": list(thread_ids),
             "people": people, "persons": list(person_ids), "shape": shape.tobytes(),
             "closed": list(closed_ids(nb)), "unique": sorted({p for paths, _ in unique_problems(nb) for p in paths})}
@@ -385,9 +394,9 @@ def _columns(kind: str, raw: bytes) -> array[int]:
 
 def _changed(index: dict[str, Any], found: Scan) -> list[str] | None:
     """The notes whose key moved since the index (None: a note added, removed or renamed)."""
-    rels = index["rels"]
-    if len(rels) != len(found.files) or rels != list(found.files):
+    if index["paths"] != found.paths():
         return None
+    rels = list(found.files)
     before, after = index["keys"], found.numbers().tobytes()
     record, block = 32, 32 * 256  # four 8-byte numbers a note; compared 256 notes at a time first
     changed = []
@@ -430,14 +439,15 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     if not changed or len(changed) > PATCH_LIMIT:
         return None
     names, diagnostics, entries, raws = _agenda_parts(reader, payload)
-    convs: list[str] = index["convs"]
+    rels = list(found.files)
+    convs = _columns("i", index["convs"])  # each placed conversation's place in `rels`
     unique, unreadable = set(index["unique"]), names[2]
     number: dict[str, int] = {}
     for rel in changed:
         if rel in unique or rel in unreadable:
             return None
         try:
-            number[rel] = convs.index(rel)
+            number[rel] = convs.index(rels.index(rel))
         except ValueError:  # not a placed conversation
             return None
     nb = _agenda_notebook(found, names, diagnostics)
@@ -469,15 +479,15 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     # the latest conversation of each thread and of each person touched, among all of them now
     latest_in: dict[int, tuple[int, int, str, int]] = {}
     latest_with: dict[int, tuple[int, int, str, int]] = {}
-    for n, rel in enumerate(convs):
+    for n, at in enumerate(convs):
         t = thread[n]
         if t in threads_hit:
-            order = (day[n], sec[n], rel, n)
+            order = (day[n], sec[n], rels[at], n)
             if t not in latest_in or order > latest_in[t]:
                 latest_in[t] = order
         for p in people[n]:
             if p in people_hit:
-                order = (day[n], sec[n], rel, n)
+                order = (day[n], sec[n], rels[at], n)
                 if p not in latest_with or order > latest_with[p]:
                     latest_with[p] = order
 
