@@ -294,13 +294,19 @@ def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to:
         key = norm(written)
         if want is not None and key != want:
             continue
-        forms.setdefault(key, _Sighting()).add(written.strip())
+        sighting = forms.get(key)
+        if sighting is None:  # (made only when new: a tally for every recommendation would cost a fifth)
+            sighting = forms[key] = _Sighting()
+        sighting.add(written.strip())
         if (by_c and rec.by != by_c) or (to_c and rec.to != to_c):
             continue
         pkey, kind, name, slug, private = _party_for(nb, rec.referral.recommends, names)
         if private and not include_private:
             continue
-        party = parties.setdefault(key, {}).setdefault(pkey, Party(pkey, kind, name, slug, private))
+        of_topic = parties.setdefault(key, {})
+        party = of_topic.get(pkey)
+        if party is None:
+            party = of_topic[pkey] = Party(pkey, kind, name, slug, private)
         if not any(r is rec for r in party.recommendations):  # `for: [plumber, plumbing]` counts once
             party.recommendations.append(rec)
     known_by_topic = {} if (by_c or to_c) and (want is None or want in forms) else \
