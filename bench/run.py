@@ -15,6 +15,11 @@ bench/generate.py, then times whole processes and their peak memory:
     referrals  convo --today T referrals, warm
     edit-due   convo --today T due right after one note was edited (on a copy of the
                notebook, with its own cache: the edit path people hit most)
+    search     convo search pricing, warm (its index kept in the cache)
+    m          baseline (m): a plain mailbox + email script reads an mbox of N messages
+               (bench/mail_import.py's mailbox and script)
+    import     convo import mail of that mbox into a fresh notebook of its 200 correspondents
+    reimport   convo import mail of it again, nothing new (one untimed import first)
     b          baseline (b): plain mkdocs + material build of the notes
     site       convo site build -d OUT
     site-j1    convo site build -j 1 -d OUT (one process)
@@ -59,11 +64,13 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import generate
+import mail_import
 
 PY = sys.executable
 TODAY = generate.BENCH_TODAY.isoformat()
-ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "b", "site", "site-j1",
-       "site-edit"]
+ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "search", "m", "import", "reimport",
+       "b", "site", "site-j1", "site-edit"]
+MAIL = {"m", "import", "reimport"}  # on an mbox of as many messages as the notebook has conversations
 SITE = {"b", "site", "site-j1", "site-edit"}
 EDITED = {"edit-due", "site-edit"}  # run on a copy of the notebook, one note edited before each run
 LABEL = {
@@ -74,12 +81,17 @@ LABEL = {
     "threads": "`convo threads` (warm)",
     "referrals": "`convo referrals` (warm)",
     "edit-due": "`convo due` after editing one note",
+    "search": "`convo search pricing` (warm)",
+    "m": "baseline (m): mailbox + email read an mbox",
+    "import": "`convo import mail` (a fresh notebook)",
+    "reimport": "`convo import mail` again (nothing new)",
     "b": "baseline (b): mkdocs build",
     "site": "`convo site build`",
     "site-j1": "`convo site build -j 1`",
     "site-edit": "`convo site build` after editing one note",
 }
 RATIO = {"validate": "a", "due": "a", "brief": "a", "threads": "a", "referrals": "a", "edit-due": "a",
+         "search": "a", "import": "m", "reimport": "m",
          "site": "b", "site-j1": "b", "site-edit": "site"}
 
 LAUNCHER = r"""
@@ -193,6 +205,19 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
     def edit() -> None:
         edit_one_note(copy)
 
+    box, mail_nb, mail_again = (nb.parent / name for name in (f"mail-{n}.mbox", f"mail-{n}-nb", f"mail-{n}-again"))
+    if MAIL & set(wanted):
+        if not box.exists():
+            mail_import.write_mailbox(box, n)
+        (nb.parent / "baseline_mail.py").write_text(mail_import.BASELINE, encoding="utf-8")
+        for root in (mail_nb, mail_again):
+            shutil.rmtree(root, ignore_errors=True)
+            mail_import.write_notebook(root)
+
+    def fresh_mail_notebook() -> None:
+        shutil.rmtree(mail_nb, ignore_errors=True)
+        mail_import.write_notebook(mail_nb)
+
     # key -> (command, env, before-each-run, warm-up first?)
     plan = {
         "a": ([PY, str(HERE / "baseline_frontmatter.py"), str(nb)], env, None, False),
@@ -202,6 +227,10 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
         "threads": (convo(nb, "--today", TODAY, "threads"), using(cache), None, True),
         "referrals": (convo(nb, "--today", TODAY, "referrals"), using(cache), None, True),
         "edit-due": (convo(copy, "--today", TODAY, "due"), using(edited), edit, True),
+        "search": (convo(nb, "search", "pricing"), using(cache), None, True),
+        "m": ([PY, str(nb.parent / "baseline_mail.py"), str(box)], env, None, False),
+        "import": (convo(mail_nb, "import", "mail", str(box)), using(edited), fresh_mail_notebook, False),
+        "reimport": (convo(mail_again, "import", "mail", str(box)), using(edited), None, True),
         "b": ([PY, str(HERE / "baseline_mkdocs.py"), str(nb), str(out)], env, clear(out), False),
         "site": (convo(nb, "site", "build", "-d", str(out)), using(cache), clear(out), False),
         "site-j1": (convo(nb, "site", "build", "-j", "1", "-d", str(out)), using(cache), clear(out), False),
