@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Diagnostics latency of ``convo lsp``: from a keystroke (didChange) to the published diagnostics.
 
-    python bench/lsp_latency.py [--conversations 10000] [--changes 40] [--workdir bench/out]
+    python bench/lsp_latency.py [--conversations 10000] [--changes 40] [--workdir bench/out] [--notebook DIR]
 
 Generates (or reuses) a notebook with ``bench/generate.py``, starts ``convo lsp`` over
 stdio with pygls' client, opens one conversation note and sends ``--changes`` edits,
@@ -91,12 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--conversations", type=int, default=10_000)
     ap.add_argument("--changes", type=int, default=40)
     ap.add_argument("--workdir", default=str(HERE / "out"))
+    ap.add_argument("--notebook", help="an existing notebook (its cache as it is: bench/run.py's `lsp`)")
     args = ap.parse_args(argv)
-    root = notebook(Path(args.workdir), args.conversations)
-    subprocess.run([sys.executable, "-m", "convo_notes", "-C", str(root), "validate"],
-                   capture_output=True, check=False)  # warm the cache, as an editor's user would have
+    if args.notebook:
+        root = Path(args.notebook)
+    else:
+        root = notebook(Path(args.workdir), args.conversations)
+        subprocess.run([sys.executable, "-m", "convo_notes", "-C", str(root), "validate"],
+                       capture_output=True, check=False)  # warm the cache, as an editor's user would have
     result = asyncio.run(measure(root, args.changes))
-    print(f"convo lsp, {args.conversations:,} conversations, {args.changes} changes: "
+    print(f"convo lsp, {root.name}, {args.changes} changes: "
           f"diagnostics median {result['median'] * 1000:.0f} ms, p95 {result['p95'] * 1000:.0f} ms, "
           f"max {result['max'] * 1000:.0f} ms; first diagnostics after open {result['first']:.2f} s")
     return 0

@@ -16,6 +16,8 @@ bench/generate.py, then times whole processes and their peak memory:
     edit-due   convo --today T due right after one note was edited (on a copy of the
                notebook, with its own cache: the edit path people hit most)
     search     convo search pricing, warm (its index kept in the cache)
+    lsp        an editor's session of convo lsp: start, open a note, four edits each answered
+               with diagnostics, shut down (bench/lsp_latency.py --changes 4), warm
     m          baseline (m): a plain mailbox + email script reads an mbox of N messages
                (bench/mail_import.py's mailbox and script)
     import     convo import mail of that mbox into a fresh notebook of its 200 correspondents
@@ -68,7 +70,7 @@ import mail_import
 
 PY = sys.executable
 TODAY = generate.BENCH_TODAY.isoformat()
-ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "search", "m", "import", "reimport",
+ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "search", "lsp", "m", "import", "reimport",
        "b", "site", "site-j1", "site-edit"]
 MAIL = {"m", "import", "reimport"}  # on an mbox of as many messages as the notebook has conversations
 SITE = {"b", "site", "site-j1", "site-edit"}
@@ -82,6 +84,7 @@ LABEL = {
     "referrals": "`convo referrals` (warm)",
     "edit-due": "`convo due` after editing one note",
     "search": "`convo search pricing` (warm)",
+    "lsp": "`convo lsp`: open, 4 edits answered, shut down",
     "m": "baseline (m): mailbox + email read an mbox",
     "import": "`convo import mail` (a fresh notebook)",
     "reimport": "`convo import mail` again (nothing new)",
@@ -91,7 +94,7 @@ LABEL = {
     "site-edit": "`convo site build` after editing one note",
 }
 RATIO = {"validate": "a", "due": "a", "brief": "a", "threads": "a", "referrals": "a", "edit-due": "a",
-         "search": "a", "import": "m", "reimport": "m",
+         "search": "a", "lsp": "a", "import": "m", "reimport": "m",
          "site": "b", "site-j1": "b", "site-edit": "site"}
 
 LAUNCHER = r"""
@@ -228,6 +231,7 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
         "referrals": (convo(nb, "--today", TODAY, "referrals"), using(cache), None, True),
         "edit-due": (convo(copy, "--today", TODAY, "due"), using(edited), edit, True),
         "search": (convo(nb, "search", "pricing"), using(cache), None, True),
+        "lsp": ([PY, str(HERE / "lsp_latency.py"), "--notebook", str(nb), "--changes", "4"], using(cache), None, True),
         "m": ([PY, str(nb.parent / "baseline_mail.py"), str(box)], env, None, False),
         "import": (convo(mail_nb, "import", "mail", str(box)), using(edited), fresh_mail_notebook, False),
         "reimport": (convo(mail_again, "import", "mail", str(box)), using(edited), None, True),
