@@ -28,7 +28,7 @@ of imported mail can hold thousands of warnings, which would otherwise cost ever
 warm command their unpickling.
 
 A snapshot is used only when its *key* equals the key computed now: the code
-that made it (format, version, Python, and a digest of the bytes of every module
+that made it (format, version, Python, and a digest of every module
 of the package), a digest of every note's (path, size, mtime_ns, ctime_ns, inode)
 from this run's scan, and the configuration as read now (``convo.yml`` with
 ``CONVO_ME`` applied) with its diagnostics. Any edit, new, deleted or renamed
