@@ -8,8 +8,8 @@ repository could run code when loaded, one we wrote ourselves cannot.
 Correctness comes first: an entry is used only when the file's size,
 modification time (ns), status-change time (ns) and inode all match (the ctime
 moves on every write, even when a tool puts the mtime back), and the CRC-32 of
-its chunk (:data:`CHUNK` entries) holds; the whole cache is dropped when the package's code (the bytes of every
-module) or version changes. A cache, or an entry, that cannot be read
+its chunk (:data:`CHUNK` entries) holds; the whole cache is dropped when the package's code (every module, by its
+size and time) or version changes. A cache, or an entry, that cannot be read
 (corrupt, truncated, old format) is ignored and recomputed. Writes go to a
 temporary file that is renamed over the old one, so two commands running at
 once never leave a torn cache: the last one to finish wins.
