@@ -412,6 +412,102 @@ class _Stale(Exception):
     """A note the agenda index describes reads differently now."""
 
 
+class _Patch:
+    """The conversations edited since a snapshot's index was written, read, and the index's
+    columns brought up to date with them: what a patch of the agenda or the threads snapshot
+    starts from (:func:`_patch_of`)."""
+
+    __slots__ = ("found", "nb", "index", "changed", "records", "read_problems", "rels", "convs", "day", "sec",
+                 "thread", "threads", "people", "persons", "threads_hit", "people_hit")
+
+    def __init__(self, found: Scan, nb: Notebook, index: dict[str, Any], changed: list[str],
+                 records: dict[str, Conversation], read_problems: list[Diagnostic], number: dict[str, int]) -> None:
+        self.found, self.nb, self.index, self.changed = found, nb, index, changed
+        self.records, self.read_problems = records, read_problems
+        self.rels = list(found.files)
+        self.convs = _columns("i", index["convs"])  # each placed conversation's place in `rels`
+        self.day, self.sec = _columns("i", index["day"]), _columns("i", index["sec"])
+        self.thread = _columns("i", index["thread"])
+        people: list[tuple[int, ...]] = index["people"]
+        thread_id = {key: n for n, key in enumerate(index["threads"])}
+        person_id = {slug: n for n, slug in enumerate(index["persons"])}
+        self.threads_hit: set[int] = set()  # the threads the edited conversations were and are in
+        self.people_hit: set[int] = set()  # everyone they were and are with
+        for rel, conv in records.items():
+            n = number[rel]
+            self.threads_hit.add(self.thread[n])
+            self.people_hit.update(people[n])
+            self.day[n], self.sec[n] = conv.sort_key[0], conv.sort_key[1]
+            self.thread[n] = thread_id.setdefault(nb.thread_key(conv), len(thread_id))
+            people[n] = tuple(person_id.setdefault(nb.canon(s) or s, len(person_id)) for s in conv.with_)
+            self.threads_hit.add(self.thread[n])
+            self.people_hit.update(people[n])
+        self.threads, self.people, self.persons = list(thread_id), people, list(person_id)
+
+    def order(self, n: int) -> tuple[int, int, str, int]:
+        """Conversation ``n``'s place in the notebook's chronological order (date, time, path), and ``n``."""
+        return (self.day[n], self.sec[n], self.rels[self.convs[n]], n)
+
+    def record(self, order: tuple[int, int, str, int]) -> Conversation:
+        """The conversation at ``order``: an edited one as read, else read now (:class:`_Stale` when it
+        no longer reads as the index says)."""
+        rel, n = order[2], order[3]
+        if rel not in self.records:
+            note, problems = read_file(self.found.root, rel)
+            if not isinstance(note, Conversation) or is_unreadable(note, problems) \
+                    or note.sort_key != order[:3] or self.nb.thread_key(note) != self.threads[self.thread[n]]:
+                raise _Stale(rel)
+            self.records[rel] = note
+        return self.records[rel]
+
+    def problems(self, slugs: Callable[[], set[str]]) -> list[Diagnostic]:
+        """The errors of the edited conversations: their reading's and :func:`.checks.note_problems`'
+        (``slugs``: every slug of the notebook, asked only when one of them has a wiki link)."""
+        from ..checks import note_problems
+
+        edited = [self.records[rel] for rel in self.changed]
+        nb = self.nb
+        near = Notebook(nb.root, nb.config, nb.people, nb.orgs, edited, [], set(), nb.files, reader=nb.reader)
+        near.slugs = slugs() if any(conv.links for conv in edited) else set()  # the wiki-link check reads them
+        return _reported([*self.read_problems, *note_problems(near, edited)])
+
+    def index_raw(self) -> bytes:
+        """The index as it is now (the scan's keys, the edited conversations' columns)."""
+        return marshal.dumps({**self.index, "keys": self.found.numbers().tobytes(), "day": self.day.tobytes(),
+                              "sec": self.sec.tobytes(), "thread": self.thread.tobytes(), "threads": self.threads,
+                              "people": self.people, "persons": self.persons})
+
+
+def _patch_of(found: Scan, index: dict[str, Any], changed: list[str], nb: Notebook) -> _Patch | None:
+    """The edit since ``index`` (``changed``: :func:`_changed`) when a patch can follow it: edits of
+    existing, readable, placed conversations (at most :data:`PATCH_LIMIT`) that keep their
+    :func:`_shape` and share no problem between notes (:func:`.checks.unique_problems`); else None.
+    ``nb``: the snapshot's people, orgs, unreadable notes and errors, on this scan's configuration."""
+    if not changed or len(changed) > PATCH_LIMIT:
+        return None
+    rels = list(found.files)
+    convs = _columns("i", index["convs"])
+    unique = set(index["unique"])
+    number: dict[str, int] = {}
+    for rel in changed:
+        if rel in unique or rel in nb.unreadable:
+            return None
+        try:
+            number[rel] = convs.index(rels.index(rel))
+        except ValueError:  # not a placed conversation
+            return None
+    shape = _columns("q", index["shape"])
+    records: dict[str, Conversation] = {}
+    read_problems: list[Diagnostic] = []
+    for rel in changed:
+        note, problems = read_file(found.root, rel)
+        if not isinstance(note, Conversation) or is_unreadable(note, problems) or _shape(note) != shape[number[rel]]:
+            return None
+        records[rel] = note
+        read_problems.extend(problems)
+    return _Patch(found, nb, index, changed, records, read_problems, number)
+
+
 def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, Any]] | None:
     """The agenda snapshot brought up to date with the conversations edited since it was made,
     reading only those and the few unchanged ones the answer needs; None when the change is
@@ -433,112 +529,58 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     payload = reader.payload()
     if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= SLUGS:
         return None
-    raw_index = reader.raw(payload, INDEX)
-    index = marshal.loads(raw_index)
+    index = marshal.loads(reader.raw(payload, INDEX))
     changed = _changed(index, found)
-    if not changed or len(changed) > PATCH_LIMIT:
+    if not changed or len(changed) > PATCH_LIMIT:  # (before the parts are read: a full load follows)
         return None
     names, diagnostics, entries, raws = _agenda_parts(reader, payload)
-    rels = list(found.files)
-    convs = _columns("i", index["convs"])  # each placed conversation's place in `rels`
-    unique, unreadable = set(index["unique"]), names[2]
-    number: dict[str, int] = {}
-    for rel in changed:
-        if rel in unique or rel in unreadable:
-            return None
-        try:
-            number[rel] = convs.index(rels.index(rel))
-        except ValueError:  # not a placed conversation
-            return None
     nb = _agenda_notebook(found, names, diagnostics)
-    shape = _columns("q", index["shape"])
-    records: dict[str, Conversation] = {}
-    read_problems: list[Diagnostic] = []
-    for rel in changed:
-        note, problems = read_file(found.root, rel)
-        if not isinstance(note, Conversation) or is_unreadable(note, problems) or _shape(note) != shape[number[rel]]:
-            return None
-        records[rel] = note
-        read_problems.extend(problems)
-    day, sec, thread = _columns("i", index["day"]), _columns("i", index["sec"]), _columns("i", index["thread"])
-    threads, persons, people = index["threads"], index["persons"], index["people"]
-    thread_id = {key: n for n, key in enumerate(threads)}
-    person_id = {slug: n for n, slug in enumerate(persons)}
-    threads_hit: set[int] = set()
-    people_hit: set[int] = set()
-    for rel, conv in records.items():
-        n = number[rel]
-        threads_hit.add(thread[n])
-        people_hit.update(people[n])
-        day[n], sec[n] = conv.sort_key[0], conv.sort_key[1]
-        thread[n] = thread_id.setdefault(nb.thread_key(conv), len(thread_id))
-        people[n] = tuple(person_id.setdefault(nb.canon(s) or s, len(person_id)) for s in conv.with_)
-        threads_hit.add(thread[n])
-        people_hit.update(people[n])
-    threads, persons = list(thread_id), list(person_id)
+    edit = _patch_of(found, index, changed, nb)
+    if edit is None:
+        return None
+    threads, persons, people, thread = edit.threads, edit.persons, edit.people, edit.thread
     # the latest conversation of each thread and of each person touched, among all of them now
     latest_in: dict[int, tuple[int, int, str, int]] = {}
     latest_with: dict[int, tuple[int, int, str, int]] = {}
-    for n, at in enumerate(convs):
+    for n in range(len(edit.convs)):
         t = thread[n]
-        if t in threads_hit:
-            order = (day[n], sec[n], rels[at], n)
+        if t in edit.threads_hit:
+            order = edit.order(n)
             if t not in latest_in or order > latest_in[t]:
                 latest_in[t] = order
         for p in people[n]:
-            if p in people_hit:
-                order = (day[n], sec[n], rels[at], n)
+            if p in edit.people_hit:
+                order = edit.order(n)
                 if p not in latest_with or order > latest_with[p]:
                     latest_with[p] = order
-
-    def record(latest: tuple[int, int, str, int]) -> Conversation:
-        rel, n = latest[2], latest[3]
-        if rel not in records:
-            note, problems = read_file(found.root, rel)
-            if not isinstance(note, Conversation) or is_unreadable(note, problems) \
-                    or note.sort_key != (day[n], sec[n], rel) or nb.thread_key(note) != threads[thread[n]]:
-                raise _Stale(rel)
-            records[rel] = note
-        return records[rel]
-
-    gone = set(changed)
-    hit_keys = {threads[t] for t in threads_hit}
-    hit_slugs = {persons[p] for p in people_hit}
+    gone = set(edit.changed)
+    hit_keys = {threads[t] for t in edit.threads_hit}
+    hit_slugs = {persons[p] for p in edit.people_hit}
     new: list[DueItem] = []
     try:
-        for rel in changed:
-            new.extend(commitment_items(nb, records[rel], set(index["closed"])))
-        for t in sorted(threads_hit & latest_in.keys()):
-            item = thread_item(nb, thread_of(nb, threads[t], [record(latest_in[t])]))
+        for rel in edit.changed:
+            new.extend(commitment_items(nb, edit.records[rel], set(index["closed"])))
+        for t in sorted(edit.threads_hit & latest_in.keys()):
+            item = thread_item(nb, thread_of(nb, threads[t], [edit.record(latest_in[t])]))
             if item is not None:
                 new.append(item)
-        for p in sorted(people_hit):
+        for p in sorted(edit.people_hit):
             slug = persons[p]
             person = nb.people.get(slug)
             cadence = None if person is None or nb.is_me(slug) else cadence_of(nb, person)[0]
             if person is None or cadence is None:
                 continue
-            last = record(latest_with[p]) if p in latest_with else None
+            last = edit.record(latest_with[p]) if p in latest_with else None
             new.append(touch_item(nb, person, cadence.after(last.date) if last else None, last))
     except _Stale:  # an unchanged note that no longer reads as the index says: a full load tells
         return None
-    from ..checks import note_problems
-
-    edited = [records[rel] for rel in changed]
-    if any(conv.links for conv in edited):  # the wiki-link check reads every slug
-        near_slugs = _loads(reader.raw(payload, SLUGS))
-    else:
-        near_slugs = set()
-    near = Notebook(found.root, found.config, nb.people, nb.orgs, edited, [], set(), nb.files, reader=found.reader)
-    near.slugs = near_slugs
-    problems = _reported([*read_problems, *note_problems(near, edited)])
+    problems = edit.problems(lambda: _loads(reader.raw(payload, SLUGS)))
     entries, diagnostics = _remade(entries, diagnostics, gone, hit_keys, hit_slugs, new, problems)
     nb.diagnostics = diagnostics
     view = AgendaView(nb, entries, True, patched=True)
     # what changed since the parts were written whole: the units remade, and their items and problems now
     was_gone, was_threads, was_people, was_added, was_problems = payload["delta"]
     all_gone = gone | set(was_gone)
-    index_raw = marshal.dumps(_patched_index(index, found, day, sec, thread, threads, people, persons))
     if len(all_gone) > REWRITE_INDEX:  # the parts written whole again
         delta = NO_DELTA
         raws = [pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
@@ -548,14 +590,7 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
                  tuple(sorted(hit_slugs | set(was_people))),
                  [item for item in was_added if not _replaced(item, gone, hit_keys, hit_slugs)] + new,
                  [d for d in was_problems if d.path not in gone] + problems)
-    return view, {"delta": delta, RAW: [*raws, index_raw, reader.raw(payload, SLUGS)]}
-
-
-def _patched_index(index: dict[str, Any], found: Scan, day: array[int], sec: array[int],
-                   thread: array[int], threads: list[str], people: list[tuple[int, ...]],
-                   persons: list[str]) -> dict[str, Any]:
-    return {**index, "keys": found.numbers().tobytes(), "day": day.tobytes(), "sec": sec.tobytes(),
-            "thread": thread.tobytes(), "threads": threads, "people": people, "persons": persons}
+    return view, {"delta": delta, RAW: [*raws, edit.index_raw(), reader.raw(payload, SLUGS)]}
 
 
 def _loads(raw: bytes) -> Any:
