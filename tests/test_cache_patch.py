@@ -1,10 +1,10 @@
-"""The agenda snapshot patched after an edit (issue 19) gives what a full load gives.
+"""The agenda and threads snapshots patched after an edit (issue 19) give what a full load gives.
 
 After every kind of edit of a conversation of the sample notebook (its body, its
 ``next``, its date, its people, its thread, its commitments, its privacy, its author,
 a broken reference), one edit after another and several at once, the patched view's
 entries, due items on several days and with several options, and diagnostics equal a
-full load's; edits a patch cannot follow (a commitment id, ``closes``, a note that no
+full load's (and every thread, as its JSON says it, a full load's threads); edits a patch cannot follow (a commitment id, ``closes``, a note that no
 longer reads, a new or deleted note, a person, a personal overlay) fall back to a full
 load, and a warm run afterwards uses the snapshot the patch wrote.
 """
@@ -19,9 +19,10 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from convo_notes.agenda import agenda_entries, find_due
+from convo_notes.agenda import agenda_entries, find_due, threads
 from convo_notes.cache import views
 from convo_notes.loader import load_notebook
+from convo_notes.render.json import thread_json
 from test_cache_snapshot import backdate, settle, touch_old
 
 DAYS = (dt.date(2026, 6, 1), dt.date(2026, 11, 22), dt.date(2027, 3, 1))
@@ -140,33 +141,55 @@ def assert_same_as_full(root: Path, view: views.AgendaView) -> None:
                 find_due(full, today, **options), (today, options)
 
 
+def assert_threads_as_full(root: Path, view: views.ThreadsView) -> None:
+    full = load_notebook(root)
+    for today in DAYS:
+        expected = {t.key: thread_json(full, t, today) for t in threads(full)}
+        assert {t.key: thread_json(view.notebook, t, today) for t in view.threads} == expected
+    assert view.notebook.errors == full.errors
+    if view.from_snapshot:
+        assert view.notebook.diagnostics == full.errors
+
+
+# each patched view: how it is made, and how it is compared with a full load
+VIEWS = {"agenda": (views.agenda_view, assert_same_as_full), "threads": (views.threads_view, assert_threads_as_full)}
+
+
 @pytest.fixture
 def root(notebook: Path) -> Path:
     backdate(notebook)
-    views.agenda_view(notebook)  # the snapshot
+    views.agenda_view(notebook)  # the snapshots
+    views.threads_view(notebook)
     return notebook
 
 
+@pytest.fixture(params=sorted(VIEWS))
+def kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.mark.parametrize("edit", PATCHED, ids=lambda e: e.__name__)
-def test_each_kind_of_edit_is_patched_and_equals_a_full_load(root, edit):
+def test_each_kind_of_edit_is_patched_and_equals_a_full_load(root, edit, kind):
+    make, same_as_full = VIEWS[kind]
     for path in plain(root)[::3]:  # a dozen conversations: first, latest and middle of threads
         rewrite(path, edit)
-        view = views.agenda_view(root)
+        view = make(root)
         assert view.patched, path
-        assert_same_as_full(root, view)
+        same_as_full(root, view)
 
 
-def test_edits_one_after_another_patch_the_patched_snapshot(root):
+def test_edits_one_after_another_patch_the_patched_snapshot(root, kind):
+    make, same_as_full = VIEWS[kind]
     paths = plain(root)
     for n, edit in enumerate(PATCHED * 2):
         rewrite(paths[(5 * n) % len(paths)], edit)
         settle()  # the patched snapshot is written: the next edit patches it
-        view = views.agenda_view(root)
+        view = make(root)
         assert view.patched, edit.__name__
-        assert_same_as_full(root, view)
-        warm = views.agenda_view(root)
+        same_as_full(root, view)
+        warm = make(root)
         assert (warm.from_snapshot, warm.patched) == (True, False)
-        assert warm.entries == view.entries and warm.notebook.diagnostics == view.notebook.diagnostics
+        same_as_full(root, warm)
 
 
 def test_the_index_is_written_whole_again_after_many_patches(root, monkeypatch):
@@ -180,13 +203,14 @@ def test_the_index_is_written_whole_again_after_many_patches(root, monkeypatch):
         assert_same_as_full(root, view)
 
 
-def test_several_edits_at_once_are_one_patch(root):
+def test_several_edits_at_once_are_one_patch(root, kind):
+    make, same_as_full = VIEWS[kind]
     paths = plain(root)
     for path, edit in zip(paths[::2], PATCHED):
         rewrite(path, edit)
-    view = views.agenda_view(root)
+    view = make(root)
     assert view.patched
-    assert_same_as_full(root, view)
+    same_as_full(root, view)
 
 
 def _new_note(root: Path) -> None:
@@ -231,11 +255,12 @@ def _deleted(root: Path) -> None:
     (_new_note, False), (_person, False), (_unreadable, False), (_new_id, False), (_closes, False),
     (_too_many, False), (_deleted, False), (_with_id, True),
 ], ids=lambda v: getattr(v, "__name__", str(v)))
-def test_what_a_patch_cannot_follow_is_loaded_whole(root, change, patched):
+def test_what_a_patch_cannot_follow_is_loaded_whole(root, change, patched, kind):
+    make, same_as_full = VIEWS[kind]
     change(root)
-    view = views.agenda_view(root)
+    view = make(root)
     assert view.patched is patched
-    assert_same_as_full(root, view)
+    same_as_full(root, view)
 
 
 def test_a_personal_overlay_is_never_patched(root, tmp_path):
@@ -248,20 +273,23 @@ def test_a_personal_overlay_is_never_patched(root, tmp_path):
     env = {**os.environ, "CONVO_CONFIG": str(config)}
     backdate(overlay)
     views.agenda_view(root, env=env, overlay=True)
+    views.threads_view(root, env=env, overlay=True)
     rewrite(plain(root)[0], my_turn)
-    view = views.agenda_view(root, env=env, overlay=True)
-    assert not view.patched
-    assert not view.from_snapshot
+    for make in (views.agenda_view, views.threads_view):
+        view = make(root, env=env, overlay=True)
+        assert not view.patched
+        assert not view.from_snapshot
 
 
-def test_a_note_dated_past_2262_is_still_read_and_patched(root):
+def test_a_note_dated_past_2262_is_still_read_and_patched(root, kind):
     """A file time past what 64 bits of nanoseconds hold (a wrong clock, a copied archive)."""
+    make, same_as_full = VIEWS[kind]
     far = plain(root)[4]
     os.utime(far, ns=(1 << 64, 1 << 64))  # the year 2554
-    view = views.agenda_view(root)
-    assert_same_as_full(root, view)
+    view = make(root)
+    same_as_full(root, view)
     settle()
     rewrite(plain(root)[7], my_turn)
-    view = views.agenda_view(root)
+    view = make(root)
     assert view.patched
-    assert_same_as_full(root, view)
+    same_as_full(root, view)

@@ -300,7 +300,7 @@ def _agenda_payload(found: Scan, nb: Notebook, entries: list[DueItem]) -> dict[s
     raws = [dumps((nb.people, nb.orgs, nb.unreadable), protocol), dumps(_reported(nb.diagnostics), protocol),
             dumps(entries, protocol)]
     if found.overlay is None:
-        raws += [marshal.dumps(_agenda_index(found, nb)), dumps(nb.slugs, protocol)]
+        raws += [marshal.dumps(_patch_index(found, nb)), dumps(nb.slugs, protocol)]
     return {"delta": NO_DELTA, RAW: raws}
 
 
@@ -333,10 +333,15 @@ def _remade(entries: list[DueItem], diagnostics: list[Diagnostic], gone: set[str
     """``entries`` and ``diagnostics`` (sorted) with the items of the units an edit of the notes ``gone``
     touched (those threads and people) and those notes' problems replaced by ``added`` and ``problems``."""
     entries = [item for item in entries if not _replaced(item, gone, threads, people)] + added
+    return entries, _mended(diagnostics, gone, problems)
+
+
+def _mended(diagnostics: list[Diagnostic], gone: Collection[str], problems: list[Diagnostic]) -> list[Diagnostic]:
+    """``diagnostics`` (sorted) with those of the notes ``gone`` replaced by ``problems``."""
     diagnostics = [d for d in diagnostics if d.path not in gone]
     for problem in problems:
         insort(diagnostics, problem, key=Diagnostic.sort_key)
-    return entries, diagnostics
+    return diagnostics
 
 
 def _agenda_notebook(found: Scan, names: Any, diagnostics: list[Diagnostic]) -> Notebook:
@@ -360,7 +365,7 @@ def _shape(conv: Conversation) -> int:
     return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "little", signed=True)
 
 
-def _agenda_index(found: Scan, nb: Notebook) -> dict[str, Any]:
+def _patch_index(found: Scan, nb: Notebook) -> dict[str, Any]:
     """What a patch needs, in columns ``marshal`` writes and reads fast: every note file's key
     (``paths``: :meth:`Scan.paths`; ``keys``: four numbers a note, in the scan's order); each
     placed conversation's place in that order, date and time (its order), thread, people
@@ -755,10 +760,10 @@ class ThreadsView:
     otherwise it is the whole notebook and :func:`.agenda.threads` of it.
     """
 
-    __slots__ = ("notebook", "threads", "from_snapshot")
+    __slots__ = ("notebook", "threads", "from_snapshot", "patched")
 
-    def __init__(self, notebook: Notebook, found: list[Thread], from_snapshot: bool) -> None:
-        self.notebook, self.threads, self.from_snapshot = notebook, found, from_snapshot
+    def __init__(self, notebook: Notebook, found: list[Thread], from_snapshot: bool, patched: bool = False) -> None:
+        self.notebook, self.threads, self.from_snapshot, self.patched = notebook, found, from_snapshot, patched
 
 
 def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progress: Progress | None = None,
@@ -770,11 +775,20 @@ def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progres
     decided when shown, from the notebook's ``viewer``), so the snapshot keeps the
     threads as :func:`.agenda.threads` made them.
     """
+    found = scan(root, env, reader, overlay)
+
     def compute(nb: Notebook) -> tuple[ThreadsView, Callable[[], dict[str, Any]]]:
         every = threads(nb)
-        return ThreadsView(nb, every, False), lambda: {**_common(nb), "threads": _slim(every)}
 
-    return _view(scan(root, env, reader, overlay), "threads", _threads_from, compute, progress)
+        def payload() -> dict[str, Any]:  # with the index a patch needs (none with a personal overlay)
+            made = {**_common(nb), "threads": _slim(every)}
+            if found.overlay is None:
+                made[RAW] = [marshal.dumps(_patch_index(found, nb)), pickle.dumps(nb.slugs, pickle.HIGHEST_PROTOCOL)]
+            return made
+
+        return ThreadsView(nb, every, False), payload
+
+    return _view(found, "threads", _threads_from, compute, progress, _threads_patch)
 
 
 def _slim(every: list[Thread]) -> list[Thread]:
@@ -795,6 +809,54 @@ def _slim(every: list[Thread]) -> list[Thread]:
                        people=share(thread.people, thread.people))
 
     return [slim(thread) for thread in every]
+
+
+THREADS_INDEX, THREADS_SLUGS = range(2)  # the threads snapshot's RAW blobs
+
+
+def _threads_patch(found: Scan, reader: _Reader) -> tuple[ThreadsView, dict[str, Any]] | None:
+    """The threads snapshot brought up to date with the conversations edited since it was made
+    (as :func:`_agenda_patch`, on the same kinds of edit: :func:`_patch_of`); None otherwise.
+
+    A thread is made from its conversations by :func:`.agenda.thread_of`, which reads every
+    member's ``with`` and its latest conversation whole. So the threads the edited conversations
+    were and are in are made again: their members from the snapshot (unchanged ones) or as
+    read now (edited ones), each one's latest read whole; a thread left with no conversation
+    is dropped. Every other thread is kept as it is, and the edited notes' errors are their
+    reading's and :func:`.checks.note_problems`. ``tests/test_cache_patch.py`` compares the
+    result with a full load's after each kind of edit.
+    """
+    payload = reader.payload()
+    if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= THREADS_SLUGS:
+        return None
+    index = marshal.loads(reader.raw(payload, THREADS_INDEX))
+    changed = _changed(index, found)
+    if not changed or len(changed) > PATCH_LIMIT:
+        return None
+    nb = _notebook(found, payload, [])
+    edit = _patch_of(found, index, changed, nb)
+    if edit is None:
+        return None
+    members: dict[int, list[tuple[int, int, str, int]]] = {}
+    for n in range(len(edit.convs)):
+        if edit.thread[n] in edit.threads_hit:
+            members.setdefault(edit.thread[n], []).append(edit.order(n))
+    was: list[Thread] = payload["threads"]
+    hit_keys = {edit.threads[t] for t in edit.threads_hit}
+    kept = {c.path: c for t in was if t.key in hit_keys for c in t.conversations}
+    made: list[Thread] = []
+    try:
+        for t in sorted(edit.threads_hit & members.keys()):
+            orders = sorted(members[t])
+            convs = [edit.records[o[2]] if o[2] in edit.records else kept[o[2]] for o in orders[:-1]]
+            made.append(thread_of(nb, edit.threads[t], [*convs, edit.record(orders[-1])]))
+    except (_Stale, KeyError):  # a note that no longer reads as the index says: a full load tells
+        return None
+    every = [t for t in was if t.key not in hit_keys] + _slim(made)
+    nb.diagnostics = _mended(nb.diagnostics, set(changed),
+                             edit.problems(lambda: _loads(reader.raw(payload, THREADS_SLUGS))))
+    return ThreadsView(nb, every, True, patched=True), {
+        **_common(nb), "threads": every, RAW: [edit.index_raw(), reader.raw(payload, THREADS_SLUGS)]}
 
 
 def _threads_from(found: Scan, reader: _Reader) -> ThreadsView | None:
