@@ -2,11 +2,12 @@
 
 After every kind of edit of a conversation of the sample notebook (its body, its
 ``next``, its date, its people, its thread, its commitments, its privacy, its author,
-a broken reference), one edit after another and several at once, the patched view's
-entries, due items on several days and with several options, and diagnostics equal a
-full load's (and every thread, as its JSON says it, a full load's threads); edits a patch cannot follow (a commitment id, ``closes``, a note that no
-longer reads, a new or deleted note, a person, a personal overlay) fall back to a full
-load, and a warm run afterwards uses the snapshot the patch wrote.
+a broken reference), one edit after another and several at once, the patched agenda's
+entries, due items on several days and with several options, and errors equal a full
+load's, and so does every patched thread (its JSON on several days) and the errors;
+edits a patch cannot follow (a commitment id, ``closes``, a note that no longer reads,
+a new or deleted note, a person, a personal overlay) fall back to a full load, and a
+warm run afterwards uses the snapshot the patch wrote.
 """
 
 from __future__ import annotations
