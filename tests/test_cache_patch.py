@@ -23,7 +23,8 @@ import yaml
 from convo_notes.agenda import agenda_entries, find_due, threads
 from convo_notes.cache import views
 from convo_notes.loader import load_notebook
-from convo_notes.render.json import thread_json
+from convo_notes.referrals import directory, suggest_topics
+from convo_notes.render.json import entry_to_json, thread_json
 from test_cache_snapshot import backdate, settle, touch_old
 
 DAYS = (dt.date(2026, 6, 1), dt.date(2026, 11, 22), dt.date(2027, 3, 1))
@@ -111,8 +112,18 @@ def unknown_person(data: dict[str, Any]) -> None:  # an error the checks across 
     data["with"] = [*people, "nobody-we-know"]
 
 
+def recommends(data: dict[str, Any]) -> None:  # a referral made, or another one
+    data["referrals"] = [{"recommends": "ken-ito", "for": ["plumbing", "Plumber"]},
+                         {"recommends": "A Handyman Nobody Knows", "for": "repairs"}]
+
+
+def no_referrals(data: dict[str, Any]) -> None:
+    data.pop("referrals", None)
+
+
 PATCHED: list[Edit] = [body_line, my_turn, their_turn, dateless_wait, settled, earlier, later, other_people,
-                       own_thread, commitments, all_done, private, other_author, unknown_person]
+                       own_thread, commitments, all_done, private, other_author, unknown_person, recommends,
+                       no_referrals]
 
 
 def conversations(root: Path) -> list[Path]:
@@ -152,15 +163,27 @@ def assert_threads_as_full(root: Path, view: views.ThreadsView) -> None:
         assert view.notebook.diagnostics == full.errors
 
 
+def assert_referrals_as_full(root: Path, view: views.ReferralsView) -> None:
+    full = load_notebook(root)
+    for topic in (None, "accounting", "plumbers", "repairs", "no such topic"):
+        assert [entry_to_json(view.notebook, e) for e in directory(view.notebook, topic)] == \
+            [entry_to_json(full, e) for e in directory(full, topic)], topic
+    assert suggest_topics(view.notebook, "plumbng") == suggest_topics(full, "plumbng")
+    assert view.notebook.errors == full.errors
+    if view.from_snapshot:
+        assert view.notebook.diagnostics == full.errors
+
+
 # each patched view: how it is made, and how it is compared with a full load
-VIEWS = {"agenda": (views.agenda_view, assert_same_as_full), "threads": (views.threads_view, assert_threads_as_full)}
+VIEWS = {"agenda": (views.agenda_view, assert_same_as_full), "threads": (views.threads_view, assert_threads_as_full),
+         "referrals": (views.referrals_view, assert_referrals_as_full)}
 
 
 @pytest.fixture
 def root(notebook: Path) -> Path:
     backdate(notebook)
-    views.agenda_view(notebook)  # the snapshots
-    views.threads_view(notebook)
+    for make, _same in VIEWS.values():  # the snapshots
+        make(notebook)
     return notebook
 
 
@@ -273,10 +296,10 @@ def test_a_personal_overlay_is_never_patched(root, tmp_path):
     config.write_text(f"overlay: {overlay}\n", encoding="utf-8")
     env = {**os.environ, "CONVO_CONFIG": str(config)}
     backdate(overlay)
-    views.agenda_view(root, env=env, overlay=True)
-    views.threads_view(root, env=env, overlay=True)
+    for make, _same in VIEWS.values():
+        make(root, env=env, overlay=True)
     rewrite(plain(root)[0], my_turn)
-    for make in (views.agenda_view, views.threads_view):
+    for make, _same in VIEWS.values():
         view = make(root, env=env, overlay=True)
         assert not view.patched
         assert not view.from_snapshot
@@ -294,3 +317,16 @@ def test_a_note_dated_past_2262_is_still_read_and_patched(root, kind):
     view = make(root)
     assert view.patched
     same_as_full(root, view)
+
+
+def test_conversations_holding_referrals_keep_the_notebook_s_order_when_patched(root):
+    """The directory's first-seen spellings follow the notebook's order: a referral moved to
+    another date, made, or taken away is patched into its place."""
+    holding = [p for p in conversations(root) if "referrals:" in p.read_text(encoding="utf-8")]
+    assert len(holding) >= 3
+    for n, edit in enumerate([earlier, later, no_referrals, recommends, earlier, recommends]):
+        rewrite(holding[n % len(holding)], edit)
+        settle()
+        view = views.referrals_view(root)
+        assert view.patched, edit.__name__
+        assert_referrals_as_full(root, view)

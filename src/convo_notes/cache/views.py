@@ -780,13 +780,7 @@ def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progres
     def compute(nb: Notebook) -> tuple[ThreadsView, Callable[[], dict[str, Any]]]:
         every = threads(nb)
 
-        def payload() -> dict[str, Any]:  # with the index a patch needs (none with a personal overlay)
-            made = {**_common(nb), "threads": _slim(every)}
-            if found.overlay is None:
-                made[RAW] = [marshal.dumps(_patch_index(found, nb)), pickle.dumps(nb.slugs, pickle.HIGHEST_PROTOCOL)]
-            return made
-
-        return ThreadsView(nb, every, False), payload
+        return ThreadsView(nb, every, False), lambda: _patchable(found, nb, {**_common(nb), "threads": _slim(every)})
 
     return _view(found, "threads", _threads_from, compute, progress, _threads_patch)
 
@@ -811,7 +805,30 @@ def _slim(every: list[Thread]) -> list[Thread]:
     return [slim(thread) for thread in every]
 
 
-THREADS_INDEX, THREADS_SLUGS = range(2)  # the threads snapshot's RAW blobs
+PATCH_INDEX, PATCH_SLUGS = range(2)  # the RAW blobs of the threads and referrals snapshots
+
+
+def _patchable(found: Scan, nb: Notebook, payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with what :func:`_edit_of` needs (:func:`_patch_index` and every slug) as its RAW
+    blobs, unless a personal overlay was read (such a snapshot is never patched)."""
+    if found.overlay is None:
+        payload[RAW] = [marshal.dumps(_patch_index(found, nb)), pickle.dumps(nb.slugs, pickle.HIGHEST_PROTOCOL)]
+    return payload
+
+
+def _edit_of(found: Scan, reader: _Reader, conversations: Callable[[dict[str, Any]], list[Any]],
+             ) -> tuple[dict[str, Any], _Patch] | None:
+    """The payload of a threads or referrals snapshot (:func:`_patchable`) and the edit since it
+    (:func:`_patch_of`, on its people, orgs, errors and ``conversations``), when a patch can follow."""
+    payload = reader.payload()
+    if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= PATCH_SLUGS:
+        return None
+    index = marshal.loads(reader.raw(payload, PATCH_INDEX))
+    changed = _changed(index, found)
+    if not changed or len(changed) > PATCH_LIMIT:
+        return None
+    edit = _patch_of(found, index, changed, _notebook(found, payload, conversations(payload)))
+    return None if edit is None else (payload, edit)
 
 
 def _threads_patch(found: Scan, reader: _Reader) -> tuple[ThreadsView, dict[str, Any]] | None:
@@ -826,17 +843,11 @@ def _threads_patch(found: Scan, reader: _Reader) -> tuple[ThreadsView, dict[str,
     reading's and :func:`.checks.note_problems`. ``tests/test_cache_patch.py`` compares the
     result with a full load's after each kind of edit.
     """
-    payload = reader.payload()
-    if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= THREADS_SLUGS:
+    got = _edit_of(found, reader, lambda payload: [])
+    if got is None:
         return None
-    index = marshal.loads(reader.raw(payload, THREADS_INDEX))
-    changed = _changed(index, found)
-    if not changed or len(changed) > PATCH_LIMIT:
-        return None
-    nb = _notebook(found, payload, [])
-    edit = _patch_of(found, index, changed, nb)
-    if edit is None:
-        return None
+    payload, edit = got
+    nb = edit.nb
     members: dict[int, list[tuple[int, int, str, int]]] = {}
     for n in range(len(edit.convs)):
         if edit.thread[n] in edit.threads_hit:
@@ -853,10 +864,10 @@ def _threads_patch(found: Scan, reader: _Reader) -> tuple[ThreadsView, dict[str,
     except (_Stale, KeyError):  # a note that no longer reads as the index says: a full load tells
         return None
     every = [t for t in was if t.key not in hit_keys] + _slim(made)
-    nb.diagnostics = _mended(nb.diagnostics, set(changed),
-                             edit.problems(lambda: _loads(reader.raw(payload, THREADS_SLUGS))))
+    nb.diagnostics = _mended(nb.diagnostics, set(edit.changed),
+                             edit.problems(lambda: _loads(reader.raw(payload, PATCH_SLUGS))))
     return ThreadsView(nb, every, True, patched=True), {
-        **_common(nb), "threads": every, RAW: [edit.index_raw(), reader.raw(payload, THREADS_SLUGS)]}
+        **_common(nb), "threads": every, RAW: [edit.index_raw(), reader.raw(payload, PATCH_SLUGS)]}
 
 
 def _threads_from(found: Scan, reader: _Reader) -> ThreadsView | None:
@@ -887,21 +898,46 @@ class ReferralsView:
     error with only the conversations that hold referrals (``from_snapshot``): all
     that :func:`.referrals.directory` and :func:`.referrals.suggest_topics` read."""
 
-    __slots__ = ("notebook", "from_snapshot")
+    __slots__ = ("notebook", "from_snapshot", "patched")
 
-    def __init__(self, notebook: Notebook, from_snapshot: bool) -> None:
-        self.notebook, self.from_snapshot = notebook, from_snapshot
+    def __init__(self, notebook: Notebook, from_snapshot: bool, patched: bool = False) -> None:
+        self.notebook, self.from_snapshot, self.patched = notebook, from_snapshot, patched
 
 
 def referrals_view(root: Path | str, *, env: dict[str, str] | None = None, progress: Progress | None = None,
                    reader: str | None = None, overlay: bool = False) -> ReferralsView:
     """The notebook for the referrals directory, from the snapshot when it is valid."""
-    def compute(nb: Notebook) -> tuple[ReferralsView, Callable[[], dict[str, Any]]]:
-        return ReferralsView(nb, False), lambda: {**_common(nb), "conversations": [
-            ReferralSource(c.slug, c.path, c.private, c.date, c.title, c.referrals)
-            for c in nb.conversations if c.referrals]}
+    found = scan(root, env, reader, overlay)
 
-    return _view(scan(root, env, reader, overlay), "referrals", _referrals_from, compute, progress)
+    def compute(nb: Notebook) -> tuple[ReferralsView, Callable[[], dict[str, Any]]]:
+        return ReferralsView(nb, False), lambda: _patchable(found, nb, {**_common(nb), "conversations": [
+            _source(c) for c in nb.conversations if c.referrals]})
+
+    return _view(found, "referrals", _referrals_from, compute, progress, _referrals_patch)
+
+
+def _source(conv: Conversation) -> ReferralSource:
+    return ReferralSource(conv.slug, conv.path, conv.private, conv.date, conv.title, conv.referrals)
+
+
+def _referrals_patch(found: Scan, reader: _Reader) -> tuple[ReferralsView, dict[str, Any]] | None:
+    """The referrals snapshot brought up to date with the conversations edited since it was made
+    (as :func:`_agenda_patch`, on the same kinds of edit: :func:`_patch_of`); None otherwise: the
+    edited conversations' sources replaced by what they hold now, in the notebook's order."""
+    got = _edit_of(found, reader, lambda payload: payload["conversations"])
+    if got is None:
+        return None
+    payload, edit = got
+    gone = set(edit.changed)
+    sources = [c for c in payload["conversations"] if c.path not in gone]
+    sources += [_source(edit.records[rel]) for rel in edit.changed if edit.records[rel].referrals]
+    place = {rel: n for n, rel in enumerate(edit.rels)}
+    number = {at: n for n, at in enumerate(edit.convs)}
+    sources.sort(key=lambda c: edit.order(number[place[c.path]]))  # chronological, as a full load's
+    errors = _mended(edit.nb.diagnostics, gone, edit.problems(lambda: _loads(reader.raw(payload, PATCH_SLUGS))))
+    nb = _notebook(found, {**payload, "diagnostics": errors}, sources)
+    return ReferralsView(nb, True, patched=True), {
+        **_common(nb), "conversations": sources, RAW: [edit.index_raw(), reader.raw(payload, PATCH_SLUGS)]}
 
 
 def _referrals_from(found: Scan, reader: _Reader) -> ReferralsView | None:
