@@ -165,8 +165,9 @@ def test_threads_and_referrals_snapshots_follow_every_change(cli, small, change)
     views.threads_view(small, overlay=True)
     views.referrals_view(small, overlay=True)
     change(small)
-    assert not views.threads_view(small, overlay=True).from_snapshot
-    assert not views.referrals_view(small, overlay=True).from_snapshot
+    for make in (views.threads_view, views.referrals_view):  # read again, or patched with the edit
+        view = make(small, overlay=True)
+        assert not view.from_snapshot or (view.patched and change is _edit), make.__name__
     commands = commands_of(small)
     assert answers(cli, small, {}, commands) == answers(cli, small, OFF, commands)
     assert views.threads_view(small, overlay=True).from_snapshot
