@@ -33,7 +33,11 @@ of the package), a digest of every note's (path, size, mtime_ns, ctime_ns, inode
 from this run's scan, and the configuration as read now (``convo.yml`` with
 ``CONVO_ME`` applied) with its diagnostics. Any edit, new, deleted or renamed
 note, or changed ``me`` changes the key, and the snapshot is rebuilt from a full
-load (through the per-file cache) by the same functions a full load uses.
+load (through the per-file cache) by the same functions a full load uses; but
+when the change is a few edited conversations of the kinds :func:`_patch_of`
+follows, the ``agenda``, ``threads`` and ``referrals`` snapshots are *patched*
+instead (:func:`_agenda_patch`, :func:`_threads_patch`, :func:`_referrals_patch`):
+only the edited conversations (and the few their answer depends on) are read.
 Anything that depends on today is computed at query time. A snapshot is not
 written when a note was modified less than :func:`.records.racy` before the
 scan (it could change again without its size, mtime or ctime moving). A snapshot that
