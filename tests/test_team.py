@@ -537,3 +537,21 @@ def test_init_ci_writes_a_workflow_that_validates_and_deploys(cli, tmp_path, hos
     assert f"created {path}" in again.out
     refused = cli("init", str(tmp_path / "nb"), "--ci", host)
     assert refused.code == 2 and "already exists" in refused.err
+
+
+def test_fix_in_a_notebook_with_errors_writes_then_reports_them(cli, tmp_path):
+    """The one policy for a notebook with errors: the answer, then the errors and their count, exit 1."""
+    broken = "---\ndate: 2026-02-30\nwith: priya-shah\n---\n"
+    root = write_notebook(tmp_path / "old", {**PEOPLE, "notes/c/alex-1.md": OLD_NOTES["notes/c/alex-1.md"],
+                                              "notes/c/broken.md": broken}, me="alex-kim")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "all", who=("Alex Kim", "alex@northwind.test"))
+    dry = cli("-C", str(root), "fix", "recorded-by", "--dry-run")
+    assert dry.code == 1 and dry.out.startswith("notes/c/alex-1.md: would add recorded_by: alex-kim")
+    assert "error[bad-date]" in dry.err and "1 error in the notebook" in dry.err
+    fixed = cli("-C", str(root), "fix", "recorded-by")
+    assert fixed.code == 1 and "1 note written" in fixed.out and "1 error in the notebook" in fixed.err
+    assert git(root, "diff", "--numstat").split() == ["1", "0", "notes/c/alex-1.md"]
+    again = cli("-C", str(root), "fix", "recorded-by")
+    assert again.out.startswith("nothing to do") and again.code == 1 and "error[bad-date]" in again.err

@@ -7,7 +7,7 @@ import click
 from ..errors import CommandFailed, EditRefused
 from ..render.terminal import echo
 from ..render.text import plural
-from .common import State, pass_state
+from .common import State, finish, pass_state
 
 
 @click.group()
@@ -28,16 +28,19 @@ def recorded_by(state: State, dry_run: bool, every: bool) -> None:
     `recorded_by`, the author of the git commit that added the file is
     matched to a team member (by email, then by name or alias) and one line
     `recorded_by: SLUG` is added at the end of the front matter; no other
-    byte changes. Notes it cannot attribute are listed (exit 1).
+    byte changes. Notes it cannot attribute are listed (exit 1). A notebook
+    with errors is fixed all the same; its errors follow (exit 1).
     """
     from ..authorship import plan_authors
     from ..edit import write_field
+    from ..loader import load_notebook
 
     nb = state.notebook()
     plans = plan_authors(nb, every)
     if not plans:
         echo(f"nothing to do: every note{'' if every else ' that uses `me`'} says who wrote it"
              if len(nb.team) > 1 else "nothing to do: this notebook has one team member, `me` is unambiguous")
+        finish(nb)
         return
     done = 0
     others = 0  # notes now read as written by someone other than convo.yml's `me`
@@ -63,5 +66,6 @@ def recorded_by(state: State, dry_run: bool, every: bool) -> None:
     if others:
         echo(f"{plural(others, 'note')} by another team member than convo.yml's `me`: their `me` now means "
              "their author (format v1.1); `convo validate` lists them to check (me-meaning-changed)")
+    finish(nb if dry_run or not done else load_notebook(nb.root))  # the errors as the notes are now
     if failed:
         raise CommandFailed("")
