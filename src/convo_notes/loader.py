@@ -89,112 +89,127 @@ def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
     This runs on every command, warm or not, so it is kept lean: one ``scandir`` per
     folder and one ``stat`` per note; only symlinks cost a ``realpath``.
     """
-    found: list[tuple[str, FileKey]] = []
-    skipped: list[Diagnostic] = []
-    add = found.append
-    root_real = fsutil.real_root(str(root))
+    return _Scanner(root).scan()
 
-    def skip(rel: str, refused: fsutil.Refused) -> None:
-        skipped.append(Diagnostic(rel, 1, 1, refused.code, refused.message))
 
-    top = os.path.join(root, NOTES_DIR)
-    try:
-        top_real = os.path.realpath(top) if os.path.islink(top) else os.path.join(root_real, NOTES_DIR)
-    except OSError:  # pragma: no cover - islink does not raise
-        top_real = top
-    if not fsutil.is_inside(top_real, root_real):
-        skip(NOTES_DIR + "/", fsutil.Refused("symlink-outside", "symlink to a place outside the notebook; not read"))
-        return {}, skipped
-    visited = {top_real}
-    stack = [(top, NOTES_DIR + "/", top_real)]
-    linked: list[tuple[str, str, str]] = []  # symlinked folders, walked once the plain ones are
-    while stack or linked:
-        if not stack:
-            path, rel, real = linked.pop(0)
-            if real in visited or fsutil.is_inside(top_real, real):
-                skip(rel.rstrip("/"), fsutil.Refused(
-                    "symlink-loop", "symlink to a folder that is already read (a loop or a second way in); "
-                    "not followed"))
-                continue
-            visited.add(real)
-            stack.append((path, rel, real))
-        folder, prefix, folder_real = stack.pop()
+class _Scanner:
+    """One walk of :func:`scan_notes`: the notes found, the entries left out, the folders to go."""
+
+    def __init__(self, root: Path) -> None:
+        self.found: list[tuple[str, FileKey]] = []
+        self.skipped: list[Diagnostic] = []
+        self.root_real = fsutil.real_root(str(root))
+        self.top = os.path.join(root, NOTES_DIR)
+        self.stack: list[tuple[str, str, str]] = []  # folders to walk: path, notebook-relative prefix, real path
+        self.linked: list[tuple[str, str, str]] = []  # symlinked folders, walked once the plain ones are
+        self.visited: set[str] = set()
+
+    def skip(self, rel: str, refused: fsutil.Refused) -> None:
+        self.skipped.append(Diagnostic(rel, 1, 1, refused.code, refused.message))
+
+    def scan(self) -> tuple[dict[str, FileKey], list[Diagnostic]]:
+        top = self.top
+        try:
+            top_real = os.path.realpath(top) if os.path.islink(top) else os.path.join(self.root_real, NOTES_DIR)
+        except OSError:  # pragma: no cover - islink does not raise
+            top_real = top
+        if not fsutil.is_inside(top_real, self.root_real):
+            self.skip(NOTES_DIR + "/", fsutil.Refused("symlink-outside",
+                                                      "symlink to a place outside the notebook; not read"))
+            return {}, self.skipped
+        self.visited.add(top_real)
+        stack, linked = self.stack, self.linked
+        stack.append((top, NOTES_DIR + "/", top_real))
+        while stack or linked:
+            if not stack:
+                path, rel, real = linked.pop(0)
+                if real in self.visited or fsutil.is_inside(top_real, real):
+                    self.skip(rel.rstrip("/"), fsutil.Refused(
+                        "symlink-loop", "symlink to a folder that is already read (a loop or a second way in); "
+                        "not followed"))
+                    continue
+                self.visited.add(real)
+                stack.append((path, rel, real))
+            self.folder(*stack.pop())
+        self.found.sort(key=_FIRST)  # paths are unique: comparing them alone is faster than comparing tuples
+        self.skipped.sort(key=Diagnostic.sort_key)
+        return dict(self.found), self.skipped
+
+    def folder(self, folder: str, prefix: str, folder_real: str) -> None:
+        """One folder: its notes added, its folders stacked, what it cannot read skipped."""
         try:
             # listed through a descriptor: each note is then stat'ed by its name in the folder,
             # not by a path the kernel walks from the root again (a sixth less time a note)
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NONBLOCK | os.O_CLOEXEC)
         except FileNotFoundError:
-            if folder != top:
-                skip(prefix.rstrip("/"), fsutil.Refused("unreadable", "folder vanished while it was read"))
-            continue
+            if folder != self.top:
+                self.skip(prefix.rstrip("/"), fsutil.Refused("unreadable", "folder vanished while it was read"))
+            return
         except OSError as exc:
-            skip(prefix.rstrip("/"), fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
-            continue
+            self.skip(prefix.rstrip("/"),
+                      fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
+            return
         try:
-            _scan_folder(fd, folder, prefix, folder_real, add, skipped, stack, linked, visited, root_real, skip)
+            self.entries(fd, folder, prefix, folder_real)
         except OSError as exc:
-            skip(prefix.rstrip("/"), fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
+            self.skip(prefix.rstrip("/"),
+                      fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
         finally:
             os.close(fd)
-    found.sort(key=_FIRST)  # paths are unique: comparing them alone is faster than comparing tuples
-    skipped.sort(key=Diagnostic.sort_key)
-    return dict(found), skipped
 
-
-def _scan_folder(fd: int, folder: str, prefix: str, folder_real: str, add: Callable[[tuple[str, FileKey]], None],
-                 skipped: list[Diagnostic], stack: list[tuple[str, str, str]], linked: list[tuple[str, str, str]],
-                 visited: set[str], root_real: str, skip: Callable[[str, fsutil.Refused], None]) -> None:
-    """One folder of :func:`scan_notes` (open as ``fd``): its notes added, its folders stacked."""
-    S_ISREG = stat.S_ISREG  # noqa: N806 - a local name for the hot loop
-    with os.scandir(fd) as listing:
-        entries = list(listing)
-    for entry in entries:
-        name = entry.name
-        if name[0] == ".":
-            continue
-        try:
-            # the common case first: a plain note (its type from the listing, no system call)
-            if name.endswith(".md") and name.isascii() and entry.is_file(follow_symlinks=False):
-                st = entry.stat(follow_symlinks=False)
-                if S_ISREG(st.st_mode):  # still a file when it was stat'ed
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                    continue
-            if not fsutil.is_clean_name(name):
-                if name.endswith(".md") or entry.is_dir():
-                    skipped.append(Diagnostic(prefix + fsutil.display_name(name), 1, 1, "bad-file-name",
-                                              "file name is not valid UTF-8; not read"))
+    def entries(self, fd: int, folder: str, prefix: str, folder_real: str) -> None:
+        """The entries of one folder (open as ``fd``)."""
+        S_ISREG = stat.S_ISREG  # noqa: N806 - locals for the hot loop
+        add, skip, skipped = self.found.append, self.skip, self.skipped
+        with os.scandir(fd) as listing:
+            entries = list(listing)
+        for entry in entries:
+            name = entry.name
+            if name[0] == ".":
                 continue
-            if entry.is_symlink():
-                path = folder + os.sep + name  # (the listing's own paths are relative to `fd`)
-                if not name.endswith(".md") and not os.path.isdir(path):
-                    continue  # not a note; an attachment is checked when a note links to it
-                try:
-                    real, st = fsutil.symlink_verdict(path, root_real)
-                except fsutil.Refused as refused:
-                    skip(prefix + name, refused)
+            try:
+                # the common case first: a plain note (its type from the listing, no system call)
+                if name.endswith(".md") and name.isascii() and entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    if S_ISREG(st.st_mode):  # still a file when it was stat'ed
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
+                        continue
+                if not fsutil.is_clean_name(name):
+                    if name.endswith(".md") or entry.is_dir():
+                        skipped.append(Diagnostic(prefix + fsutil.display_name(name), 1, 1, "bad-file-name",
+                                                  "file name is not valid UTF-8; not read"))
                     continue
-                if stat.S_ISDIR(st.st_mode):
-                    linked.append((path, prefix + name + "/", real))
-                elif not name.endswith(".md"):
-                    continue
-                elif stat.S_ISREG(st.st_mode):
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                else:
-                    skip(prefix + name, fsutil.Refused(
-                        "not-a-file", f"symlink to {fsutil.kind_of(st.st_mode)}; never opened"))
-            elif entry.is_dir(follow_symlinks=False):
-                real = folder_real + os.sep + name
-                visited.add(real)
-                stack.append((folder + os.sep + name, prefix + name + "/", real))
-            elif name.endswith(".md"):
-                st = entry.stat(follow_symlinks=False)
-                if stat.S_ISREG(st.st_mode):
-                    add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                else:
-                    skip(prefix + name, fsutil.Refused(
-                        "not-a-file", f"{fsutil.kind_of(st.st_mode)}, not a regular file; never opened"))
-        except OSError as exc:
-            skip(prefix + name, fsutil.Refused("unreadable", f"cannot read: {exc.strerror or exc}"))
+                if entry.is_symlink():
+                    path = folder + os.sep + name  # (the listing's own paths are relative to `fd`)
+                    if not name.endswith(".md") and not os.path.isdir(path):
+                        continue  # not a note; an attachment is checked when a note links to it
+                    try:
+                        real, st = fsutil.symlink_verdict(path, self.root_real)
+                    except fsutil.Refused as refused:
+                        skip(prefix + name, refused)
+                        continue
+                    if stat.S_ISDIR(st.st_mode):
+                        self.linked.append((path, prefix + name + "/", real))
+                    elif not name.endswith(".md"):
+                        continue
+                    elif stat.S_ISREG(st.st_mode):
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
+                    else:
+                        skip(prefix + name, fsutil.Refused(
+                            "not-a-file", f"symlink to {fsutil.kind_of(st.st_mode)}; never opened"))
+                elif entry.is_dir(follow_symlinks=False):
+                    real = folder_real + os.sep + name
+                    self.visited.add(real)
+                    self.stack.append((folder + os.sep + name, prefix + name + "/", real))
+                elif name.endswith(".md"):
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode):
+                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
+                    else:
+                        skip(prefix + name, fsutil.Refused(
+                            "not-a-file", f"{fsutil.kind_of(st.st_mode)}, not a regular file; never opened"))
+            except OSError as exc:
+                skip(prefix + name, fsutil.Refused("unreadable", f"cannot read: {exc.strerror or exc}"))
 
 
 def list_note_files(root: Path) -> list[str]:
