@@ -25,7 +25,7 @@ from convo_notes.cache import views
 from convo_notes.loader import load_notebook
 from convo_notes.referrals import directory, suggest_topics
 from convo_notes.render.json import entry_to_json, thread_json
-from test_cache_snapshot import backdate, settle, touch_old
+from test_cache_snapshot import _brief_outputs, backdate, settle, touch_old
 
 DAYS = (dt.date(2026, 6, 1), dt.date(2026, 11, 22), dt.date(2027, 3, 1))
 OPTIONS: list[dict[str, Any]] = [{}, {"include_all": True}, {"owner": "me"}, {"owner": "dana-reyes", "within": 30}]
@@ -184,6 +184,7 @@ def root(notebook: Path) -> Path:
     backdate(notebook)
     for make, _same in VIEWS.values():  # the snapshots
         make(notebook)
+    views.brief_view(notebook, "dana-reyes")
     return notebook
 
 
@@ -330,3 +331,31 @@ def test_conversations_holding_referrals_keep_the_notebook_s_order_when_patched(
         view = views.referrals_view(root)
         assert view.patched, edit.__name__
         assert_referrals_as_full(root, view)
+
+
+def assert_briefs_as_full(root: Path) -> None:
+    """Every person's and org's brief, text and JSON, from the patched brief snapshot, as a full load's."""
+    full = load_notebook(root)
+    for slug in [*full.people, *full.orgs, "me"]:
+        view = views.brief_view(root, slug)
+        assert view.from_snapshot and view.patched, slug
+        assert view.notebook.errors == full.errors
+        for today in DAYS[1:]:
+            assert _brief_outputs(view.notebook, slug, today) == _brief_outputs(full, slug, today), slug
+
+
+@pytest.mark.parametrize("edit", PATCHED, ids=lambda e: e.__name__)
+def test_briefs_after_each_kind_of_edit_equal_a_full_load_s(root, edit, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    for path in plain(root)[1::5]:
+        rewrite(path, edit)
+    assert_briefs_as_full(root)
+
+
+def test_briefs_after_edits_one_after_another_and_a_move_between_threads(root, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    paths = plain(root)
+    for n, edit in enumerate([other_people, own_thread, earlier, later, recommends, commitments, private]):
+        rewrite(paths[(7 * n) % len(paths)], edit)
+        settle()
+        assert_briefs_as_full(root)

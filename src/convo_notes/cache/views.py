@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import gc
 import marshal
+import operator
 import os
 import pickle
 import time
@@ -220,10 +221,10 @@ class BriefView:
     """A notebook to build one brief from: whole, or every person and org plus the
     conversations the brief needs (``from_snapshot``)."""
 
-    __slots__ = ("notebook", "from_snapshot")
+    __slots__ = ("notebook", "from_snapshot", "patched")
 
-    def __init__(self, notebook: Notebook, from_snapshot: bool) -> None:
-        self.notebook, self.from_snapshot = notebook, from_snapshot
+    def __init__(self, notebook: Notebook, from_snapshot: bool, patched: bool = False) -> None:
+        self.notebook, self.from_snapshot, self.patched = notebook, from_snapshot, patched
 
 
 def snapshot_file(root: Path, kind: str) -> Path | None:
@@ -277,12 +278,13 @@ def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None
     target = snapshot_file(found.root, "brief")
     key = None if target is None else found.key()
     if target is not None and key is not None:
-        partial = _read(target, key, lambda reader: _partial_notebook(found, reader, slug))
-        if partial is not None:
-            return BriefView(partial, True)
+        partial = _read(target, key, lambda reader: (_partial_notebook(found, reader, slug), False),
+                        lambda reader: (_brief_patch(found, reader, slug), True))
+        if partial is not None and partial[0] is not None:
+            return BriefView(partial[0], True, patched=partial[1])
     nb = found.load(progress)
     if target is not None and key is not None and not found.racy():
-        _write_brief(target, key, nb)
+        _write_brief(target, key, found, nb)
     return BriefView(nb, False)
 
 
@@ -426,13 +428,14 @@ class _Patch:
     columns brought up to date with them: what a patch of the agenda or the threads snapshot
     starts from (:func:`_patch_of`)."""
 
-    __slots__ = ("found", "nb", "index", "changed", "records", "read_problems", "rels", "convs", "day", "sec",
-                 "thread", "threads", "people", "persons", "threads_hit", "people_hit")
+    __slots__ = ("found", "nb", "index", "changed", "records", "read_problems", "number", "rels", "convs", "day",
+                 "sec", "thread", "threads", "people", "persons", "threads_hit", "people_hit")
 
     def __init__(self, found: Scan, nb: Notebook, index: dict[str, Any], changed: list[str],
                  records: dict[str, Conversation], read_problems: list[Diagnostic], number: dict[str, int]) -> None:
         self.found, self.nb, self.index, self.changed = found, nb, index, changed
         self.records, self.read_problems = records, read_problems
+        self.number = number  # each edited conversation's number (its place among the conversations)
         self.rels = list(found.files)
         self.convs = _columns("i", index["convs"])  # each placed conversation's place in `rels`
         self.day, self.sec = _columns("i", index["day"]), _columns("i", index["sec"])
@@ -652,8 +655,9 @@ def subject_slugs(nb: Notebook, slug: str) -> set[str] | None:
     return {subject.slug, *(p.slug for p in people_of(nb, subject))}
 
 
-def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
+def _write_brief(target: Path, key: tuple[Any, ...], found: Scan, nb: Notebook) -> None:
     """Every conversation pickled alone (in chronological order), and the indexes to find them."""
+    overlay = found.overlay
     groups: dict[str, list[int]] = {}
     involved: dict[str, list[int]] = {}
     mentioned: dict[str, list[int]] = {}
@@ -686,17 +690,28 @@ def _write_brief(target: Path, key: tuple[Any, ...], nb: Notebook) -> None:
             yield blob
 
     def payload() -> dict[str, Any]:  # after the blobs, when their offsets are known
-        return {**_common(nb), "involved": involved, "mentioned": mentioned, "closers": closers,
+        made = {**_common(nb), "involved": involved, "mentioned": mentioned, "closers": closers,
                 "thread_of": thread_of, "threads": [members[1:] for members in groups.values()],
-                "starts": starts, "crcs": crcs}
+                "thread_keys": list(groups), "starts": starts, "crcs": crcs}
+        if overlay is None:  # what _brief_patch needs (never with a personal overlay)
+            made["patch"] = marshal.dumps(_patch_index(found, nb))
+            made["slugs"] = pickle.dumps(nb.slugs, pickle.HIGHEST_PROTOCOL)
+        return made
 
     _write(target, key, payload, blobs())
 
 
-def _partial_notebook(found: Scan, reader: _Reader, slug: str) -> Notebook | None:
+def _partial_notebook(found: Scan, reader: _Reader, slug: str, payload: dict[str, Any] | None = None,
+                      edit: _Patch | None = None) -> Notebook | None:
     """Every person and org, and the conversations the brief on ``slug`` looks at: those with
-    the subject (and the rest of their threads), those mentioning it, and their closers."""
-    payload = reader.payload()
+    the subject (and the rest of their threads), those mentioning it, and their closers.
+
+    With an ``edit`` (:func:`_brief_patch`), the edited conversations are taken as read now
+    instead of from the snapshot, and counted where they are now as well as where they were:
+    with the subject or mentioning it, and in the thread they are in now (whose conversations
+    then are loaded too). A conversation counted where it was and no longer is, is one
+    further conversation of the notebook (see the module's docstring)."""
+    payload = reader.payload() if payload is None else payload
     if payload is None:
         return None
     people_only = _notebook(found, payload, [])
@@ -705,18 +720,70 @@ def _partial_notebook(found: Scan, reader: _Reader, slug: str) -> Notebook | Non
         return people_only
     involved, mentioned, threads = payload["involved"], payload["mentioned"], payload["threads"]
     thread_of, starts = payload["thread_of"], payload["starts"]
+    now: dict[int, Conversation] = {} if edit is None else {edit.number[rel]: edit.records[rel] for rel in edit.changed}
     numbers: set[int] = set()
     for s in wanted:
         numbers.update(involved.get(s, ()))
-    for g in {thread_of[n] for n in numbers}:
-        numbers.update(threads[g])
+    if not now:
+        for g in {thread_of[n] for n in numbers}:
+            numbers.update(threads[g])
+    else:  # threads by key: an edited conversation's is the one it is in now, maybe new
+        keys = payload["thread_keys"]
+        key_now = {n: people_only.thread_key(conv) for n, conv in now.items()}
+        numbers.update(n for n, conv in now.items() if involvement(people_only, conv) & wanted)
+        group_of_key = {key: g for g, key in enumerate(keys)}
+
+        def key_of(n: int) -> str:
+            return key_now[n] if n in now else keys[thread_of[n]]
+
+        whole: set[str] = set()
+        pending = {key_of(n) for n in numbers}
+        while pending:  # every thread a loaded conversation is in, whole (a moved one's too)
+            key = pending.pop()
+            whole.add(key)
+            members = set(threads[group_of_key[key]]) if key in group_of_key else set()
+            members.update(n for n, k in key_now.items() if k == key)
+            pending.update(key_of(n) for n in members - numbers if key_of(n) not in whole)
+            numbers |= members
     for s in wanted:
         numbers.update(mentioned.get(s, ()))
-    loaded = {n: reader.blob(starts[n], starts[n + 1], n) for n in sorted(numbers)}
+    if now:
+        from ..referrals import _names_index
+
+        names = _names_index(people_only)
+        numbers.update(n for n, conv in now.items() if mentions(people_only, conv, names) & wanted)
+
+    def conversation(n: int) -> Conversation:
+        return now[n] if n in now else reader.blob(starts[n], starts[n + 1], n)
+
+    loaded = {n: conversation(n) for n in sorted(numbers)}
     ids = {c.id for conv in loaded.values() for c in conv.commitments if c.id}
     closing = {n for ident in ids for n in payload["closers"].get(ident, ()) if n not in loaded}
-    loaded.update((n, reader.blob(starts[n], starts[n + 1], n)) for n in sorted(closing))
-    return _notebook(found, payload, [loaded[n] for n in sorted(loaded)])
+    loaded.update((n, conversation(n)) for n in sorted(closing))
+    return _notebook(found, payload, sorted(loaded.values(), key=_SORT_KEY))  # chronological, as a full load
+
+
+_SORT_KEY = operator.attrgetter("sort_key")
+
+
+def _brief_patch(found: Scan, reader: _Reader, slug: str) -> Notebook | None:
+    """The partial notebook of a brief (:func:`_partial_notebook`) on a brief snapshot made before
+    a few conversations were edited (the kinds :func:`_patch_of` follows), with the edited ones as
+    read now and their errors as :func:`_Patch.problems` says; None otherwise. The snapshot is not
+    written again: the next brief reads the few edited conversations again, until a full load
+    (more edits than a patch follows) writes a new one."""
+    payload = reader.payload()
+    if payload is None or found.overlay is not None or "patch" not in payload:
+        return None
+    index = marshal.loads(payload["patch"])
+    changed = _changed(index, found)
+    if not changed or len(changed) > PATCH_LIMIT:
+        return None
+    edit = _patch_of(found, index, changed, _notebook(found, payload, []))
+    if edit is None:
+        return None
+    errors = _mended(edit.nb.diagnostics, set(changed), edit.problems(lambda: _loads(payload["slugs"])))
+    return _partial_notebook(found, reader, slug, {**payload, "diagnostics": errors}, edit)
 
 
 # --- threads and referrals ---------------------------------------------------------------------
