@@ -16,6 +16,7 @@ bench/generate.py, then times whole processes and their peak memory:
     edit-due   convo --today T due right after one note was edited (on a copy of the
                notebook, with its own cache: the edit path people hit most)
     edit-threads  convo --today T threads right after one note was edited (the same copy)
+    edit-brief    convo --today T brief <busiest person> right after one note was edited
     search     convo search pricing, warm (its index kept in the cache)
     lsp        an editor's session of convo lsp: start, open a note, four edits each answered
                with diagnostics, shut down (bench/lsp_latency.py --changes 4), warm
@@ -71,11 +72,12 @@ import mail_import
 
 PY = sys.executable
 TODAY = generate.BENCH_TODAY.isoformat()
-ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "edit-threads", "search", "lsp",
-       "m", "import", "reimport", "b", "site", "site-j1", "site-edit"]
+ALL = ["a", "validate", "due", "brief", "threads", "referrals", "edit-due", "edit-threads", "edit-brief",
+       "search", "lsp", "m", "import", "reimport", "b", "site", "site-j1", "site-edit"]
 MAIL = {"m", "import", "reimport"}  # on an mbox of as many messages as the notebook has conversations
 SITE = {"b", "site", "site-j1", "site-edit"}
-EDITED = {"edit-due", "edit-threads", "site-edit"}  # run on a copy of the notebook, one note edited before each run
+# run on a copy of the notebook, one note edited before each run
+EDITED = {"edit-due", "edit-threads", "edit-brief", "site-edit"}
 LABEL = {
     "a": "baseline (a): python-frontmatter load",
     "validate": "`convo validate` (cold)",
@@ -85,6 +87,7 @@ LABEL = {
     "referrals": "`convo referrals` (warm)",
     "edit-due": "`convo due` after editing one note",
     "edit-threads": "`convo threads` after editing one note",
+    "edit-brief": "`convo brief` after editing one note",
     "search": "`convo search pricing` (warm)",
     "lsp": "`convo lsp`: open, 4 edits answered, shut down",
     "m": "baseline (m): mailbox + email read an mbox",
@@ -96,7 +99,7 @@ LABEL = {
     "site-edit": "`convo site build` after editing one note",
 }
 RATIO = {"validate": "a", "due": "a", "brief": "a", "threads": "a", "referrals": "a", "edit-due": "a",
-         "edit-threads": "a", "search": "a", "lsp": "a", "import": "m", "reimport": "m",
+         "edit-threads": "a", "edit-brief": "a", "search": "a", "lsp": "a", "import": "m", "reimport": "m",
          "site": "b", "site-j1": "b", "site-edit": "site"}
 
 LAUNCHER = r"""
@@ -233,6 +236,7 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
         "referrals": (convo(nb, "--today", TODAY, "referrals"), using(cache), None, True),
         "edit-due": (convo(copy, "--today", TODAY, "due"), using(edited), edit, True),
         "edit-threads": (convo(copy, "--today", TODAY, "threads"), using(edited), edit, True),
+        "edit-brief": (convo(copy, "--today", TODAY, "brief", person), using(edited), edit, True),
         "search": (convo(nb, "search", "pricing"), using(cache), None, True),
         "lsp": ([PY, str(HERE / "lsp_latency.py"), "--notebook", str(nb), "--changes", "4"], using(cache), None, True),
         "m": ([PY, str(nb.parent / "baseline_mail.py"), str(box)], env, None, False),

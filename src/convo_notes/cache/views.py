@@ -36,8 +36,10 @@ note, or changed ``me`` changes the key, and the snapshot is rebuilt from a full
 load (through the per-file cache) by the same functions a full load uses; but
 when the change is a few edited conversations of the kinds :func:`_patch_of`
 follows, the ``agenda``, ``threads`` and ``referrals`` snapshots are *patched*
-instead (:func:`_agenda_patch`, :func:`_threads_patch`, :func:`_referrals_patch`):
-only the edited conversations (and the few their answer depends on) are read.
+instead (:func:`_agenda_patch`, :func:`_threads_patch`, :func:`_referrals_patch`),
+and a brief is made from the ``brief`` snapshot and the edited conversations
+(:func:`_brief_patch`): only the edited conversations (and the few their answer
+depends on) are read.
 Anything that depends on today is computed at query time. A snapshot is not
 written when a note was modified less than :func:`.records.racy` before the
 scan (it could change again without its size, mtime or ctime moving). A snapshot that
