@@ -427,8 +427,8 @@ class _Stale(Exception):
 
 class _Patch:
     """The conversations edited since a snapshot's index was written, read, and the index's
-    columns brought up to date with them: what a patch of the agenda or the threads snapshot
-    starts from (:func:`_patch_of`)."""
+    columns brought up to date with them: what a patch of the agenda, threads, referrals or
+    brief snapshot starts from (:func:`_patch_of`)."""
 
     __slots__ = ("found", "nb", "index", "changed", "records", "read_problems", "number", "rels", "convs", "day",
                  "sec", "thread", "threads", "people", "persons", "threads_hit", "people_hit")
