@@ -351,8 +351,9 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
+        line, column = fm.locs.get(("next",), (1, 1))
         next_turn = NextTurn(me(nxt["turn"], ("next", "turn")) or "me", nxt.get("by"), nxt.get("about"),
-                             fm.locs.get(("next",), (1, 1))[0], nxt.get("snooze"))
+                             line, nxt.get("snooze"), column)
     commitments = tuple(
         Commitment(
             what=c["what"], owner=me(c.get("owner"), ("commitments", i), True) or "me",
