@@ -121,8 +121,9 @@ def test_what_workers_send_is_what_this_process_would_read(generated, monkeypatc
     got = loader.read_many(generated, rels, keys=files)
     monkeypatch.undo()
     assert isinstance(got, loader.ReadResults) and list(sorted(got)) == sorted(rels)
-    sent = [rel for _crc, _blob, piece in got.packed for rel in piece]
-    assert sent and sorted(sent + here) == sorted(rels)  # each note read once, here or in a worker
+    packed = [rel for _crc, _blob, piece in got.packed for rel in piece]
+    assert sorted(packed) == sorted(rels)  # every batch pickled once, here or in a worker
+    assert 0 < len(here) < len(rels) and len(set(here)) == len(here)  # each note read once
     for checksum, blob, piece in got.packed:
         assert crc32(blob) == checksum
         entries = pickle.loads(blob)

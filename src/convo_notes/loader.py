@@ -521,9 +521,10 @@ def _read_serial(root: Path, rels: list[str], progress: Progress | None, scale: 
 
 
 class ReadResults(dict[str, Result]):
-    """What :func:`read_many` read: ``{rel: (record, problems)}``; ``packed`` holds the pieces
-    worker processes read, as they sent them: ``(CRC-32, pickle of {rel: (file key, result)},
-    their paths)``, so the cache can write them as they are instead of pickling them again."""
+    """What :func:`read_many` read: ``{rel: (record, problems)}``; ``packed`` holds the batches
+    read in processes, each as ``(CRC-32, pickle of {rel: (file key, result)}, their paths)``
+    (the workers' as they sent them, this process's pickled while the workers still read), so
+    the cache writes them as they are instead of pickling every record after the reading."""
 
     packed: list[tuple[int, bytes, list[str]]]
 
@@ -563,6 +564,7 @@ _FRAME = 12  # a worker's frame: 8 bytes of length, 4 of CRC-32, then the pickle
 def _read_forked(root: Path, rels: list[str], progress: Progress | None, keys: Mapping[str, FileKey] | None,
                  count: int) -> ReadResults:
     import pickle
+    from binascii import crc32
 
     size = batch_size(len(rels))
     batches = (len(rels) + size - 1) // size
@@ -633,8 +635,15 @@ def _read_forked(root: Path, rels: list[str], progress: Progress | None, keys: M
             if len(token) < 4:
                 break  # every batch is taken
             first = int.from_bytes(token, "little") * size
-            for rel in rels[first:first + size]:
-                results[rel] = read_file(root, rel)
+            if keys is None:
+                for rel in rels[first:first + size]:
+                    results[rel] = read_file(root, rel)
+            else:  # pickled for the cache now, while the workers still read: they take more batches meanwhile
+                entries = {rel: (keys[rel], read_file(root, rel)) for rel in rels[first:first + size]}
+                blob = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+                results.packed.append((crc32(blob), blob, list(entries)))
+                for rel, entry in entries.items():
+                    results[rel] = entry[1]
             if progress is not None:
                 progress(len(results), len(rels))
         take(True)
