@@ -245,3 +245,17 @@ def test_validate_says_the_same_with_one_process_or_two(generated, monkeypatch):
                          for args in ((), ("--json",))]
     assert answers["1"] == answers["2"]
     assert answers["1"][0].code == 1 and "error[yaml-syntax]" in answers["1"][0].out
+
+
+@needs_fork
+def test_more_batches_than_a_pipe_holds_never_wait(generated, monkeypatch):
+    """However many notes, the batch numbers fit the pipe they wait in (else the write would block)."""
+    monkeypatch.setattr(loader, "PARALLEL_MIN", 10)
+    monkeypatch.setattr(loader, "batch_size", lambda files: 1)
+    monkeypatch.setattr(loader, "MAX_BATCHES", 16)  # 300-odd notes: batches of 20 or more, not of 1
+    monkeypatch.setenv("CONVO_JOBS", "2")
+    files = loader.scan_note_files(generated)
+    got = loader.read_many(generated, list(files), keys=files)
+    assert sorted(got) == sorted(files)
+    assert len(got.packed) <= 16  # each batch one piece
+    assert max(len(piece) for _c, _b, piece in got.packed) == -(-len(files) // 16)

@@ -559,6 +559,7 @@ def read_many(root: Path, rels: list[str], progress: Progress | None = None,
 
 
 _FRAME = 12  # a worker's frame: 8 bytes of length, 4 of CRC-32, then the pickle
+MAX_BATCHES = 8_192  # batch numbers of 4 bytes: half of the smallest pipe Linux makes (64 KiB)
 
 
 def _read_forked(root: Path, rels: list[str], progress: Progress | None, keys: Mapping[str, FileKey] | None,
@@ -566,14 +567,16 @@ def _read_forked(root: Path, rels: list[str], progress: Progress | None, keys: M
     import pickle
     from binascii import crc32
 
-    size = batch_size(len(rels))
-    batches = (len(rels) + size - 1) // size
+    size = max(batch_size(len(rels)), -(-len(rels) // MAX_BATCHES))
+    batches = -(-len(rels) // size)
     token_r, token_w = os.pipe()
     outs: list[int] = []
     pids: list[int] = []
     finished = False
     try:
-        # every batch number written before any process takes one (at most 4 KiB of a 64 KiB pipe)
+        # every batch number written before any process takes one: at most 32 KiB, so the pipe
+        # (64 KiB) holds them all; were it smaller, the write fails (read in one process), never waits
+        os.set_blocking(token_w, False)
         tokens = b"".join(i.to_bytes(4, "little") for i in range(batches))
         while tokens:
             tokens = tokens[os.write(token_w, tokens):]
