@@ -510,13 +510,12 @@ Progress = Callable[[int, int], None]  # (files done, files in all)
 Result = tuple[Note | None, list[Diagnostic]]  # one file's record (None when it has none) and problems
 
 
-def _read_serial(root: Path, rels: list[str], progress: Progress | None, scale: int = 1,
-                 total: int = 0) -> dict[str, Result]:
+def _read_serial(root: Path, rels: list[str], progress: Progress | None) -> dict[str, Result]:
     out = {}
     for i, rel in enumerate(rels):
         out[rel] = read_file(root, rel)
         if progress is not None and i % 200 == 199:
-            progress(min((i + 1) * scale, total or len(rels)), total or len(rels))
+            progress(i + 1, len(rels))
     return out
 
 
