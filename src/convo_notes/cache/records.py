@@ -283,6 +283,9 @@ def cached_read(root: Path, files: dict[str, tuple[int, int, int, int]],
     """``read_many(root, files)``, reading only the files whose cache entry is stale or damaged.
 
     ``files`` maps each relative path to its (size, mtime_ns, ctime_ns, inode) as scanned just now.
+    When what ``read_many`` returns carries ``packed`` chunks (:class:`.loader.ReadResults`: the
+    entries of those files pickled already, under these keys), a rewrite of the cache writes them
+    as they are.
     """
     target = cache_file(root)
     if target is None:
