@@ -156,26 +156,36 @@ def test_the_cache_a_parallel_read_writes_serves_the_next_load(generated, monkey
 
 @needs_fork
 def test_a_worker_that_dies_costs_only_time(generated, monkeypatch):
-    """A worker killed mid-way (out of memory, a signal): its batches are read here."""
+    """A worker killed mid-way (out of memory, a signal) after sending a batch: the batch it held is
+    read here, what it sent is kept, and no process is left behind."""
     monkeypatch.setattr(loader, "PARALLEL_MIN", 10)
     monkeypatch.setattr(loader, "batch_size", lambda files: 8)
     monkeypatch.setenv("CONVO_JOBS", "1")
     one = snapshot(generated)
     me = os.getpid()
     real = loader.read_file
-    victim = sorted(loader.scan_note_files(generated))[-1]  # in the last batch: workers have sent some
+    count = [0]  # in the worker, its own copy
 
     def dying(root, rel):
-        if os.getpid() != me and rel == victim:
-            os.kill(os.getpid(), signal.SIGKILL)
+        if os.getpid() != me:
+            count[0] += 1
+            if count[0] == 12:  # one batch of 8 sent, the second half read
+                os.kill(os.getpid(), signal.SIGKILL)
         return real(root, rel)
 
     monkeypatch.setattr(loader, "read_file", dying)
     monkeypatch.setenv("CONVO_JOBS", "2")
+    here = parent_reads(monkeypatch)
+    files = loader.scan_note_files(generated)
+    got = loader.read_many(generated, list(files), keys=files)
+    sent = {rel for _c, _b, piece in got.packed for rel in piece} - set(here)
+    assert len(sent) == 8  # the worker's first batch, then it died
+    assert sorted(got) == sorted(files) and len(here) == len(files) - 8
     assert snapshot(generated) == one
+    assert not _children()  # no worker left behind, not even a zombie
     monkeypatch.setattr(loader, "read_file", lambda root, rel: 1 / 0 if os.getpid() != me else real(root, rel))
     assert snapshot(generated) == one  # a worker whose reading raises: the same
-    assert not _children()  # no worker left behind, not even a zombie
+    assert not _children()
 
 
 def _children() -> bool:
