@@ -39,7 +39,10 @@ process tree's largest process, from GNU `/usr/bin/time -f %M` when it works,
 else from a small Python launcher that runs the command and reads
 `getrusage(RUSAGE_CHILDREN).ru_maxrss` (its only children are the command's).
 A `convo` command that fails is recorded in the table with its exit code and
-last stderr line; the run goes on.
+last stderr line; the run goes on. On Linux the report also says how many CPUs
+the machine's other work used on average meanwhile (busy time from /proc/stat
+minus this benchmark's own CPU time): a cold `validate` reads in several
+processes, so it suffers more than the baselines when that is high.
 
 `--jobs N` sets `CONVO_JOBS=N` for every `convo` command (how many processes read
 the notes on a cold load; 1 is one process). For a one-core figure run the whole
@@ -316,6 +319,25 @@ def machine() -> dict:
             else "launcher getrusage(RUSAGE_CHILDREN)"}
 
 
+def machine_busy() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (``/proc/stat``), None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle and iowait
+    return (sum(fields[:7]) - idle) / os.sysconf("SC_CLK_TCK")  # not steal; guest time is in user already
+
+
+def own_cpu() -> float:
+    """CPU seconds of this process and every child it waited for (the timed commands included)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def fmt_s(v) -> str:
     return "-" if v is None else f"{v:.3f}" if v < 10 else f"{v:.1f}"
 
@@ -329,6 +351,11 @@ def report(all_results: list[dict], m: dict, args) -> str:
         (f"Median of {args.repeat} interleaved rounds ({args.site_repeat} for site builds); "
          f"`--today {TODAY}`; notebooks from `bench/generate.py --seed {args.seed}`"
          + (f"; `CONVO_JOBS={args.jobs}`." if args.jobs is not None else ".")),
+    ]
+    if m.get("other_cores") is not None:
+        out.append(f"Other load: the machine's other work used {m['other_cores']:.2f} of its {m['nproc']} CPUs "
+                   "on average while this ran (busy time from /proc/stat minus this benchmark's own).")
+    out += [
         "",
     ]
     for res in all_results:
@@ -428,7 +455,12 @@ def main() -> int:
     subprocess.run([PY, "-m", "compileall", "-q", str(REPO / "src")], check=False)
 
     m = machine()
+    busy, mine, began = machine_busy(), own_cpu(), time.perf_counter()
     results = [bench_size(n, args, env, convo_env) for n in sorted(args.sizes)]
+    if busy is not None:  # how much of the machine something else took meanwhile: say so beside the times
+        elapsed = time.perf_counter() - began
+        other = ((machine_busy() or busy) - busy) - (own_cpu() - mine)
+        m["other_cores"] = max(0.0, other / elapsed) if elapsed > 0 else None
     text = report(results, m, args)
     print(text)
     if args.output:

@@ -34,9 +34,9 @@ def reads(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = loader.read_many
 
-    def counting(root, rels, progress=None):
+    def counting(root, rels, progress=None, keys=None):
         seen.extend(rels)
-        return real(root, rels, progress)
+        return real(root, rels, progress, keys)
 
     monkeypatch.setattr(loader, "read_many", counting)
     return seen

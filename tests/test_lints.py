@@ -67,3 +67,27 @@ def test_convo_yml_turns_lints_off(make_notebook, cli, off):
 def test_lints_are_not_errors_for_other_commands(make_notebook, cli):
     root = make_notebook(NOTES)
     assert cli("-C", str(root), "--today", TODAY, "due").code == 0
+
+
+NEXT_FORMS = {  # `next` written every way: the long-wait lint points where each file puts it
+    "notes/flow.md": "---\ndate: 2026-08-01\nwith: ana\nnext: {turn: them}\n---\n",
+    "notes/block.md": "---\ndate: 2026-08-02\nwith: ana\nthread: b\nnext:\n  turn: them\n  by: 2026-08-09\n---\n",
+    "notes/crlf.md": "---\r\ndate: 2026-08-03\r\nwith: ana\r\nthread: c\r\nnext:   {turn: them}\r\n---\r\n",
+    "notes/bom.md": "\ufeff---\ndate: 2026-08-04\nwith: ana\nthread: d\nnext: {turn: them, about: x}\n---\n",
+    "notes/anchor.md": "---\ndate: 2026-08-05\nwith: ana\nthread: e\nx: &n {turn: them}\nnext: *n\n---\n",
+}
+
+
+def test_long_wait_points_where_next_stands_without_reading_again(make_notebook, cli, monkeypatch):
+    """The lint takes `next`'s place from the record; it is the place the file's positions give."""
+    from convo_notes import lints, model
+    from convo_notes.loader import load_notebook
+
+    root = make_notebook({"notes/people/ana.md": "---\nname: Ana\n---\n", **NEXT_FORMS})
+    nb = load_notebook(root)
+    placed = {c.path: (c.next.line, c.next.column) for c in nb.conversations if c.next}
+    assert placed == {c.path: lints._at(c, "next") for c in nb.conversations if c.next}
+    assert len(placed) == len(NEXT_FORMS)
+    monkeypatch.setattr(model, "source_of", lambda *args: pytest.fail("a note was read again"))
+    found = list(lints.long_waits(nb, __import__("datetime").date(2026, 11, 22)))
+    assert sorted((d.path, d.line, d.column) for d in found) == sorted((p, *at) for p, at in placed.items())

@@ -366,8 +366,9 @@ def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None
     nxt = values.get("next")
     next_turn = None
     if nxt and "turn" in nxt:
+        line, column = fm.locs.get(("next",), (1, 1))
         next_turn = NextTurn(me(nxt["turn"], ("next", "turn")) or "me", nxt.get("by"), nxt.get("about"),
-                             fm.locs.get(("next",), (1, 1))[0], nxt.get("snooze"))
+                             line, nxt.get("snooze"), column)
     commitments = tuple(
         Commitment(
             what=c["what"], owner=me(c.get("owner"), ("commitments", i), True) or "me",
@@ -520,60 +521,223 @@ def read_jobs(env: Mapping[str, str] | None = None) -> int:
     return max(1, min(cpus, 4))
 
 
-def _read_chunk(root: Path, rels: list[str]) -> list[tuple[Note | None, list[Diagnostic]]]:
-    return [read_file(root, rel) for rel in rels]
-
-
 Progress = Callable[[int, int], None]  # (files done, files in all)
+Result = tuple[Note | None, list[Diagnostic]]  # one file's record (None when it has none) and problems
 
 
-def _read_serial(root: Path, rels: list[str], progress: Progress | None, scale: int = 1,
-                 total: int = 0) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+def _read_serial(root: Path, rels: list[str], progress: Progress | None) -> dict[str, Result]:
     out = {}
     for i, rel in enumerate(rels):
         out[rel] = read_file(root, rel)
         if progress is not None and i % 200 == 199:
-            progress(min((i + 1) * scale, total or len(rels)), total or len(rels))
+            progress(i + 1, len(rels))
     return out
 
 
-def read_many(root: Path, rels: list[str], progress: Progress | None = None,
-              ) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
-    """Read many files; on a multi-core POSIX machine a large batch is split across processes.
+class ReadResults(dict[str, Result]):
+    """What :func:`read_many` read: ``{rel: (record, problems)}``; ``packed`` holds the batches
+    read in processes, each as ``(CRC-32, pickle of {rel: (file key, result)}, their paths)``
+    (the workers' as they sent them, this process's pickled while the workers still read), so
+    the cache writes them as they are instead of pickling every record after the reading."""
 
-    ``progress(done, total)`` is called now and then (estimated from this process's share).
+    packed: list[tuple[int, bytes, list[str]]]
+
+
+def batch_size(files: int) -> int:
+    """How many notes each process takes at a time when several read (see :func:`read_many`):
+    small enough that the last one costs little waiting, large enough that each piece sent
+    back pickles well and makes a good chunk of the cache (:data:`.cache.records.CHUNK`)."""
+    return max(64, min(256, files // 80))
+
+
+def read_many(root: Path, rels: list[str], progress: Progress | None = None,
+              keys: Mapping[str, FileKey] | None = None) -> dict[str, Result]:
+    """Read many files; on a multi-core POSIX machine a large batch is shared with forked workers.
+
+    The notes are cut into batches (:func:`batch_size`) handed out one at a time from a pipe
+    of batch numbers that this process and every worker read from, so each takes the next
+    batch when done with the last: a worker slowed by other load reads fewer, and nobody waits
+    for a fixed share. A worker sends each batch back as soon as it is read, one pickle of
+    ``{rel: (keys[rel], result)}`` (the cache's own entries, see :class:`ReadResults`), and
+    this process takes in what has arrived between its own batches. Whatever a worker did not
+    send (it died) is read here; when no process can be had, everything is read here.
+    ``progress(done, total)`` is called now and then.
     """
     workers = read_jobs()
-    if len(rels) < PARALLEL_MIN or workers < 2:
+    if len(rels) < PARALLEL_MIN or workers < 2 or not hasattr(os, "fork"):
         return _read_serial(root, rels, progress)
-    import multiprocessing as mp  # imported here: most commands never need it
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    if "fork" not in mp.get_all_start_methods():
-        return _read_serial(root, rels, progress)
-    chunks = [rels[i::workers] for i in range(workers)]
     try:
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=mp.get_context("fork")) as pool:
-            futures = [pool.submit(_read_chunk, root, chunk) for chunk in chunks[1:]]
-            results = _read_serial(root, chunks[0], progress, workers, len(rels))
-            for chunk, future in zip(chunks[1:], futures):
-                results.update(zip(chunk, future.result()))
-    except (OSError, BrokenProcessPool):  # no processes to be had: read them here
+        return _read_forked(root, rels, progress, keys, workers - 1)
+    except OSError:  # no pipe or no process to be had: read them here
         return _read_serial(root, rels, progress)
+
+
+_FRAME = 12  # a worker's frame: 8 bytes of length, 4 of CRC-32, then the pickle
+MAX_BATCHES = 8_192  # batch numbers of 4 bytes: half of the smallest pipe Linux makes (64 KiB)
+
+
+def _read_forked(root: Path, rels: list[str], progress: Progress | None, keys: Mapping[str, FileKey] | None,
+                 count: int) -> ReadResults:
+    import pickle
+    from binascii import crc32
+
+    size = max(batch_size(len(rels)), -(-len(rels) // MAX_BATCHES))
+    batches = -(-len(rels) // size)
+    token_r, token_w = os.pipe()
+    outs: list[int] = []
+    pids: list[int] = []
+    finished = False
+    try:
+        # every batch number written before any process takes one: at most 32 KiB, so the pipe
+        # (64 KiB) holds them all; were it smaller, the write fails (read in one process), never waits
+        os.set_blocking(token_w, False)
+        tokens = b"".join(i.to_bytes(4, "little") for i in range(batches))
+        while tokens:
+            tokens = tokens[os.write(token_w, tokens):]
+        os.close(token_w)
+        token_w = -1
+        for _ in range(count):
+            out_r, out_w = os.pipe()
+            _roomy(out_w)
+            try:
+                pid = os.fork()
+            except OSError:
+                os.close(out_r)
+                os.close(out_w)
+                if pids:
+                    break  # fewer workers than hoped
+                raise
+            if pid == 0:  # the worker: never returns
+                _work(root, rels, keys, size, token_r, out_w)
+            pids.append(pid)
+            outs.append(out_r)
+            os.close(out_w)
+            os.set_blocking(out_r, False)
+        results = ReadResults()
+        results.packed = []
+        pending = {fd: bytearray() for fd in outs}
+
+        def take(final: bool) -> None:
+            """Every whole piece the workers sent so far (``final``: until each closes its pipe)."""
+            for fd in list(pending):
+                buffer = pending[fd]
+                if final:
+                    os.set_blocking(fd, True)
+                while True:
+                    try:
+                        data = os.read(fd, 1 << 20)
+                    except BlockingIOError:
+                        break
+                    if not data:
+                        del pending[fd]  # the worker is done (or dead): what it sent is all there is
+                        break
+                    buffer += data
+                    at = 0
+                    while len(buffer) - at >= _FRAME:
+                        length = int.from_bytes(buffer[at:at + 8], "little")
+                        if len(buffer) - at - _FRAME < length:
+                            break
+                        checksum = int.from_bytes(buffer[at + 8:at + _FRAME], "little")
+                        blob = bytes(buffer[at + _FRAME:at + _FRAME + length])
+                        at += _FRAME + length
+                        entries = pickle.loads(blob)
+                        for rel, entry in entries.items():
+                            results[rel] = entry[1]
+                        results.packed.append((checksum, blob, list(entries)))
+                    del buffer[:at]
+
+        while True:
+            take(False)
+            token = os.read(token_r, 4)
+            if len(token) < 4:
+                break  # every batch is taken
+            first = int.from_bytes(token, "little") * size
+            if keys is None:
+                for rel in rels[first:first + size]:
+                    results[rel] = read_file(root, rel)
+            else:  # pickled for the cache now, while the workers still read: they take more batches meanwhile
+                entries = {rel: (keys[rel], read_file(root, rel)) for rel in rels[first:first + size]}
+                blob = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+                results.packed.append((crc32(blob), blob, list(entries)))
+                for rel, entry in entries.items():
+                    results[rel] = entry[1]
+            if progress is not None:
+                progress(len(results), len(rels))
+        take(True)
+        finished = True
+    finally:
+        for fd in (token_r, token_w, *outs):
+            if fd >= 0:
+                os.close(fd)
+        for pid in pids:
+            _reap(pid, finished)
+    missing = [rel for rel in rels if rel not in results]
+    if missing:  # a worker died with batches it had taken: read them here
+        results.update(_read_serial(root, missing, None))
+    if keys is None:
+        results.packed = []
     if progress is not None:
         progress(len(rels), len(rels))
     return results
 
 
+def _reap(pid: int, finished: bool) -> None:
+    """Wait for a worker to exit; when the reading was cut short (an exception here), end it first."""
+    try:
+        if not finished and os.waitpid(pid, os.WNOHANG) != (0, 0):
+            return  # it had exited, and is now reaped
+        if not finished:
+            os.kill(pid, 9)  # SIGKILL: it holds nothing that needs tidying
+        os.waitpid(pid, 0)
+    except OSError:  # pragma: no cover - reaped by someone else (SIGCHLD ignored)
+        pass
+
+
+def _roomy(fd: int) -> None:
+    """A pipe that holds a few batches (1 MiB where Linux allows), so a worker rarely waits to send."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (OSError, ImportError):  # pragma: no cover - only slower
+        pass
+
+
+def _work(root: Path, rels: list[str], keys: Mapping[str, FileKey] | None, size: int, tokens: int,
+          out: int) -> None:
+    """A forked worker: read the batches it takes from ``tokens`` and send each back on ``out``
+    (see :func:`read_many`); then leave at once, running nothing the parent set up."""
+    import pickle
+    from binascii import crc32
+
+    code = 1
+    try:
+        while True:
+            token = os.read(tokens, 4)
+            if len(token) < 4:
+                break
+            first = int.from_bytes(token, "little") * size
+            entries = {rel: (keys[rel] if keys is not None else None, read_file(root, rel))
+                       for rel in rels[first:first + size]}
+            blob = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+            frame = memoryview(len(blob).to_bytes(8, "little") + crc32(blob).to_bytes(4, "little") + blob)
+            while frame:
+                frame = frame[os.write(out, frame):]
+        code = 0
+    except BaseException:  # noqa: BLE001 - whatever it was, the parent reads what was not sent
+        pass
+    finally:
+        os._exit(code)
+
+
 def read_files(root: Path, files: dict[str, FileKey], use_cache: bool = True,
-               progress: Progress | None = None) -> dict[str, tuple[Note | None, list[Diagnostic]]]:
+               progress: Progress | None = None) -> dict[str, Result]:
     """Read every file, through the cache where it is fresh."""
     from .cache.records import cached_read
 
     if not use_cache:
         return read_many(root, list(files), progress)
-    return cached_read(root, files, lambda root, rels: read_many(root, rels, progress))
+    return cached_read(root, files, lambda root, rels: read_many(root, rels, progress, files))
 
 
 _SORT_KEY = operator.attrgetter("sort_key")

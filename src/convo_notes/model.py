@@ -34,6 +34,7 @@ class NextTurn:
     about: str | None
     line: int
     snooze: dt.date | None = None  # hidden from the agenda until this date
+    column: int = 1  # where `next`'s value starts on `line` (a lint points there without reading the file)
 
 
 @dataclass(frozen=True)

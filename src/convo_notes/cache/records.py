@@ -226,16 +226,26 @@ def _append(path: Path, stamp: tuple[Any, ...], changed: dict[str, Any], read_fr
 CHUNK = 256
 
 
-def _save(path: Path, stamp: tuple[Any, ...], entries: dict[str, Any], read_from_ns: int) -> None:
+def _save(path: Path, stamp: tuple[Any, ...], entries: dict[str, Any], read_from_ns: int,
+          packed: list[tuple[int, bytes, list[str]]] | None = None) -> None:
     """A head (code stamp, when the reads began, how many chunks), then the entries in chunks,
-    each framed as (CRC-32, pickled chunk)."""
-    items = list(entries.items())
+    each framed as (CRC-32, pickled chunk).
+
+    ``packed``: chunks already pickled, as worker processes sent them (``(CRC-32, pickle of
+    {rel: (file key, value)}, their paths)``, see :class:`.loader.ReadResults`): written as
+    they are, the other entries pickled here."""
+    pieces = [(checksum, blob) for checksum, blob, _rels in packed or ()]
+    done = {rel for _checksum, _blob, rels in packed or () for rel in rels}
+    items = [item for item in entries.items() if item[0] not in done] if done else list(entries.items())
     starts = range(0, len(items), CHUNK)
 
     def write(fh: Any) -> None:
         # `written_ns` is when the reads began: a file modified after that is never trusted later
         protocol = pickle.HIGHEST_PROTOCOL
-        pickle.dump({"stamp": stamp, "written_ns": read_from_ns, "chunks": len(starts)}, fh, protocol=protocol)
+        pickle.dump({"stamp": stamp, "written_ns": read_from_ns, "chunks": len(pieces) + len(starts)}, fh,
+                    protocol=protocol)
+        for piece in pieces:
+            pickle.dump(piece, fh, protocol=protocol)
         for at in starts:
             blob = pickle.dumps(dict(items[at:at + CHUNK]), protocol=protocol)
             pickle.dump((crc32(blob), blob), fh, protocol=protocol)
@@ -272,6 +282,9 @@ def cached_read(root: Path, files: dict[str, tuple[int, int, int, int]],
     """``read_many(root, files)``, reading only the files whose cache entry is stale or damaged.
 
     ``files`` maps each relative path to its (size, mtime_ns, ctime_ns, inode) as scanned just now.
+    When what ``read_many`` returns carries ``packed`` chunks (:class:`.loader.ReadResults`: the
+    entries of those files pickled already, under these keys), a rewrite of the cache writes them
+    as they are.
     """
     target = cache_file(root)
     if target is None:
@@ -292,19 +305,27 @@ def cached_read(root: Path, files: dict[str, tuple[int, int, int, int]],
         else:
             misses.append(rel)
     changed: dict[str, Any] = {}
+    packed: list[tuple[int, bytes, list[str]]] = []
     if misses:
         fresh = read_many(root, misses)
         results.update(fresh)
         for rel, result in fresh.items():
             entries[rel] = changed[rel] = (files[rel], result)
+        packed = [piece for piece in getattr(fresh, "packed", ()) if _same(piece[2], entries, fresh)]
     dead = len(old) - (len(entries) - sum(1 for rel in misses if rel not in old))  # entries of files gone
     bound = max(CHUNK, len(files) // LOG_SHARE)
     if base_whole and log_whole and logged + len(changed) <= bound and dead <= bound:
         if changed and not _append(log, stamp, changed, started):
-            _compact(target, log, stamp, entries, started)
+            _compact(target, log, stamp, entries, started, packed)
     elif misses or dead or logged or not log_whole:
-        _compact(target, log, stamp, entries, started)
+        _compact(target, log, stamp, entries, started, packed)
     return results
+
+
+def _same(rels: list[str], entries: dict[str, Any], fresh: dict[str, Any]) -> bool:
+    """A piece a worker pickled may be written as it is: every entry of it is still the one kept
+    (read just now, under the key scanned now)."""
+    return all(rel in fresh and rel in entries and entries[rel][1] is fresh[rel] for rel in rels)
 
 
 def remember(root: Path, changed: dict[str, Any], read_from_ns: int) -> None:
@@ -315,10 +336,12 @@ def remember(root: Path, changed: dict[str, Any], read_from_ns: int) -> None:
         _append(log_file(target), code_stamp(), changed, read_from_ns)
 
 
-def _compact(target: Path, log: Path, stamp: tuple[Any, ...], entries: dict[str, Any], started: int) -> None:
+def _compact(target: Path, log: Path, stamp: tuple[Any, ...], entries: dict[str, Any], started: int,
+             packed: list[tuple[int, bytes, list[str]]] | None = None) -> None:
     """The base file rewritten with every current entry, and the log removed (in that order:
-    a reader in between replays an old log over the new base, which keys make harmless)."""
-    _save(target, stamp, entries, started)
+    a reader in between replays an old log over the new base, which keys make harmless);
+    ``packed``: entries already pickled (see :func:`_save`)."""
+    _save(target, stamp, entries, started, packed)
     try:
         os.unlink(log)
     except OSError:

@@ -60,6 +60,8 @@ def diagnostic_line(d: Diagnostic, paint: Callable[..., str] | None = None) -> s
     """``PATH:LINE:COL: error[CODE]: message``, the severity coloured on a terminal (``paint``:
     :func:`painter`'s answer, when the caller already asked it)."""
     text = d.format()
+    if paint is plain:  # no colour: the line as it is (a notebook can have thousands)
+        return text
     head, sep, rest = text.partition(f" {d.severity}[")
     if not sep:
         return text
