@@ -39,6 +39,7 @@ holds nothing of the notebook and is not held against it (:func:`is_packaged`).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import gzip
@@ -49,7 +50,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from ..errors import SiteError
 from ..model import Conversation, Note, Notebook, Org, Person
@@ -97,7 +98,7 @@ def _norm(text: str) -> str:
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
-def _distinctive(token: str, slug: bool, public_words: set[str]) -> bool:
+def _distinctive(token: str, slug: bool, public_words: Collection[str]) -> bool:
     if len(token) < MIN_LENGTH:
         return False
     if slug and "-" in token:
@@ -143,31 +144,123 @@ def public_text(view: PublicView, extra: Iterable[str] = ()) -> str:
 
 def private_tokens(nb: Notebook, view: PublicView, extra_public: Iterable[str] = ()) -> frozenset[str]:
     """The distinctive tokens of every note the site leaves out (see the module docstring)."""
-    candidates: set[tuple[str, bool]] = set()
-    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
-    for record in records:
-        if not nb.is_private(record) and record.path not in nb.unreadable:
-            continue
-        candidates.add((record.slug, True))
-        if isinstance(record, Conversation):
-            candidates.add((record.title, False))
-        elif isinstance(record, (Person, Org)):
-            candidates.add((record.name, False))
-            if isinstance(record, Person):
-                candidates.update((alias, False) for alias in record.aliases)
-    for rel in nb.unreadable:
-        candidates.add((rel.rsplit("/", 1)[-1][:-3], True))
     public = public_text(view, extra_public)
     public_words = set(_WORD.findall(public))
     out = set()
-    for text, is_slug in candidates:
-        token = _norm(text)
+    for token, is_slug in _candidates(nb):
         if not _distinctive(token, is_slug, public_words):
             continue
         if _occurs(public, token):
             continue
         out.add(token)
     return frozenset(out)
+
+
+def _candidates(nb: Notebook) -> frozenset[tuple[str, bool]]:
+    """(normalized text, is a slug) of every title, name, alias and slug of a note the site leaves out."""
+    found: set[tuple[str, bool]] = set()
+    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
+    for record in records:
+        if not nb.is_private(record) and record.path not in nb.unreadable:
+            continue
+        found.add((record.slug, True))
+        if isinstance(record, Conversation):
+            found.add((record.title, False))
+        elif isinstance(record, (Person, Org)):
+            found.add((record.name, False))
+            if isinstance(record, Person):
+                found.update((alias, False) for alias in record.aliases)
+    for rel in nb.unreadable:
+        found.add((rel.rsplit("/", 1)[-1][:-3], True))
+    return frozenset((_norm(text), is_slug) for text, is_slug in found)
+
+
+def _record_text(record: Note) -> str:
+    """One public record's own values, normalized, as :func:`public_text` joins them."""
+    return "\n".join(_norm(p) for p in _texts(record) if p)
+
+
+class TokenIndex:
+    """:func:`private_tokens`, kept up to date note by note (``convo site serve``).
+
+    It keeps each public record's normalized values, how many records use each word, and for each
+    candidate token (a left-out note's slug, title, name or alias) how many records name it. After
+    a change, :meth:`update` reads again only the records that are not the ones it kept; when the
+    left-out notes themselves changed (a privacy change, a private note edited, a note that stops
+    reading) it computes everything again. :meth:`tokens` equals :func:`private_tokens` for the
+    notebook and view last given.
+    """
+
+    def __init__(self, nb: Notebook, view: PublicView, extra_public: Iterable[str] = ()) -> None:
+        self.extra = [view.nb.config.site_title or "", *extra_public]
+        self._start(nb, view)
+
+    def _start(self, nb: Notebook, view: PublicView) -> None:
+        self.candidates = _candidates(nb)
+        self.records: dict[str, Note] = {r.path: r for r in _public_records(view)}
+        self.texts: dict[str, str] = {path: _record_text(r) for path, r in self.records.items()}
+        extra = "\n".join(_norm(p) for p in self.extra if p)
+        self.texts[""] = extra  # the site's own texts: never a record's path
+        self.words: dict[str, int] = {}
+        for text in self.texts.values():
+            for word in set(_WORD.findall(text)):
+                self.words[word] = self.words.get(word, 0) + 1
+        self.looked_for = sorted({text for text, _slug in self.candidates if len(text) >= MIN_LENGTH})
+        order = list(self.texts)
+        starts, at = [], 0
+        for path in order:
+            starts.append(at)
+            at += len(self.texts[path]) + 1
+        joined = "\n".join(self.texts[path] for path in order)
+        self.named: dict[str, int] = {}
+        for token in self.looked_for:
+            holders = set()
+            start = joined.find(token)
+            while start != -1:
+                end = start + len(token)
+                if (start == 0 or not joined[start - 1].isalnum()) and (end == len(joined)
+                                                                         or not joined[end].isalnum()):
+                    holders.add(bisect.bisect_right(starts, start) - 1)
+                start = joined.find(token, start + 1)
+            self.named[token] = len(holders)
+
+    def update(self, nb: Notebook, view: PublicView) -> None:
+        """Bring the index to ``nb`` and its public ``view``."""
+        if _candidates(nb) != self.candidates:
+            self._start(nb, view)
+            return
+        now = {r.path: r for r in _public_records(view)}
+        for path in set(self.records) | set(now):
+            old, new = self.records.get(path), now.get(path)
+            if old is new or (old is not None and new is not None and old == new):
+                continue
+            if old is not None:
+                self._count(self.texts.pop(path), -1)
+            if new is not None:
+                text = self.texts[path] = _record_text(new)
+                self._count(text, 1)
+        self.records = now
+
+    def _count(self, text: str, step: int) -> None:
+        for word in set(_WORD.findall(text)):
+            self.words[word] = self.words.get(word, 0) + step
+            if not self.words[word]:
+                del self.words[word]
+        for token in self.looked_for:
+            if token in text and _occurs(text, token):
+                self.named[token] += step
+
+    def tokens(self) -> frozenset[str]:
+        """The distinctive tokens of every note the site leaves out, as :func:`private_tokens` gives them."""
+        words = self.words.keys()
+        return frozenset(text for text, is_slug in self.candidates
+                         if len(text) >= MIN_LENGTH and not self.named[text]
+                         and _distinctive(text, is_slug, words))  # type: ignore[arg-type]
+
+
+def _public_records(view: PublicView) -> list[Note]:
+    nb = view.nb
+    return [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
 
 
 def _occurs(text: str, token: str) -> bool:
