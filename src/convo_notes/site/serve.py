@@ -73,7 +73,7 @@ from .public import PublicNotebook, PublicView, public_view
 
 FULL_BUILD_SHARE = 0.3  # re-render everything when this share of pages changed
 SETTLE = 0.1  # seconds without events before a refresh (an editor's save is a burst of a few ms)
-CATCH_UP = 1.0  # seconds without events before the pages a quick refresh left behind are made
+CATCH_UP = 1.5  # seconds without events before the pages a quick refresh left behind are made
 FEEDS = ("calendar.ics", "calendar-events.ics")  # the files of :func:`.build.extra_files` made from the view
 Result = tuple[Note | None, list[Diagnostic]]
 
@@ -351,7 +351,8 @@ class LiveSite:
             nb, kept = self._put_back(self.notes.notebook())
             body_of = self._body_of(nb, kept)
             self._mark("load")
-            view = public_view(nb)
+            view = public_view(nb, None if full else self.ahead[2] if self.ahead is not None
+                               else self.site.view if self.site is not None else None)
             if full:
                 self.git = git_changes(self.root)
             site = SiteModel(view, self.today, changes=self.git,
@@ -385,6 +386,8 @@ class LiveSite:
         files = dict(self.pages)
         files.update(self._extra_files(view, current))
         self._mark("extra")
+        if interrupted is not None and interrupted():
+            return None
         changed, removed = self.staging.write(files)
         if not full and self.site is not None:
             # a page whose body links to a changed note shows its title (or a dead link, once it is gone)
