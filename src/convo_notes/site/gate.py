@@ -255,7 +255,7 @@ class TokenIndex:
         words = self.words.keys()
         return frozenset(text for text, is_slug in self.candidates
                          if len(text) >= MIN_LENGTH and not self.named[text]
-                         and _distinctive(text, is_slug, words))  # type: ignore[arg-type]
+                         and _distinctive(text, is_slug, words))
 
 
 def _public_records(view: PublicView) -> list[Note]:
