@@ -159,20 +159,31 @@ def private_tokens(nb: Notebook, view: PublicView, extra_public: Iterable[str] =
 def _candidates(nb: Notebook) -> frozenset[tuple[str, bool]]:
     """(normalized text, is a slug) of every title, name, alias and slug of a note the site leaves out."""
     found: set[tuple[str, bool]] = set()
-    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
-    for record in records:
-        if not nb.is_private(record) and record.path not in nb.unreadable:
-            continue
-        found.add((record.slug, True))
-        if isinstance(record, Conversation):
-            found.add((record.title, False))
-        elif isinstance(record, (Person, Org)):
-            found.add((record.name, False))
-            if isinstance(record, Person):
-                found.update((alias, False) for alias in record.aliases)
-    for rel in nb.unreadable:
-        found.add((rel.rsplit("/", 1)[-1][:-3], True))
+    for record in _all_records(nb):
+        found |= _record_candidates(nb, record)
+    return frozenset(found | _unreadable_candidates(nb))
+
+
+def _all_records(nb: Notebook) -> list[Note]:
+    return [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
+
+
+def _record_candidates(nb: Notebook, record: Note) -> frozenset[tuple[str, bool]]:
+    """A record's part of :func:`_candidates`: nothing for a public note."""
+    if not nb.is_private(record) and record.path not in nb.unreadable:
+        return frozenset()
+    found = [(record.slug, True)]
+    if isinstance(record, Conversation):
+        found.append((record.title, False))
+    elif isinstance(record, (Person, Org)):
+        found.append((record.name, False))
+        if isinstance(record, Person):
+            found.extend((alias, False) for alias in record.aliases)
     return frozenset((_norm(text), is_slug) for text, is_slug in found)
+
+
+def _unreadable_candidates(nb: Notebook) -> frozenset[tuple[str, bool]]:
+    return frozenset((_norm(rel.rsplit("/", 1)[-1][:-3]), True) for rel in nb.unreadable)
 
 
 def _record_text(record: Note) -> str:
@@ -196,7 +207,10 @@ class TokenIndex:
         self._start(nb, view)
 
     def _start(self, nb: Notebook, view: PublicView) -> None:
-        self.candidates = _candidates(nb)
+        self.sources = _all_records(nb)  # the records the candidates were taken from...
+        self.by_source = [_record_candidates(nb, r) for r in self.sources]  # ...and what each gave
+        self.left_out = (frozenset(nb.unreadable), nb.config.private_by_default)
+        self.candidates = frozenset().union(*self.by_source) | _unreadable_candidates(nb)
         self.records: dict[str, Note] = {r.path: r for r in _public_records(view)}
         self.texts: dict[str, str] = {path: _record_text(r) for path, r in self.records.items()}
         extra = "\n".join(_norm(p) for p in self.extra if p)
@@ -226,7 +240,7 @@ class TokenIndex:
 
     def update(self, nb: Notebook, view: PublicView) -> None:
         """Bring the index to ``nb`` and its public ``view``."""
-        if _candidates(nb) != self.candidates:
+        if self._candidates_changed(nb):
             self._start(nb, view)
             return
         now = {r.path: r for r in _public_records(view)}
@@ -240,6 +254,24 @@ class TokenIndex:
                 text = self.texts[path] = _record_text(new)
                 self._count(text, 1)
         self.records = now
+
+    def _candidates_changed(self, nb: Notebook) -> bool:
+        """Whether :func:`_candidates` of ``nb`` differs from the kept one; only records that are not the
+        very ones read last time are looked at (records are frozen; privacy depends on the record, the
+        unreadable notes and the configuration's default)."""
+        if (frozenset(nb.unreadable), nb.config.private_by_default) != self.left_out:
+            return True
+        records = _all_records(nb)
+        if len(records) != len(self.sources):  # a note added or removed: computed again
+            return True
+        by_source = []
+        for record, old, found in zip(records, self.sources, self.by_source):
+            by_source.append(found if record is old else _record_candidates(nb, record))
+        candidates = frozenset().union(*by_source) | _unreadable_candidates(nb)
+        if candidates != self.candidates:
+            return True
+        self.sources, self.by_source = records, by_source
+        return False
 
     def _count(self, text: str, step: int) -> None:
         for word in set(_WORD.findall(text)):

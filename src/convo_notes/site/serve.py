@@ -196,15 +196,20 @@ class LiveSite:
     def _body_of(self, nb: Notebook, kept: list[str]) -> Callable[[Note], str | None]:
         fresh = body_reader(nb)
         broken = set(kept)
+        keyed = self.notes.keyed
 
         def body_of(note: Note) -> str | None:
             if note.path in broken:  # a note that broke mid-edit is shown as it last was
                 return self.good[note.path].body
-            try:
-                st = os.stat(note.src)
-            except OSError:
-                return None
-            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            scanned = keyed.get(note.path)  # as this refresh's walk of the notes found the file
+            if scanned is not None:
+                key = scanned[:3]
+            else:
+                try:
+                    st = os.stat(note.src)
+                except OSError:
+                    return None
+                key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             cached = self.bodies.get(note.path)
             if cached is not None and cached[0] == key:
                 return cached[1]
