@@ -64,13 +64,15 @@ def test_a_title_edit_shows_its_page_first_then_every_page(live, tmp_path):
     assert (live.out_dir / CONV_PAGE / "index.html").read_bytes() == \
         (expected / CONV_PAGE / "index.html").read_bytes()
     assert "WALRUS" in page(live, CONV_PAGE)
-    # ...and the pages it reaches still show the old title until settle() makes them
+    # ...and the pages it reaches (and the search index) still show the old title until settle() makes them
     assert "WALRUS" not in page(live, "threads/deal")
+    assert "WALRUS" not in (live.out_dir / "search/search_index.json").read_text("utf-8")
     assert "WALRUS" in (expected / "threads/deal/index.html").read_text("utf-8")
     changed, removed = live.settle()
     assert changed >= 1 and removed == 0
     assert live.pending is None and live.settle() is None
     assert "WALRUS" in page(live, "threads/deal")
+    assert "WALRUS" in (live.out_dir / "search/search_index.json").read_text("utf-8")
     assert_same_as_full_build(live)
     assert served_files(live.out_dir) == served_files(expected)
 
@@ -142,7 +144,9 @@ def test_the_quick_page_is_gated(live):
     assert len(errors) == 1 and f"{CONV_PAGE}/index.html" in errors[0]
     assert not any("quokka" in line.casefold() for line in live.said)
     assert live.refused
-    live.settle()  # a refusal: the next refresh is a full one, nothing is settled in between
+    live.settle()  # after a refusal, settling is a full build (MkDocs holds the refused page's search entries)
+    assert live.path == "full" and live.pending is None
+    assert not (live.out_dir / CONV_PAGE / "index.html").exists()
     assert all("quokka" not in p.read_text("utf-8", "replace").casefold()
                for p in live.out_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".json", ".xml"))
 

@@ -320,8 +320,10 @@ class LiveSite:
         with self.lock:
             if self.pending is None or self.failed:
                 return None
+            full = self.refused  # the gate refused the quick page: only a full build gates everything again
+            self.refused = False
             self.failed = True
-            result = self._refresh(False, interrupted=interrupted)
+            result = self._refresh(full, interrupted=None if full else interrupted)
             self.failed = False
             return result
 
@@ -407,7 +409,7 @@ class LiveSite:
         if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
             self.run.build(self.pages, jobs=1)  # one process: the page-level updates need MkDocs' state
             written = None  # everything
-        elif changed or removed:
+        elif changed or removed or self.run.unwritten:  # (a quick refresh left the search index to write)
             written = self.run.update(self.pages, changed, removed,
                                       first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
@@ -475,8 +477,8 @@ class LiveSite:
         self._mark("extra")
         changed, removed = self.staging.write(files)
         written: set[Path] = set()
-        if changed or removed:
-            written = run.update(self.pages, changed, removed, first=only)
+        if changed or removed:  # the search index is written (and gated) with the pages settle() makes
+            written = run.update(self.pages, changed, removed, first=only, search_index=bool(removed))
         self._mark("mkdocs")
         tokens = self.token_index.tokens()
         if tokens != self.tokens:  # fewer tokens (see _can_be_quick): what was served passes them too
