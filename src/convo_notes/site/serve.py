@@ -307,7 +307,10 @@ class LiveSite:
             if full:
                 self.refused = False  # a full build gates the whole site again
             self.failed = True
-            result = self._refresh(full, quick)
+            # no collection while the edited page is made: a collection walks the whole notebook in memory
+            # (0.05 to 0.15 s at 10,000 notes), and it can as well run after, while the page is served
+            with paused_gc() if quick and not full else contextlib.nullcontext():
+                result = self._refresh(full, quick)
             self.failed = False
             assert result is not None
             return result
