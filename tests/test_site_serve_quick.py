@@ -68,8 +68,11 @@ def test_a_title_edit_shows_its_page_first_then_every_page(live, tmp_path):
     assert "WALRUS" not in page(live, "threads/deal")
     assert "WALRUS" not in (live.out_dir / "search/search_index.json").read_text("utf-8")
     assert "WALRUS" in (expected / "threads/deal/index.html").read_text("utf-8")
-    changed, removed = live.settle()
+    asked: list[bool] = []  # while settle() makes pages, requests are answered (the serving lock is free)
+    changed, removed = live.settle(interrupted=lambda: asked.append(live.serving.locked()) or False)
     assert changed >= 1 and removed == 0
+    assert asked and not any(asked)
+    assert not live.serving.locked()
     assert live.pending is None and live.settle() is None
     assert "WALRUS" in page(live, "threads/deal")
     assert "WALRUS" in (live.out_dir / "search/search_index.json").read_text("utf-8")
@@ -272,3 +275,18 @@ def test_over_http_the_page_first_then_the_rest_and_privacy_after_a_quick_edit(m
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_an_edit_during_settle_drops_its_work_and_the_next_refresh_makes_everything(live, tmp_path):
+    edit(live.root / CONV, "thread: deal\n", "thread: deal\ntitle: First title\n")
+    live.refresh(quick=True)
+    staged = dict(live.pages)
+    assert live.settle(interrupted=lambda: True) is None  # a save came: nothing written
+    assert live.pending == {CONV} and live.pages == staged and not live.serving.locked()
+    assert "First title" not in page(live, "threads/deal")
+    edit(live.root / "notes/2026/2026-03-06-bo.md", "with: bo\n", "with: bo\ntags: [later]\n")
+    live.refresh(quick=True)
+    assert live.path == "quick" and live.pending == {CONV, "notes/2026/2026-03-06-bo.md"}
+    live.settle()
+    assert "First title" in page(live, "threads/deal")
+    assert served_files(live.out_dir) == served_files(full_build(live, tmp_path / "full"))

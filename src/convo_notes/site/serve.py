@@ -166,7 +166,12 @@ class LiveSite:
         self.good: dict[str, _Good] = {}
         self.bodies: dict[str, tuple[tuple[int, int, int], str | None]] = {}
         self.notes = _Notes(root)
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one refresh at a time
+        # held while the built site may hold files the leak gate has not passed: the HTTP server waits
+        # for it (every refresh holds it throughout, but settle() only from the moment it writes)
+        self.serving = threading.Lock()
+        self._hold: threading.Lock | None = None  # settle(): the lock to take before writing, and...
+        self._held = False  # ...whether it was taken
         self.site: SiteModel | None = None
         self.nb: Notebook | None = None  # the whole notebook of the last refresh (last good notes put back)
         self.kept: list[str] = []  # notes shown as they last read well
@@ -288,7 +293,7 @@ class LiveSite:
     # ------------------------------------------------------------------ building
     def build(self) -> None:
         """Load, stage and run a full MkDocs build."""
-        with self.lock:
+        with self.lock, self.serving:
             self.failed = True
             self._refresh(full=True)
             self.failed = False
@@ -302,7 +307,7 @@ class LiveSite:
 
         A refresh that fails midway (a template's error, a page MkDocs cannot write) may leave the
         notes read, the staging tree and the built site out of step: the next one is a full build."""
-        with self.lock:
+        with self.lock, self.serving:
             full = full or self.run is None or self.failed or self.refused
             if full:
                 self.refused = False  # a full build gates the whole site again
@@ -319,14 +324,24 @@ class LiveSite:
         """Make the pages a quick refresh left behind (index, thread, person, tag pages...), so that every
         page again equals a full build. Nothing to do: None. ``interrupted()`` is asked between pages
         until anything is written: when it says True (a new change came), the work is dropped and
-        left pending (None), so the next change's own page is not kept waiting."""
+        left pending (None), so the next change's own page is not kept waiting. Requests are answered
+        meanwhile until it starts writing the site."""
         with self.lock:
             if self.pending is None or self.failed:
                 return None
             full = self.refused  # the gate refused the quick page: only a full build gates everything again
             self.refused = False
             self.failed = True
-            result = self._refresh(full, interrupted=None if full else interrupted)
+            self._hold, self._held = self.serving, False
+            try:
+                if full:
+                    self.serving.acquire()
+                    self._held = True
+                result = self._refresh(full, interrupted=None if full else interrupted)
+            finally:
+                if self._held:
+                    self.serving.release()
+                self._hold, self._held = None, False
             self.failed = False
             return result
 
@@ -398,6 +413,9 @@ class LiveSite:
         self._mark("extra")
         if interrupted is not None and interrupted():
             return None
+        if self._hold is not None and not self._held:  # settle(): from here on requests wait for the gate
+            self._hold.acquire()
+            self._held = True
         changed, removed = self.staging.write(files)
         if not full and self.site is not None:
             # a page whose body links to a changed note shows its title (or a dead link, once it is gone)
@@ -764,7 +782,7 @@ def serve_site(root: Path, today: dt.date, host: str, port: int, strict: bool | 
         live = LiveSite(root, today, Path(tmp) / "site", Path(tmp) / "staging", strict, say)
         live.out_dir.mkdir()
         try:  # bind first: a busy port fails at once, not after a long build
-            server = start_server(live.out_dir, host, port, live.lock)
+            server = start_server(live.out_dir, host, port, live.serving)
         except OSError as exc:
             raise SiteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
         try:
