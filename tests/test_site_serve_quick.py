@@ -290,3 +290,39 @@ def test_an_edit_during_settle_drops_its_work_and_the_next_refresh_makes_everyth
     live.settle()
     assert "First title" in page(live, "threads/deal")
     assert served_files(live.out_dir) == served_files(full_build(live, tmp_path / "full"))
+
+
+def test_a_changed_large_page_is_scanned_where_it_changed():
+    """Plant a leak in a large page that passed before: the part the scan reads holds it, also when
+    the change starts in the middle of the name."""
+    scanner = gate.Scanner({"quokka secretperson"})
+    old = b"<p>filler words here</p>\n" * 40_000 + b"<p>Met Quokka Someoneelse.</p>" + b"<p>tail</p>\n" * 40_000
+    assert not scanner.names_any(old)
+    new = old.replace(b"Quokka Someoneelse", b"Quokka Secretperson")
+    part = gate.changed_part(old, new)
+    assert len(part) < len(new) // 4
+    assert scanner.names_any(part)
+    assert gate.changed_part(old, old) == b""
+    assert scanner.names_any(gate.changed_part(old, new.replace(b"Quokka", b"QUOKKA")))
+
+
+def test_serve_gates_the_changes_of_a_page_it_kept(live, monkeypatch):
+    """Every page kept after it passed (BIG_PAGE lowered): an update that writes a private name into
+    one is refused all the same, and a clean page that changed stays kept with its new bytes."""
+    import convo_notes.site.serve as serve
+
+    monkeypatch.setattr(serve, "BIG_PAGE", 1)
+    (live.root / "notes/people/quokka-secretperson.md").write_text(
+        "---\nname: Quokka Secretperson\nprivate: true\n---\n", "utf-8")
+    live.refresh(full=True)
+    target = live.out_dir / CONV_PAGE / "index.html"
+    assert target in live.passed
+    edit(live.root / "notes/2026/2026-03-06-bo.md", "About [[ann]].", "About [[ann]], again.")
+    live.refresh()
+    bo = live.out_dir / "conversations/2026-03-06-bo/index.html"
+    assert live.passed[bo] == bo.read_bytes() and b"again" in live.passed[bo]
+    edit(live.root / CONV, "Second body.", "Met Quokka Secretperson.")
+    live.refresh()
+    assert live.path == "bodies"
+    assert not target.exists() and target not in live.passed
+    assert any("leak gate" in line and CONV_PAGE in line for line in live.said)

@@ -418,6 +418,34 @@ def file_texts(path: Path) -> Iterable[bytes]:
             tail = piece[-OVERLAP:]
 
 
+def changed_part(old: bytes, new: bytes) -> bytes:
+    """The part of ``new`` a scan must read when ``old`` (the same file as it was) passed the gate with the
+    same tokens or more: from :data:`OVERLAP` bytes before the first byte that differs to :data:`OVERLAP`
+    bytes after the last, so every match that touches a changed byte, or whose neighbours changed, is
+    whole in it (as in :func:`file_texts`, a match is taken to be shorter than :data:`OVERLAP`). Empty
+    when nothing changed."""
+    if old == new:
+        return b""
+    shortest = min(len(old), len(new))
+    low, high = 0, shortest  # the common prefix's length: old[:low] == new[:low] holds, beyond high it fails
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[low:mid] == new[low:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    prefix = low
+    low, high = 0, shortest - prefix  # the common suffix's length, within what follows the prefix
+    while low < high:
+        mid = (low + high + 1) // 2
+        if old[len(old) - mid:len(old) - low] == new[len(new) - mid:len(new) - low]:
+            low = mid
+        else:
+            high = mid - 1
+    suffix = low
+    return new[max(0, prefix - OVERLAP):min(len(new), len(new) - suffix + OVERLAP)]
+
+
 PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes
 
 

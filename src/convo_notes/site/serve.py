@@ -74,6 +74,7 @@ from .public import PublicNotebook, PublicView, public_view
 FULL_BUILD_SHARE = 0.3  # re-render everything when this share of pages changed
 SETTLE = 0.1  # seconds without events before a refresh (an editor's save is a burst of a few ms)
 CATCH_UP = 1.5  # seconds without events before the pages a quick refresh left behind are made
+BIG_PAGE = 256 * 1024  # a page this large is kept once it passed the gate: next time only its changes are scanned
 FEEDS = ("calendar.ics", "calendar-events.ics")  # the files of :func:`.build.extra_files` made from the view
 Result = tuple[Note | None, list[Diagnostic]]
 
@@ -189,6 +190,10 @@ class LiveSite:
         self.pending: set[str] | None = None
         self.ahead: tuple[Notebook, list[str], PublicView, SiteModel] | None = None
         self.extra: tuple[PublicView, dict[str, bytes]] | None = None  # the last view's files that are not pages
+        # the large pages as they last passed the leak gate, and its tokens then (the indexes: megabytes
+        # each, of which an edit changes a few lines)
+        self.passed: dict[Path, bytes] = {}
+        self.passed_with: frozenset[str] = frozenset()
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self.path: str = ""  # "full", "pages" or "bodies": how the last refresh went
         self.failed = False  # the last refresh stopped midway: the next one is a full build
@@ -631,10 +636,33 @@ class LiveSite:
             written = written - {index}
             if tokens.names_any(self.run.new_search_entries):
                 extra.append(index.relative_to(self.out_dir).as_posix())
-        found = gate.scan(self.out_dir, tokens, only=written) + extra
+        if written is None or self.tokens is None or not self.tokens <= self.passed_with:
+            self.passed = {}
+        else:
+            # A large page that passed before with these tokens or more: only what changed, and around it.
+            for path in sorted(written & self.passed.keys()):
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+                rel = path.relative_to(self.out_dir).as_posix()
+                written = written - {path}
+                if tokens.names_any(rel) or tokens.names_any(gate.changed_part(self.passed[path], data)):
+                    extra.append(rel)
+                else:
+                    self.passed[path] = data
+        found = sorted(gate.scan(self.out_dir, tokens, only=written) + extra)
         for rel in found:
+            self.passed.pop(self.out_dir / rel, None)
             with contextlib.suppress(OSError):
                 (self.out_dir / rel).unlink()
+        refused = {self.out_dir / rel for rel in found}
+        for path in (written if written is not None else self.out_dir.rglob("*.html")):
+            if path.suffix == ".html" and path not in refused and path not in self.passed:
+                with contextlib.suppress(OSError):
+                    if path.stat().st_size >= BIG_PAGE:
+                        self.passed[path] = path.read_bytes()
+        self.passed_with = self.tokens or frozenset()
         if found:
             self.refused = True
             self.say(f"error: {gate.refuse(found, tokens).message}".replace(
