@@ -293,17 +293,34 @@ def test_an_edit_during_settle_drops_its_work_and_the_next_refresh_makes_everyth
 
 
 def test_a_changed_large_page_is_scanned_where_it_changed():
-    """Plant a leak in a large page that passed before: the part the scan reads holds it, also when
-    the change starts in the middle of the name."""
+    """Plant a leak in a large page that passed before: the parts the scan reads hold it, also when
+    the change starts in the middle of the name, and when rows moved elsewhere in the page."""
     scanner = gate.Scanner({"quokka secretperson"})
     old = b"<p>filler words here</p>\n" * 40_000 + b"<p>Met Quokka Someoneelse.</p>" + b"<p>tail</p>\n" * 40_000
     assert not scanner.names_any(old)
     new = old.replace(b"Quokka Someoneelse", b"Quokka Secretperson")
-    part = gate.changed_part(old, new)
-    assert len(part) < len(new) // 4
-    assert scanner.names_any(part)
-    assert gate.changed_part(old, old) == b""
-    assert scanner.names_any(gate.changed_part(old, new.replace(b"Quokka", b"QUOKKA")))
+    parts = gate.changed_parts(old, new)
+    assert sum(map(len, parts)) < len(new) // 4
+    assert any(map(scanner.names_any, parts))
+    assert gate.changed_parts(old, old) == []
+    assert any(map(scanner.names_any, gate.changed_parts(old, new.replace(b"Quokka", b"QUOKKA"))))
+    rnd = random.Random(4)
+    rows = [f"<tr><td>row {i} {rnd.random()}</td></tr>\n".encode() for i in range(60_000)]
+    old = b"".join(rows)
+    for _ in range(30):
+        moved = list(rows)
+        row = moved.pop(rnd.randrange(len(moved)))  # a row moves (a thread's urgency changed)...
+        moved.insert(rnd.randrange(len(moved)), row)
+        at = rnd.randrange(len(moved))  # ...and the leak lands anywhere, even across rows
+        if at + 1 == len(moved):
+            at -= 1
+        moved[at] = b"<tr><td>Met Quokka\n  "
+        moved[at + 1] = b"  Secretperson</td></tr>\n"
+        new = b"".join(moved)
+        assert scanner.names_any(new)
+        parts = gate.changed_parts(old, new)
+        assert any(map(scanner.names_any, parts)), at
+        assert sum(map(len, parts)) < len(new) // 3  # the rows that stayed in place are not read again
 
 
 def test_serve_gates_the_changes_of_a_page_it_kept(live, monkeypatch):

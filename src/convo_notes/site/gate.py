@@ -418,32 +418,80 @@ def file_texts(path: Path) -> Iterable[bytes]:
             tail = piece[-OVERLAP:]
 
 
-def changed_part(old: bytes, new: bytes) -> bytes:
-    """The part of ``new`` a scan must read when ``old`` (the same file as it was) passed the gate with the
-    same tokens or more: from :data:`OVERLAP` bytes before the first byte that differs to :data:`OVERLAP`
-    bytes after the last, so every match that touches a changed byte, or whose neighbours changed, is
-    whole in it (as in :func:`file_texts`, a match is taken to be shorter than :data:`OVERLAP`). Empty
-    when nothing changed."""
+PROBE = 512  # bytes of a changed page looked for in its old version, to find a part that stayed the same
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    low, high = 0, min(len(a), len(b))  # a[:low] == b[:low] holds; beyond high it fails
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[low:mid] == b[low:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: bytes, b: bytes, most: int) -> int:
+    low, high = 0, min(len(a), len(b), most)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _same_blocks(old: bytes, new: bytes, span: tuple[int, int, int, int], out: list[tuple[int, int]],
+                 budget: list[int]) -> None:
+    """Add to ``out`` parts ``(start, end)`` of ``new[n0:n1]`` that are byte for byte a part of ``old[o0:o1]``
+    (what a row moved to another place in a page leaves between its two changes)."""
+    n0, n1, o0, o1 = span
+    if n1 - n0 < 4 * OVERLAP or o1 - o0 < 4 * OVERLAP or budget[0] <= 0:
+        return
+    for share in (2, 4, 4 / 3):
+        budget[0] -= 1
+        probe_at = n0 + int((n1 - n0) / share)
+        at = old.find(new[probe_at:probe_at + PROBE], o0, o1)
+        if at == -1:
+            continue
+        back = _common_suffix(old[o0:at], new[n0:probe_at], min(at - o0, probe_at - n0))
+        ahead = _common_prefix(old[at:o1], new[probe_at:n1])
+        start, end = probe_at - back, probe_at + ahead
+        if end - start < 2 * OVERLAP:
+            continue
+        out.append((start, end))
+        _same_blocks(old, new, (n0, start, o0, at - back), out, budget)
+        _same_blocks(old, new, (end, n1, at + ahead, o1), out, budget)
+        return
+
+
+def changed_parts(old: bytes, new: bytes) -> list[bytes]:
+    """The parts of ``new`` a scan must read when ``old`` (the same file as it was) passed the gate with
+    the same tokens or more: everything but the parts that are byte for byte parts of ``old`` (its
+    beginning and end that stayed, and large blocks found in both), each such part narrowed by
+    :data:`OVERLAP` bytes at both ends. A match lying inside one of the parts left out would have been
+    in ``old`` too, with the same bytes around it; one that touches a changed byte, or whose neighbours
+    changed, is whole in a part returned (as in :func:`file_texts`, a match is taken to be shorter than
+    :data:`OVERLAP`). Nothing when nothing changed."""
     if old == new:
-        return b""
-    shortest = min(len(old), len(new))
-    low, high = 0, shortest  # the common prefix's length: old[:low] == new[:low] holds, beyond high it fails
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[low:mid] == new[low:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    prefix = low
-    low, high = 0, shortest - prefix  # the common suffix's length, within what follows the prefix
-    while low < high:
-        mid = (low + high + 1) // 2
-        if old[len(old) - mid:len(old) - low] == new[len(new) - mid:len(new) - low]:
-            low = mid
-        else:
-            high = mid - 1
-    suffix = low
-    return new[max(0, prefix - OVERLAP):min(len(new), len(new) - suffix + OVERLAP)]
+        return []
+    prefix = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    same = [(0, prefix), (len(new) - suffix, len(new))]
+    _same_blocks(old, new, (prefix, len(new) - suffix, prefix, len(old) - suffix), same, [24])
+    parts, at = [], 0
+    for start, end in sorted(same):
+        start, end = (start + OVERLAP if start > 0 else 0), (end - OVERLAP if end < len(new) else len(new))
+        if end <= start:
+            continue
+        if start > at:
+            parts.append(new[at:start])
+        at = max(at, end)
+    if at < len(new):
+        parts.append(new[at:])
+    return parts
 
 
 PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes

@@ -647,7 +647,7 @@ class LiveSite:
                     continue
                 rel = path.relative_to(self.out_dir).as_posix()
                 written = written - {path}
-                if tokens.names_any(rel) or tokens.names_any(gate.changed_part(self.passed[path], data)):
+                if tokens.names_any(rel) or any(map(tokens.names_any, gate.changed_parts(self.passed[path], data))):
                     extra.append(rel)
                 else:
                     self.passed[path] = data
@@ -657,8 +657,8 @@ class LiveSite:
             with contextlib.suppress(OSError):
                 (self.out_dir / rel).unlink()
         refused = {self.out_dir / rel for rel in found}
-        for path in (written if written is not None else self.out_dir.rglob("*.html")):
-            if path.suffix == ".html" and path not in refused and path not in self.passed:
+        for path in (written if written is not None else self.out_dir.rglob("*")):
+            if path.suffix in (".html", ".ics") and path not in refused and path not in self.passed:
                 with contextlib.suppress(OSError):
                     if path.stat().st_size >= BIG_PAGE:
                         self.passed[path] = path.read_bytes()
