@@ -12,6 +12,14 @@ server's way: :func:`.loader.read_file` for the changed files only, then
   from the records can change, so the public view, site model, calendar
   feeds and leak-gate tokens are kept and only those notes' pages are made
   again (:meth:`LiveSite._bodies_only`);
+- only public conversations changed, nobody's privacy did and the leak gate
+  has no new token (:meth:`LiveSite._can_be_quick`; the watcher asks for it):
+  the public view and site model are computed again, but only those
+  conversations' own pages are made, rendered and gated at once
+  (:meth:`LiveSite._refresh_quick`); the other pages the change reaches, the
+  calendar feeds and the search index follow when no save has come for
+  :data:`CATCH_UP` seconds (:meth:`LiveSite.settle`, dropped if a save comes
+  before it writes);
 - anything else: the public view and site model are computed again, and the
   pages the change can touch (:func:`.incremental.affected_pages`) are
   regenerated in memory.
@@ -342,7 +350,7 @@ class LiveSite:
                 if full:
                     self.serving.acquire()
                     self._held = True
-                result = self._refresh(full, interrupted=None if full else interrupted)
+                result = self._refresh(full, interrupted=None if full else interrupted, settling=not full)
             finally:
                 if self._held:
                     self.serving.release()
@@ -350,17 +358,20 @@ class LiveSite:
             self.failed = False
             return result
 
-    def _refresh(self, full: bool, quick: bool = False,
-                 interrupted: Callable[[], bool] | None = None) -> tuple[int, int] | None:
+    def _refresh(self, full: bool, quick: bool = False, interrupted: Callable[[], bool] | None = None,
+                 settling: bool = False) -> tuple[int, int] | None:
         if full:
             gc.unfreeze()
             self.pending = self.ahead = None
         self.timings = {}
         self._clock = time.perf_counter()
         before: dict[str, Result] = {}
+        changed_files: set[str] = set()
         if full or self.site is None:
             self.notes.load()
             changed_files = set(self.notes.keyed)
+        elif settling and self.ahead is not None:
+            pass  # the notes as the quick refresh read them: a save since is the watcher's next refresh
         else:
             changed_files, before, others_changed = self.notes.update()
             self._mark("scan")
