@@ -39,6 +39,7 @@ holds nothing of the notebook and is not held against it (:func:`is_packaged`).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import gzip
@@ -49,7 +50,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection, Iterable
 
 from ..errors import SiteError
 from ..model import Conversation, Note, Notebook, Org, Person
@@ -97,7 +98,7 @@ def _norm(text: str) -> str:
     return _SPACE.sub(" ", text.casefold()).strip()
 
 
-def _distinctive(token: str, slug: bool, public_words: set[str]) -> bool:
+def _distinctive(token: str, slug: bool, public_words: Collection[str]) -> bool:
     if len(token) < MIN_LENGTH:
         return False
     if slug and "-" in token:
@@ -143,31 +144,155 @@ def public_text(view: PublicView, extra: Iterable[str] = ()) -> str:
 
 def private_tokens(nb: Notebook, view: PublicView, extra_public: Iterable[str] = ()) -> frozenset[str]:
     """The distinctive tokens of every note the site leaves out (see the module docstring)."""
-    candidates: set[tuple[str, bool]] = set()
-    records: list[Note] = [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
-    for record in records:
-        if not nb.is_private(record) and record.path not in nb.unreadable:
-            continue
-        candidates.add((record.slug, True))
-        if isinstance(record, Conversation):
-            candidates.add((record.title, False))
-        elif isinstance(record, (Person, Org)):
-            candidates.add((record.name, False))
-            if isinstance(record, Person):
-                candidates.update((alias, False) for alias in record.aliases)
-    for rel in nb.unreadable:
-        candidates.add((rel.rsplit("/", 1)[-1][:-3], True))
     public = public_text(view, extra_public)
     public_words = set(_WORD.findall(public))
     out = set()
-    for text, is_slug in candidates:
-        token = _norm(text)
+    for token, is_slug in _candidates(nb):
         if not _distinctive(token, is_slug, public_words):
             continue
         if _occurs(public, token):
             continue
         out.add(token)
     return frozenset(out)
+
+
+def _candidates(nb: Notebook) -> frozenset[tuple[str, bool]]:
+    """(normalized text, is a slug) of every title, name, alias and slug of a note the site leaves out."""
+    found: set[tuple[str, bool]] = set()
+    for record in _all_records(nb):
+        found |= _record_candidates(nb, record)
+    return frozenset(found | _unreadable_candidates(nb))
+
+
+def _all_records(nb: Notebook) -> list[Note]:
+    return [*nb.people.values(), *nb.orgs.values(), *nb.conversations, *nb.incomplete]
+
+
+def _record_candidates(nb: Notebook, record: Note) -> frozenset[tuple[str, bool]]:
+    """A record's part of :func:`_candidates`: nothing for a public note."""
+    if not nb.is_private(record) and record.path not in nb.unreadable:
+        return frozenset()
+    found = [(record.slug, True)]
+    if isinstance(record, Conversation):
+        found.append((record.title, False))
+    elif isinstance(record, (Person, Org)):
+        found.append((record.name, False))
+        if isinstance(record, Person):
+            found.extend((alias, False) for alias in record.aliases)
+    return frozenset((_norm(text), is_slug) for text, is_slug in found)
+
+
+def _unreadable_candidates(nb: Notebook) -> frozenset[tuple[str, bool]]:
+    return frozenset((_norm(rel.rsplit("/", 1)[-1][:-3]), True) for rel in nb.unreadable)
+
+
+def _record_text(record: Note) -> str:
+    """One public record's own values, normalized, as :func:`public_text` joins them."""
+    return "\n".join(_norm(p) for p in _texts(record) if p)
+
+
+class TokenIndex:
+    """:func:`private_tokens`, kept up to date note by note (``convo site serve``).
+
+    It keeps each public record's normalized values, how many records use each word, and for each
+    candidate token (a left-out note's slug, title, name or alias) how many records name it. After
+    a change, :meth:`update` reads again only the records that are not the ones it kept; when the
+    left-out notes themselves changed (a privacy change, a private note edited, a note that stops
+    reading) it computes everything again. :meth:`tokens` equals :func:`private_tokens` for the
+    notebook and view last given.
+    """
+
+    def __init__(self, nb: Notebook, view: PublicView, extra_public: Iterable[str] = ()) -> None:
+        self.extra = [view.nb.config.site_title or "", *extra_public]
+        self._start(nb, view)
+
+    def _start(self, nb: Notebook, view: PublicView) -> None:
+        self.sources = _all_records(nb)  # the records the candidates were taken from...
+        self.by_source = [_record_candidates(nb, r) for r in self.sources]  # ...and what each gave
+        self.left_out = (frozenset(nb.unreadable), nb.config.private_by_default)
+        self.candidates = frozenset().union(*self.by_source) | _unreadable_candidates(nb)
+        self.records: dict[str, Note] = {r.path: r for r in _public_records(view)}
+        self.texts: dict[str, str] = {path: _record_text(r) for path, r in self.records.items()}
+        extra = "\n".join(_norm(p) for p in self.extra if p)
+        self.texts[""] = extra  # the site's own texts: never a record's path
+        self.words: dict[str, int] = {}
+        for text in self.texts.values():
+            for word in set(_WORD.findall(text)):
+                self.words[word] = self.words.get(word, 0) + 1
+        self.looked_for = sorted({text for text, _slug in self.candidates if len(text) >= MIN_LENGTH})
+        order = list(self.texts)
+        starts, at = [], 0
+        for path in order:
+            starts.append(at)
+            at += len(self.texts[path]) + 1
+        joined = "\n".join(self.texts[path] for path in order)
+        self.named: dict[str, int] = {}
+        for token in self.looked_for:
+            holders = set()
+            start = joined.find(token)
+            while start != -1:
+                end = start + len(token)
+                if (start == 0 or not joined[start - 1].isalnum()) and (end == len(joined)
+                                                                         or not joined[end].isalnum()):
+                    holders.add(bisect.bisect_right(starts, start) - 1)
+                start = joined.find(token, start + 1)
+            self.named[token] = len(holders)
+
+    def update(self, nb: Notebook, view: PublicView) -> None:
+        """Bring the index to ``nb`` and its public ``view``."""
+        if self._candidates_changed(nb):
+            self._start(nb, view)
+            return
+        now = {r.path: r for r in _public_records(view)}
+        for path in set(self.records) | set(now):
+            old, new = self.records.get(path), now.get(path)
+            if old is new or (old is not None and new is not None and old == new):
+                continue
+            if old is not None:
+                self._count(self.texts.pop(path), -1)
+            if new is not None:
+                text = self.texts[path] = _record_text(new)
+                self._count(text, 1)
+        self.records = now
+
+    def _candidates_changed(self, nb: Notebook) -> bool:
+        """Whether :func:`_candidates` of ``nb`` differs from the kept one; only records that are not the
+        very ones read last time are looked at (records are frozen; privacy depends on the record, the
+        unreadable notes and the configuration's default)."""
+        if (frozenset(nb.unreadable), nb.config.private_by_default) != self.left_out:
+            return True
+        records = _all_records(nb)
+        if len(records) != len(self.sources):  # a note added or removed: computed again
+            return True
+        by_source = []
+        for record, old, found in zip(records, self.sources, self.by_source):
+            by_source.append(found if record is old else _record_candidates(nb, record))
+        candidates = frozenset().union(*by_source) | _unreadable_candidates(nb)
+        if candidates != self.candidates:
+            return True
+        self.sources, self.by_source = records, by_source
+        return False
+
+    def _count(self, text: str, step: int) -> None:
+        for word in set(_WORD.findall(text)):
+            self.words[word] = self.words.get(word, 0) + step
+            if not self.words[word]:
+                del self.words[word]
+        for token in self.looked_for:
+            if token in text and _occurs(text, token):
+                self.named[token] += step
+
+    def tokens(self) -> frozenset[str]:
+        """The distinctive tokens of every note the site leaves out, as :func:`private_tokens` gives them."""
+        words = self.words.keys()
+        return frozenset(text for text, is_slug in self.candidates
+                         if len(text) >= MIN_LENGTH and not self.named[text]
+                         and _distinctive(text, is_slug, words))
+
+
+def _public_records(view: PublicView) -> list[Note]:
+    nb = view.nb
+    return [*nb.people.values(), *nb.orgs.values(), *nb.conversations]
 
 
 def _occurs(text: str, token: str) -> bool:
@@ -291,6 +416,82 @@ def file_texts(path: Path) -> Iterable[bytes]:
                 return
             yield tail + piece
             tail = piece[-OVERLAP:]
+
+
+PROBE = 512  # bytes of a changed page looked for in its old version, to find a part that stayed the same
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    low, high = 0, min(len(a), len(b))  # a[:low] == b[:low] holds; beyond high it fails
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[low:mid] == b[low:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _common_suffix(a: bytes, b: bytes, most: int) -> int:
+    low, high = 0, min(len(a), len(b), most)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[len(a) - mid:len(a) - low] == b[len(b) - mid:len(b) - low]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _same_blocks(old: bytes, new: bytes, span: tuple[int, int, int, int], out: list[tuple[int, int]],
+                 budget: list[int]) -> None:
+    """Add to ``out`` parts ``(start, end)`` of ``new[n0:n1]`` that are byte for byte a part of ``old[o0:o1]``
+    (what a row moved to another place in a page leaves between its two changes)."""
+    n0, n1, o0, o1 = span
+    if n1 - n0 < 4 * OVERLAP or o1 - o0 < 4 * OVERLAP or budget[0] <= 0:
+        return
+    for share in (2, 4, 4 / 3):
+        budget[0] -= 1
+        probe_at = n0 + int((n1 - n0) / share)
+        at = old.find(new[probe_at:probe_at + PROBE], o0, o1)
+        if at == -1:
+            continue
+        back = _common_suffix(old[o0:at], new[n0:probe_at], min(at - o0, probe_at - n0))
+        ahead = _common_prefix(old[at:o1], new[probe_at:n1])
+        start, end = probe_at - back, probe_at + ahead
+        if end - start < 2 * OVERLAP:
+            continue
+        out.append((start, end))
+        _same_blocks(old, new, (n0, start, o0, at - back), out, budget)
+        _same_blocks(old, new, (end, n1, at + ahead, o1), out, budget)
+        return
+
+
+def changed_parts(old: bytes, new: bytes) -> list[bytes]:
+    """The parts of ``new`` a scan must read when ``old`` (the same file as it was) passed the gate with
+    the same tokens or more: everything but the parts that are byte for byte parts of ``old`` (its
+    beginning and end that stayed, and large blocks found in both), each such part narrowed by
+    :data:`OVERLAP` bytes at both ends. A match lying inside one of the parts left out would have been
+    in ``old`` too, with the same bytes around it; one that touches a changed byte, or whose neighbours
+    changed, is whole in a part returned (as in :func:`file_texts`, a match is taken to be shorter than
+    :data:`OVERLAP`). Nothing when nothing changed."""
+    if old == new:
+        return []
+    prefix = _common_prefix(old, new)
+    suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)
+    same = [(0, prefix), (len(new) - suffix, len(new))]
+    _same_blocks(old, new, (prefix, len(new) - suffix, prefix, len(old) - suffix), same, [24])
+    parts, at = [], 0
+    for start, end in sorted(same):
+        start, end = (start + OVERLAP if start > 0 else 0), (end - OVERLAP if end < len(new) else len(new))
+        if end <= start:
+            continue
+        if start > at:
+            parts.append(new[at:start])
+        at = max(at, end)
+    if at < len(new):
+        parts.append(new[at:])
+    return parts
 
 
 PARALLEL_FILES = 400  # from this many output files on, ``scan(jobs=N)`` splits the work over processes

@@ -519,6 +519,7 @@ class MkDocsRun:
         _index_search_html(self.config)
         self.built = False
         self.new_search_entries = b"[]"  # the search index entries of the pages the last update rendered
+        self.unwritten: set[str] = set()  # URLs of pages rendered since the search index was last written
 
     def markdown(self) -> Any:
         """A Python-Markdown instance configured as MkDocs configures the one that renders each page
@@ -557,11 +558,12 @@ class MkDocsRun:
                 capture.bar = None
                 capture.pages = {}
         self.built = True
+        self.unwritten = set()
         capture.known = {f.src_uri for f in capture.files.documentation_pages()}
         return log.count
 
     def update(self, pages: Mapping[str, str | bytes], changed: set[str], removed: set[str],
-               first: Collection[str] = ()) -> set[Path]:
+               first: Collection[str] = (), search_index: bool = True) -> set[Path]:
         """Re-render only these staging paths (Markdown pages, from ``pages``, and other files) into the built site.
 
         Uses MkDocs' build steps for single pages; the pages in ``first`` (the
@@ -569,7 +571,12 @@ class MkDocsRun:
         the sitemap are rewritten from the kept state at the end. Returns the
         output files it wrote (for the leak gate); a removed page's folder is
         removed with it when it is left empty.
+
+        ``search_index=False`` (only with nothing removed): the search index file is left as it is,
+        to be written by a later update; that update's :attr:`new_search_entries` then holds the
+        entries of the pages rendered by both.
         """
+        assert search_index or not removed
         from mkdocs.commands import build as mkbuild
         from mkdocs.structure.files import File
         from mkdocs.structure.pages import Page
@@ -622,9 +629,11 @@ class MkDocsRun:
                 mkbuild._build_page(file.page, config, doc_files, capture.nav, capture.env)
                 written.add(Path(file.abs_dest_path))
             if search is not None:
+                self.unwritten |= {f.page.url for f in touched if f.page is not None}
+            if search is not None and search_index:
                 search.on_post_build(config=config)
                 written.update(p for p in (site_dir / "search").glob("*") if p.is_file())
-                urls = {f.page.url for f in touched if f.page is not None}
+                urls, self.unwritten = self.unwritten, set()
                 self.new_search_entries = json.dumps(
                     [e for e in search.search_index.entries if e["location"].split("#")[0] in urls]).encode()
             if removed or any(f.src_uri not in capture.known for f in touched):

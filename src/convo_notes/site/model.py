@@ -19,6 +19,7 @@ also decides where every page lives in the staging tree:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from hashlib import blake2b
@@ -206,8 +207,7 @@ class SiteModel:
             for slug in thread.people:
                 self.threads_of[slug].append(thread)
 
-        # The agenda as of today, and the referral directory.
-        self.due = agenda.find_due(nb, today, within=within)
+        # The referral directory (the agenda as of today, ``due``, is made when first asked).
         self.directory = self._directory() if directory is None else directory
         self.tags = self._tags()
         self.tag_by_key = {t.key: t for t in self.tags}
@@ -218,6 +218,12 @@ class SiteModel:
         self._front_matter_mentions()
         self.graph = self._graph()
         self.chronological = sorted(nb.conversations, key=lambda c: c.sort_key)
+
+    @functools.cached_property
+    def due(self) -> list[DueItem]:
+        """The agenda as of today: made when first asked (only the dashboard shows it, and ``convo site
+        serve`` makes an edited conversation's page before the dashboard)."""
+        return agenda.find_due(self.nb, self.today, within=self.within)
 
     # ----------------------------------------------------------------- sorted lists
     @property

@@ -61,6 +61,11 @@ class PublicView:
     stand_ins: frozenset[str]
     private_count: int  # readable notes left out as private
     unreadable_count: int  # notes left out because they could not be read
+    # what :func:`public_view` made of each conversation (by the record's id: (record, its public record)),
+    # and under which references; a later view reuses a record made from the very same one
+    made: dict[int, tuple[Conversation, Conversation]] = dataclasses.field(default_factory=dict, compare=False,
+                                                                            repr=False)
+    made_under: tuple[object, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     def is_hidden(self, slug: str | None) -> bool:
         """True for a stand-in or the slug of a left-out note that no public note owns."""
@@ -95,8 +100,13 @@ def _slug_of(rel: str) -> str:
     return rel.rsplit("/", 1)[-1][:-3]
 
 
-def public_view(nb: Notebook) -> PublicView:
-    """The notebook as the site may show it (see the module docstring)."""
+def public_view(nb: Notebook, previous: PublicView | None = None) -> PublicView:
+    """The notebook as the site may show it (see the module docstring).
+
+    ``previous``: an earlier view (``convo site serve``); a conversation record that is the very
+    object it was made from, under the same references (the same public people and orgs, stand-ins
+    and public commitment ids), is not made again: records are frozen, so it would come out the same.
+    """
     hidden_people = {s for s, p in nb.people.items() if nb.is_private(p)}
     hidden_orgs = {s for s, o in nb.orgs.items() if nb.is_private(o)}
     hidden_convs = {c.slug for c in nb.conversations if nb.is_private(c)}
@@ -126,7 +136,15 @@ def public_view(nb: Notebook) -> PublicView:
         return stand_in.get(slug, slug)
 
     public_ids = {c.id for conv in convs for c in conv.commitments if c.id}
-    new_convs = [_public_conversation(conv, ref, public_ids) for conv in convs]
+    under = (stand_in, frozenset(people), frozenset(orgs), frozenset(public_ids))
+    earlier = previous.made if previous is not None and previous.made_under == under else {}
+    made: dict[int, tuple[Conversation, Conversation]] = {}
+    new_convs = []
+    for conv in convs:
+        hit = earlier.get(id(conv))
+        public = hit[1] if hit is not None and hit[0] is conv else _public_conversation(conv, ref, public_ids)
+        made[id(conv)] = (conv, public)
+        new_convs.append(public)
     new_people = {s: _replace(p, org=ref(p.org)) for s, p in people.items()}
     config = Config(me=me, site_title=nb.config.site_title, private_by_default=False,
                     topic_aliases=dict(nb.config.topic_aliases), raw=nb.config.raw)
@@ -137,7 +155,7 @@ def public_view(nb: Notebook) -> PublicView:
     readable_private = (len(nb.people) - len(people)) + (len(nb.orgs) - len(orgs)) \
         + (len(nb.conversations) - len(convs))
     return PublicView(view_nb, frozenset(hidden), frozenset(stand_in.values()), readable_private,
-                      len(nb.unreadable))
+                      len(nb.unreadable), made, under)
 
 
 def _replace(record: T, **changes: object) -> T:

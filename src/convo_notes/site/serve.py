@@ -12,6 +12,14 @@ server's way: :func:`.loader.read_file` for the changed files only, then
   from the records can change, so the public view, site model, calendar
   feeds and leak-gate tokens are kept and only those notes' pages are made
   again (:meth:`LiveSite._bodies_only`);
+- only public conversations changed, nobody's privacy did and the leak gate
+  has no new token (:meth:`LiveSite._can_be_quick`; the watcher asks for it):
+  the public view and site model are computed again, but only those
+  conversations' own pages are made, rendered and gated at once
+  (:meth:`LiveSite._refresh_quick`); the other pages the change reaches, the
+  calendar feeds and the search index follow when no save has come for
+  :data:`CATCH_UP` seconds (:meth:`LiveSite.settle`, dropped if a save comes
+  before it writes);
 - anything else: the public view and site model are computed again, and the
   pages the change can touch (:func:`.incremental.affected_pages`) are
   regenerated in memory.
@@ -73,6 +81,8 @@ from .public import PublicNotebook, PublicView, public_view
 
 FULL_BUILD_SHARE = 0.3  # re-render everything when this share of pages changed
 SETTLE = 0.1  # seconds without events before a refresh (an editor's save is a burst of a few ms)
+CATCH_UP = 1.5  # seconds without events before the pages a quick refresh left behind are made
+BIG_PAGE = 256 * 1024  # a page this large is kept once it passed the gate: next time only its changes are scanned
 FEEDS = ("calendar.ics", "calendar-events.ics")  # the files of :func:`.build.extra_files` made from the view
 Result = tuple[Note | None, list[Diagnostic]]
 
@@ -165,7 +175,12 @@ class LiveSite:
         self.good: dict[str, _Good] = {}
         self.bodies: dict[str, tuple[tuple[int, int, int], str | None]] = {}
         self.notes = _Notes(root)
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one refresh at a time
+        # held while the built site may hold files the leak gate has not passed: the HTTP server waits
+        # for it (every refresh holds it throughout, but settle() only from the moment it writes)
+        self.serving = threading.Lock()
+        self._hold: threading.Lock | None = None  # settle(): the lock to take before writing, and...
+        self._held = False  # ...whether it was taken
         self.site: SiteModel | None = None
         self.nb: Notebook | None = None  # the whole notebook of the last refresh (last good notes put back)
         self.kept: list[str] = []  # notes shown as they last read well
@@ -177,7 +192,16 @@ class LiveSite:
         self.parser: Any = None  # the run's Markdown instance for page generation
         self.tokens: frozenset[str] | None = None  # the leak gate's tokens at the last refresh
         self.scanner: gate.Scanner | None = None  # and its scanner
+        self.token_index: gate.TokenIndex | None = None  # and how they were found, kept note by note
+        # after a quick refresh: the notes changed since every page was last made (``self.site`` is the
+        # model of that time), and what the quick refresh computed (for :meth:`settle`)
+        self.pending: set[str] | None = None
+        self.ahead: tuple[Notebook, list[str], PublicView, SiteModel] | None = None
         self.extra: tuple[PublicView, dict[str, bytes]] | None = None  # the last view's files that are not pages
+        # the large pages as they last passed the leak gate, and its tokens then (the indexes: megabytes
+        # each, of which an edit changes a few lines)
+        self.passed: dict[Path, bytes] = {}
+        self.passed_with: frozenset[str] = frozenset()
         self.timings: dict[str, float] = {}  # seconds per step of the last refresh
         self.path: str = ""  # "full", "pages" or "bodies": how the last refresh went
         self.failed = False  # the last refresh stopped midway: the next one is a full build
@@ -190,15 +214,20 @@ class LiveSite:
     def _body_of(self, nb: Notebook, kept: list[str]) -> Callable[[Note], str | None]:
         fresh = body_reader(nb)
         broken = set(kept)
+        keyed = self.notes.keyed
 
         def body_of(note: Note) -> str | None:
             if note.path in broken:  # a note that broke mid-edit is shown as it last was
                 return self.good[note.path].body
-            try:
-                st = os.stat(note.src)
-            except OSError:
-                return None
-            key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            scanned = keyed.get(note.path)  # as this refresh's walk of the notes found the file
+            if scanned is not None:
+                key = scanned[:3]
+            else:
+                try:
+                    st = os.stat(note.src)
+                except OSError:
+                    return None
+                key = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             cached = self.bodies.get(note.path)
             if cached is not None and cached[0] == key:
                 return cached[1]
@@ -277,50 +306,102 @@ class LiveSite:
     # ------------------------------------------------------------------ building
     def build(self) -> None:
         """Load, stage and run a full MkDocs build."""
-        with self.lock:
+        with self.lock, self.serving:
             self.failed = True
             self._refresh(full=True)
             self.failed = False
 
-    def refresh(self, full: bool = False) -> tuple[int, int]:
+    def refresh(self, full: bool = False, quick: bool = False) -> tuple[int, int]:
         """Bring the site up to date; returns (files re-rendered or copied, files removed).
+
+        ``quick``: when only the front matter (or body) of public conversations changed, in a way
+        that changes nobody's privacy and no leak-gate token, make just those conversations' pages
+        now (:meth:`_refresh_quick`) and leave the other pages the change reaches to :meth:`settle`.
 
         A refresh that fails midway (a template's error, a page MkDocs cannot write) may leave the
         notes read, the staging tree and the built site out of step: the next one is a full build."""
-        with self.lock:
+        with self.lock, self.serving:
             full = full or self.run is None or self.failed or self.refused
             if full:
                 self.refused = False  # a full build gates the whole site again
             self.failed = True
-            result = self._refresh(full)
+            # no collection while the edited page is made: a collection walks the whole notebook in memory
+            # (0.05 to 0.15 s at 10,000 notes), and it can as well run after, while the page is served
+            with paused_gc() if quick and not full else contextlib.nullcontext():
+                result = self._refresh(full, quick)
+            self.failed = False
+            assert result is not None
+            return result
+
+    def settle(self, interrupted: Callable[[], bool] = lambda: False) -> tuple[int, int] | None:
+        """Make the pages a quick refresh left behind (index, thread, person, tag pages...), so that every
+        page again equals a full build. Nothing to do: None. ``interrupted()`` is asked between pages
+        until anything is written: when it says True (a new change came), the work is dropped and
+        left pending (None), so the next change's own page is not kept waiting. Requests are answered
+        meanwhile until it starts writing the site."""
+        with self.lock:
+            if self.pending is None or self.failed:
+                return None
+            full = self.refused  # the gate refused the quick page: only a full build gates everything again
+            self.refused = False
+            self.failed = True
+            self._hold, self._held = self.serving, False
+            try:
+                if full:
+                    self.serving.acquire()
+                    self._held = True
+                result = self._refresh(full, interrupted=None if full else interrupted, settling=not full)
+            finally:
+                if self._held:
+                    self.serving.release()
+                self._hold, self._held = None, False
             self.failed = False
             return result
 
-    def _refresh(self, full: bool) -> tuple[int, int]:
+    def _refresh(self, full: bool, quick: bool = False, interrupted: Callable[[], bool] | None = None,
+                 settling: bool = False) -> tuple[int, int] | None:
         if full:
             gc.unfreeze()
+            self.pending = self.ahead = None
         self.timings = {}
         self._clock = time.perf_counter()
+        before: dict[str, Result] = {}
+        changed_files: set[str] = set()
         if full or self.site is None:
             self.notes.load()
             changed_files = set(self.notes.keyed)
+        elif settling and self.ahead is not None:
+            pass  # the notes as the quick refresh read them: a save since is the watcher's next refresh
         else:
             changed_files, before, others_changed = self.notes.update()
             self._mark("scan")
-            bodies = None if others_changed else self._bodies_only(changed_files, before)
+            if others_changed:
+                quick = False
+            bodies = None if others_changed or self.pending is not None else self._bodies_only(changed_files, before)
             if bodies is not None:
                 return self._refresh_bodies(changed_files, bodies)
+        if changed_files:
+            interrupted = None  # the changes just read must be made now: they are not pending anywhere
+        every_change = changed_files | (self.pending or set())
         self.path = "full" if full else "pages"
         self._mark("scan")
-        nb, kept = self._put_back(self.notes.notebook())
-        body_of = self._body_of(nb, kept)
-        self._mark("load")
-        view = public_view(nb)
-        if full:
-            self.git = git_changes(self.root)
-        site = SiteModel(view, self.today, changes=self.git, directory=self._same_directory(view, changed_files))
+        if self.ahead is not None and not changed_files:  # settling a quick refresh: nothing new since
+            nb, kept, view, site = self.ahead
+            body_of = self._body_of(nb, kept)
+        else:
+            nb, kept = self._put_back(self.notes.notebook())
+            body_of = self._body_of(nb, kept)
+            self._mark("load")
+            view = public_view(nb, None if full else self.ahead[2] if self.ahead is not None
+                               else self.site.view if self.site is not None else None)
+            if full:
+                self.git = git_changes(self.root)
+            site = SiteModel(view, self.today, changes=self.git,
+                             directory=self._same_directory(view, every_change))
         self._mark("model")
-        only = None if full or self.site is None else affected_pages(self.site, site, changed_files,
+        if quick and self._can_be_quick(changed_files, before, nb, kept, view, site):
+            return self._refresh_quick(changed_files, every_change, nb, kept, view, site, body_of)
+        only = None if full or self.site is None else affected_pages(self.site, site, every_change,
                                                                      self._mentions)
         if full or self.env is None:
             self.env = make_env(self.root / TEMPLATE_DIR)
@@ -329,8 +410,12 @@ class LiveSite:
         if full or self.parser is None:
             self.parser = self.run.markdown()
         pageset = PageSet(site, self.env, body_of, self.run.urls, self.run.links, self.parser, raw_body=body_of)
+        made: dict[str, bytes] = {}
         for rel, text in pageset.pages(only):
-            self.pages[rel] = text.encode("utf-8")
+            if interrupted is not None and interrupted():
+                return None  # nothing written yet: the changes stay pending
+            made[rel] = text.encode("utf-8")
+        self.pages.update(made)
         self._mark("pages")
         current = site.all_pages()
         for rel in set(self.pages) - current:
@@ -342,13 +427,18 @@ class LiveSite:
         files = dict(self.pages)
         files.update(self._extra_files(view, current))
         self._mark("extra")
+        if interrupted is not None and interrupted():
+            return None
+        if self._hold is not None and not self._held:  # settle(): from here on requests wait for the gate
+            self._hold.acquire()
+            self._held = True
         changed, removed = self.staging.write(files)
         if not full and self.site is not None:
             # a page whose body links to a changed note shows its title (or a dead link, once it is gone)
             # in HTML its unchanged Markdown does not hold: rendered again too
-            slugs = {note.slug for model in (self.site, site) for path in changed_files
+            slugs = {note.slug for model in (self.site, site) for path in every_change
                      if (note := model.note_by_path.get(path)) is not None}
-            linking = set().union(*(self._mentions(slug) for slug in slugs)) - changed_files
+            linking = set().union(*(self._mentions(slug) for slug in slugs)) - every_change
             changed = set(changed) | ({site.page_of_path[p] for p in linking if p in site.page_of_path}
                                       & set(self.pages))
         assert self.run is not None
@@ -356,12 +446,13 @@ class LiveSite:
         if full or len(changed) + len(removed) > FULL_BUILD_SHARE * max(len(files), 1):
             self.run.build(self.pages, jobs=1)  # one process: the page-level updates need MkDocs' state
             written = None  # everything
-        elif changed or removed:
+        elif changed or removed or self.run.unwritten:  # (a quick refresh left the search index to write)
             written = self.run.update(self.pages, changed, removed,
                                       first={site.page_of_path[p] for p in changed_files if p in site.page_of_path})
         self._mark("mkdocs")
-        tokens = self._gate(nb, view, written)
-        self._remember(nb, kept, body_of, None if full else changed_files)
+        tokens = self._gate(nb, view, written, full)
+        self._remember(nb, kept, body_of, None if full else every_change)
+        self.pending = self.ahead = None
         if full:
             gc.collect()
             gc.freeze()  # the built state lives as long as the server: keep it out of every collection
@@ -373,6 +464,72 @@ class LiveSite:
         self._mark("rest")
         self.site, self.nb, self.kept, self.pageset = site, nb, kept, pageset
         return (len(changed), len(removed)) if not full else (len(files), 0)
+
+    # ------------------------------------------------------------------ the quick way: the edited pages first
+    def _can_be_quick(self, changed_files: set[str], before: dict[str, Result], nb: Notebook, kept: list[str],
+                      view: PublicView, site: SiteModel) -> bool:
+        """Whether a change can show on its conversations' own pages first (:meth:`_refresh_quick`).
+
+        Only for conversations that were public, readable and on the site before, and still are (same
+        page), when nobody's privacy changed (the same notes are left out, with the same stand-ins) and
+        the leak gate's tokens lose at most some: then no page other than the edited ones can have to
+        change for privacy, and every file served passed the gate with the new tokens. Anything else
+        (a person or org changed, a note added, removed or broken, a template folder, a refused or
+        failed refresh before) takes the usual way, every page at once."""
+        old = self.site
+        if not changed_files or old is None or self.scanner is None or self.token_index is None \
+                or self.tokens is None or self.run is None or self.env is None or self.parser is None \
+                or kept != self.kept or (self.root / TEMPLATE_DIR).exists():
+            return False
+        if view.hidden != old.view.hidden or view.stand_ins != old.view.stand_ins \
+                or set(view.nb.people) != set(old.view.nb.people) or set(view.nb.orgs) != set(old.view.nb.orgs):
+            return False
+        results = self.notes.results
+        for rel in changed_files:
+            if note_kind(rel) != "conversation" or rel not in before or rel not in results:
+                return False
+            (was, was_problems), (now, now_problems) = before[rel], results[rel]
+            if was is None or now is None or is_unreadable(was, was_problems) or is_unreadable(now, now_problems) \
+                    or nb.is_private(was) or nb.is_private(now) or was.path != now.path \
+                    or site.page_of_path.get(rel) != old.page_of_path.get(rel) or rel not in site.page_of_path:
+                return False
+        self.token_index.update(nb, view)
+        return self.token_index.tokens() <= self.tokens
+
+    def _refresh_quick(self, changed_files: set[str], every_change: set[str], nb: Notebook, kept: list[str],
+                       view: PublicView, site: SiteModel, body_of: Callable[[Note], str | None]) -> tuple[int, int]:
+        """Make, render and gate the changed conversations' own pages, as a full build makes them; the
+        other pages the change reaches are left to :meth:`settle` (``self.pending``)."""
+        self.path = "quick"
+        run, old = self.run, self.site
+        assert run is not None and old is not None and self.env is not None and self.token_index is not None
+        pageset = PageSet(site, self.env, body_of, run.urls, run.links, self.parser, raw_body=body_of)
+        only = {site.page_of_path[rel] for rel in changed_files}
+        for rel, text in pageset.pages(only):
+            self.pages[rel] = text.encode("utf-8")
+        self.page_attachments.update({p: pageset.page_attachments.get(p, set()) for p in only})
+        self._mark("pages")
+        files = dict(self.pages)
+        files.update(self._extra_files(old.view, set(self.pages)))  # the calendar feeds follow in settle()
+        self._mark("extra")
+        changed, removed = self.staging.write(files)
+        written: set[Path] = set()
+        if changed or removed:  # the search index is written (and gated) with the pages settle() makes
+            written = run.update(self.pages, changed, removed, first=only, search_index=bool(removed))
+        self._mark("mkdocs")
+        tokens = self.token_index.tokens()
+        if tokens != self.tokens:  # fewer tokens (see _can_be_quick): what was served passes them too
+            self.tokens, self.scanner = tokens, gate.Scanner(tokens)
+        self._gate_written(written)
+        self._remember(nb, kept, body_of, only=set(changed_files))
+        problems = [d for rel in sorted(changed_files) for d in self.notes.results[rel][1]]
+        self._report(problems, set(changed_files), kept, changed_files)
+        assert self.scanner is not None
+        for problem in held_back(pageset.problems, self.scanner):
+            self.say(f"warning: {problem}")
+        self.pending, self.ahead = every_change, (nb, kept, view, site)
+        self._mark("rest")
+        return len(changed), len(removed)
 
     # ------------------------------------------------------------------ the quick way: bodies only
     def _bodies_only(self, changed_files: set[str], before: dict[str, Result]) -> dict[str, str | None] | None:
@@ -458,14 +615,19 @@ class LiveSite:
         files.update(feeds)
         return files
 
-    def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None) -> gate.Scanner:
+    def _gate(self, nb: Notebook, view: PublicView, written: set[Path] | None, full: bool) -> gate.Scanner:
         """The leak gate on what this refresh wrote (``None``: the whole site), with the tokens of ``nb``
-        (a change of tokens scans the whole site). Returns the gate's tokens."""
+        (new tokens scan the whole site; fewer, only what was written). Returns the gate's tokens."""
         assert self.run is not None
-        site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
-        token_set = gate.private_tokens(nb, view, site_texts)
-        if token_set != self.tokens or self.scanner is None:
+        if full or self.token_index is None:
+            site_texts = [str(self.run.config.get(k) or "") for k in ("site_name", "site_description", "copyright")]
+            self.token_index = gate.TokenIndex(nb, view, site_texts)
+        else:
+            self.token_index.update(nb, view)
+        token_set = self.token_index.tokens()
+        if self.scanner is None or self.tokens is None or not token_set <= self.tokens:
             written = None  # new tokens: any page may name them, scan the whole site
+        if token_set != self.tokens or self.scanner is None:
             self.scanner = gate.Scanner(token_set)
         self.tokens = token_set
         self._gate_written(written)
@@ -485,10 +647,33 @@ class LiveSite:
             written = written - {index}
             if tokens.names_any(self.run.new_search_entries):
                 extra.append(index.relative_to(self.out_dir).as_posix())
-        found = gate.scan(self.out_dir, tokens, only=written) + extra
+        if written is None or self.tokens is None or not self.tokens <= self.passed_with:
+            self.passed = {}
+        else:
+            # A large page that passed before with these tokens or more: only what changed, and around it.
+            for path in sorted(written & self.passed.keys()):
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    continue
+                rel = path.relative_to(self.out_dir).as_posix()
+                written = written - {path}
+                if tokens.names_any(rel) or any(map(tokens.names_any, gate.changed_parts(self.passed[path], data))):
+                    extra.append(rel)
+                else:
+                    self.passed[path] = data
+        found = sorted(gate.scan(self.out_dir, tokens, only=written) + extra)
         for rel in found:
+            self.passed.pop(self.out_dir / rel, None)
             with contextlib.suppress(OSError):
                 (self.out_dir / rel).unlink()
+        refused = {self.out_dir / rel for rel in found}
+        for path in (written if written is not None else self.out_dir.rglob("*")):
+            if path.suffix in (".html", ".ics") and path not in refused and path not in self.passed:
+                with contextlib.suppress(OSError):
+                    if path.stat().st_size >= BIG_PAGE:
+                        self.passed[path] = path.read_bytes()
+        self.passed_with = self.tokens or frozenset()
         if found:
             self.refused = True
             self.say(f"error: {gate.refuse(found, tokens).message}".replace(
@@ -582,9 +767,29 @@ def watch(live: LiveSite, stop: threading.Event, started: Callable[[], None] | N
     observer.start()
     if started is not None:
         started()
+
+    def said(start: float, pages: int, removed: int, more: str = "") -> None:
+        if pages or removed:
+            live.say(f"Updated {pages}{more} page{'s' * (pages != 1)}"
+                     + (f", removed {removed}" if removed else "")
+                     + f" in {time.perf_counter() - start:.1f} s")
+
     try:
         while not stop.is_set():
-            if not wake.wait(0.5):
+            if not wake.wait(CATCH_UP if live.pending is not None else 0.5):
+                if live.pending is not None:  # a quick refresh showed the edited pages: now the others
+                    start = time.perf_counter()
+                    try:
+                        done = live.settle(interrupted=wake.is_set)
+                    except SiteError as exc:
+                        live.say(f"error: {exc}")
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - as below
+                        live.say(f"error: rebuilding the site failed ({type(exc).__name__}: {exc}); "
+                                 "the last good site is still served")
+                        continue
+                    if done is not None:
+                        said(start, *done, more=" more")
                 continue
             while wake.is_set():  # let a burst of saves settle
                 wake.clear()
@@ -593,7 +798,7 @@ def watch(live: LiveSite, stop: threading.Event, started: Callable[[], None] | N
             pending.clear()
             start = time.perf_counter()
             try:
-                pages, removed = live.refresh(full=any(_is_config(rel) for rel in batch))
+                pages, removed = live.refresh(full=any(_is_config(rel) for rel in batch), quick=True)
             except SiteError as exc:
                 live.say(f"error: {exc}")
                 continue
@@ -601,10 +806,7 @@ def watch(live: LiveSite, stop: threading.Event, started: Callable[[], None] | N
                 live.say(f"error: rebuilding the site failed ({type(exc).__name__}: {exc}); "
                          "the last good site is still served")
                 continue
-            if pages or removed:
-                live.say(f"Updated {pages} page{'s' * (pages != 1)}"
-                         + (f", removed {removed}" if removed else "")
-                         + f" in {time.perf_counter() - start:.1f} s")
+            said(start, pages, removed)
     finally:
         observer.stop()
         observer.join()
@@ -619,7 +821,7 @@ def serve_site(root: Path, today: dt.date, host: str, port: int, strict: bool | 
         live = LiveSite(root, today, Path(tmp) / "site", Path(tmp) / "staging", strict, say)
         live.out_dir.mkdir()
         try:  # bind first: a busy port fails at once, not after a long build
-            server = start_server(live.out_dir, host, port, live.lock)
+            server = start_server(live.out_dir, host, port, live.serving)
         except OSError as exc:
             raise SiteError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
         try:
