@@ -98,6 +98,12 @@ EDITS: list[Edit] = [
     _edit("joins_kims_thread_by_with", lambda d: (d.update({"with": ["kim-nakamura"]}), d.pop("thread", None))),
     _edit("thread_named_as_a_with_set", lambda d: d.update(thread="kim-nakamura")),
     _edit("no_thread", lambda d: d.pop("thread", None)),
+    _edit("onto_a_crumb_pilot_day", lambda d: d.update(thread="crumb-pilot", date=dt.date(2026, 10, 14))),
+    _edit("onto_a_harbor_renewal_day", lambda d: d.update(thread="harbor-renewal", date=dt.date(2026, 11, 13))),
+    _edit("with_nobody", lambda d: (d.update({"with": []}), d.pop("thread", None))),
+    _edit("with_one_twice", lambda d: d.update({"with": ["dana-reyes", "dana-reyes"]})),
+    _edit("only_me", lambda d: (d.update({"with": ["me"]}), d.pop("thread", None))),
+    _edit("private_not_a_boolean", lambda d: d.update(private="perhaps")),
     _edit("me_in_with", lambda d: d.update({"with": ["me", "dana-reyes"]})),
     _edit("no_author", lambda d: d.pop("recorded_by", None)),
     _edit("author_me", lambda d: d.update(recorded_by="me")),
@@ -145,6 +151,23 @@ def _front(path: Path) -> tuple[dict[str, Any], str] | None:
     except (ValueError, yaml.YAMLError):
         return None
     return (data, body) if isinstance(data, dict) else None
+
+
+# Notes added to the sample: paths that do not sort as their dates (ties on a day broken by path
+# against the order the index was made in), a duplicate id, a duplicate slug and a closer.
+EXTRA = {
+    "notes/conversations/0-harbor-late.md":
+        "date: 2026-11-13\nwith: [dana-reyes]\nthread: harbor-renewal\nnext: {turn: them, by: 2026-11-30}\n",
+    "notes/conversations/zz-crumb-early.md":
+        "date: 2026-06-01\nwith: [marguerite-bell]\nthread: crumb-pilot\n"
+        "commitments:\n  - {what: Send the menu, id: dup-id, due: 2026-11-25}\n",
+    "notes/conversations/zz-crumb-late.md":
+        "date: 2026-10-14\nwith: [marguerite-bell]\nthread: crumb-pilot\nnext: {turn: me}\n"
+        "commitments:\n  - {what: The menu again, id: dup-id}\n",
+    "notes/conversations/2025/2026-10-26-blocked-drain-at-the-office.md":
+        "date: 2025-05-05\nwith: tomas-lindqvist\nreferrals:\n  - {recommends: Ken Ito, for: drains}\n",
+    "notes/conversations/zz-closer.md": "date: 2026-11-20\nwith: [dana-reyes]\ncloses: [harbor-sla-pricing]\n",
+}
 
 
 def apply(path: Path, edit: Edit) -> None:
@@ -221,6 +244,13 @@ def deleted(root: Path, n: int) -> set[str]:
     return set(KINDS)
 
 
+def far_future(root: Path, n: int) -> set[str]:
+    """A note modified past 2262 (a wrong clock, a copied archive): too recent to trust from then on."""
+    path = _conversations(root)[n % len(_conversations(root))]
+    os.utime(path, ns=(1 << 64, 1 << 64))
+    return set(KINDS)
+
+
 def _damage(kind: str, truncate: bool) -> Callable[[Path, int], set[str]]:
     def damage(root: Path, n: int) -> set[str]:
         target = views.snapshot_file(root, kind)
@@ -240,7 +270,7 @@ def _damage(kind: str, truncate: bool) -> Callable[[Path, int], set[str]]:
 
 EVENTS: list[Callable[[Path, int], set[str]]] = [
     undated, unreadable, new_id, closes, person_cadence, person_renamed, person_on_the_team, new_conversation,
-    deleted, *(_damage(kind, truncate) for kind in KINDS for truncate in (False, True))]
+    deleted, far_future, *(_damage(kind, truncate) for kind in KINDS for truncate in (False, True))]
 
 
 # --- the comparisons with a full load --------------------------------------------------------
@@ -299,13 +329,14 @@ def answers(root: Path, env: dict[str, str], today: str) -> list[tuple[tuple[str
 
 @contextmanager
 def racy_window(racy: bool) -> Iterator[None]:
-    """Every note too recent to trust (nothing written), or none (for speed: no waiting it out)."""
-    was = records.RACY_CTIME_NS
-    records.RACY_CTIME_NS = 1 << 62 if racy else 0
+    """Every note too recent to trust (nothing written), or none (for speed: no waiting it out);
+    and the agenda's parts written whole again after a few notes patched (as after many)."""
+    was = records.RACY_CTIME_NS, views.REWRITE_INDEX
+    records.RACY_CTIME_NS, views.REWRITE_INDEX = 1 << 62 if racy else 0, 4
     try:
         yield
     finally:
-        records.RACY_CTIME_NS = was
+        records.RACY_CTIME_NS, views.REWRITE_INDEX = was
 
 
 @contextmanager
@@ -317,6 +348,9 @@ def sample_notebook() -> Iterator[Path]:
         root = where / "nb"
         shutil.copytree(REPO / "notes", root / "notes")
         shutil.copy(REPO / "convo.yml", root / "convo.yml")
+        for rel, head in EXTRA.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(f"---\n{head}---\nBody.\n", encoding="utf-8")
         for path in root.rglob("*"):
             touch_old(path, 3600)
         os.environ["CONVO_CACHE_DIR"] = str(where / "cache")
@@ -348,6 +382,7 @@ def test_random_edits_patched_answer_as_a_full_load(steps):
             assert not MAKE[kind](root).from_snapshot
         may_fall_back = dict.fromkeys(KINDS, False)  # since the snapshot was written: an edit a patch cannot follow
         edited: set[str] = set()  # the conversations edited since
+        future = False  # a note dated past 2262: every step is racy from then on
         for picks, event, where, racy, cli_first, today in steps:
             paths = _conversations(root)
             for n, edit in picks:
@@ -362,6 +397,8 @@ def test_random_edits_patched_answer_as_a_full_load(steps):
             if event is not None:
                 for kind in event(root, where):
                     may_fall_back[kind] = True
+                future = future or event is far_future
+            racy = racy or future
             full = load_notebook(root, use_cache=False)  # the answer, read without any cache
             if edited & {p for paths_of, _ in unique_problems(full) for p in paths_of}:
                 may_fall_back.update(dict.fromkeys(KINDS, True))  # a note in a problem between notes
