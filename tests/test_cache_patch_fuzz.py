@@ -156,8 +156,9 @@ def _front(path: Path) -> tuple[dict[str, Any], str] | None:
 # Notes added to the sample: paths that do not sort as their dates (ties on a day broken by path
 # against the order the index was made in), a duplicate id, a duplicate slug and a closer.
 EXTRA = {
-    "notes/conversations/0-harbor-late.md":
-        "date: 2026-11-13\nwith: [dana-reyes]\nthread: harbor-renewal\nnext: {turn: them, by: 2026-11-30}\n",
+    "notes/conversations/0-harbor-late.md":  # the thread's latest, until moved onto its day before
+        "date: 2026-11-15\nwith: [dana-reyes]\nthread: harbor-renewal\nrecorded_by: priya-natarajan\n"
+        "next: {turn: them, by: 2026-11-30}\n",
     "notes/conversations/zz-crumb-early.md":
         "date: 2026-06-01\nwith: [marguerite-bell]\nthread: crumb-pilot\n"
         "commitments:\n  - {what: Send the menu, id: dup-id, due: 2026-11-25}\n",
@@ -166,7 +167,9 @@ EXTRA = {
         "commitments:\n  - {what: The menu again, id: dup-id}\n",
     "notes/conversations/2025/2026-10-26-blocked-drain-at-the-office.md":
         "date: 2025-05-05\nwith: tomas-lindqvist\nreferrals:\n  - {recommends: Ken Ito, for: drains}\n",
-    "notes/conversations/zz-closer.md": "date: 2026-11-20\nwith: [dana-reyes]\ncloses: [harbor-sla-pricing]\n",
+    "notes/conversations/zz-plumbers.md":  # moved onto 2026-10-26: after the one there, by path
+        "date: 2025-05-05\nwith: tomas-lindqvist\nreferrals:\n  - {recommends: luis-ortega, for: Plumbers}\n",
+    "notes/conversations/zz-closer.md": "date: 2026-11-20\nwith: [jonah-feld]\ncloses: [harbor-sla-pricing]\n",
 }
 
 
@@ -363,8 +366,28 @@ def sample_notebook() -> Iterator[Path]:
         shutil.rmtree(where, ignore_errors=True)
 
 
+# ties on a day against the order the index was made in: an added note moved onto the day of one
+# of its thread, or of its people, or of its topic, whose path sorts after its own (or before)
+EDIT = {e.__name__: e for e in EDITS}
+TIES = [("nb/notes/conversations/0-harbor-late.md", EDIT["onto_a_harbor_renewal_day"]),
+        ("nb/notes/conversations/zz-plumbers.md", EDIT["same_day_as_others"]),
+        ("nb/notes/conversations/zz-crumb-early.md", EDIT["onto_a_crumb_pilot_day"]),
+        ("nb/notes/conversations/zz-plumbers.md", EDIT["a_time_that_day"])]
+EXTRA_PATHS = [f"nb/{rel}" for rel in EXTRA]
+
+
+def _pick(kind: int, n: int, edit: Edit) -> tuple[int | str, Edit]:
+    """Mostly any conversation with any edit; now and then an added note, or a tie."""
+    if kind < 6:
+        return n, edit
+    if kind < 8:
+        return EXTRA_PATHS[n % len(EXTRA_PATHS)], edit
+    return TIES[n % len(TIES)]
+
+
+PICK = st.builds(_pick, st.integers(0, 9), st.integers(0, 1000), st.sampled_from(EDITS))
 STEP = st.tuples(
-    st.lists(st.tuples(st.integers(0, 1000), st.sampled_from(EDITS)), min_size=1, max_size=3),
+    st.lists(PICK, min_size=1, max_size=3),
     st.sampled_from([None] * 12 + EVENTS),  # now and then an event a patch cannot follow
     st.integers(0, 1 << 20),  # where the event strikes
     st.booleans(),  # racy: nothing written this step
@@ -386,7 +409,10 @@ def test_random_edits_patched_answer_as_a_full_load(steps):
         for picks, event, where, racy, cli_first, today in steps:
             paths = _conversations(root)
             for n, edit in picks:
-                path = paths[n % len(paths)]
+                path = root.parent / n if isinstance(n, str) else paths[n % len(paths)]
+                if not path.exists():  # deleted: nothing edited, and perhaps nothing to patch
+                    may_fall_back.update(dict.fromkeys(KINDS, True))
+                    continue
                 rel = path.relative_to(root).as_posix()
                 edited.add(rel)
                 before = placed(root, rel)
