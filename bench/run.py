@@ -201,6 +201,7 @@ def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
     if EDITED & set(wanted):  # the edits never touch the notebook the warm commands read
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(nb, copy)
+        time.sleep(0.5)  # past the racy window of the copy's ctimes (convo_notes.cache.records.racy)
     out = nb.parent / f"site-{n}"
     out_edit = nb.parent / f"site-{n}-edited"
     # convo keeps its cache outside the notebook: the warm commands share one, the cold
