@@ -475,6 +475,24 @@ def convo_md(c: dict, g: Gen, names: dict[str, str]) -> str:
     return "\n".join(lines) + "\n" + g.body(heading, [names[s] for s in w])
 
 
+def cached(workdir: str | os.PathLike[str], n: int, seed: int = 1) -> tuple[str, dict]:
+    """The notebook of ``n`` conversations from ``seed`` in ``workdir`` (``nb-N-seedS``), generated
+    the first time a benchmark asks for it: its absolute path and its ``bench-meta.json``."""
+    import time
+
+    outdir = os.path.abspath(os.path.join(workdir, f"nb-{n}-seed{seed}"))
+    meta_path = os.path.join(outdir, "bench-meta.json")
+    meta = None
+    if os.path.exists(meta_path):
+        with open(meta_path, encoding="utf-8") as fh:
+            meta = json.load(fh)
+    if not meta or meta.get("conversations") != n or meta.get("seed") != seed:
+        started = time.perf_counter()
+        meta = generate(outdir, n, seed)
+        print(f"# generated {outdir} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return outdir, meta
+
+
 def generate(outdir: str, n: int, seed: int) -> dict:
     g = Gen(n, seed)
     orgs = g.make_orgs()

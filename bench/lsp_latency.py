@@ -24,19 +24,12 @@ import sys
 import time
 from pathlib import Path
 
+import generate  # bench/ is the script's folder
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 HERE = Path(__file__).resolve().parent
-
-
-def notebook(workdir: Path, n: int) -> Path:
-    root = workdir / f"nb-{n}"
-    if not (root / "bench-meta.json").exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(root), "--conversations", str(n),
-                        "--seed", "1"], check=True)
-    return root
 
 
 async def measure(root: Path, changes: int) -> dict[str, float]:
@@ -96,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.notebook:
         root = Path(args.notebook)
     else:
-        root = notebook(Path(args.workdir), args.conversations)
+        root = Path(generate.cached(args.workdir, args.conversations)[0])
         subprocess.run([sys.executable, "-m", "convo_notes", "-C", str(root), "validate"],
                        capture_output=True, check=False)  # warm the cache, as an editor's user would have
     result = asyncio.run(measure(root, args.changes))

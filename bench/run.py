@@ -188,13 +188,8 @@ def edit_one_note(nb: Path) -> None:
 
 
 def bench_size(n: int, args, env: dict, convo_env: dict) -> dict:
-    nb = (Path(args.workdir) / f"nb-{n}-seed{args.seed}").resolve()
-    meta_path = nb / "bench-meta.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
-    if not meta or meta.get("conversations") != n or meta.get("seed") != args.seed:
-        t0 = time.perf_counter()
-        meta = generate.generate(str(nb), n, args.seed)
-        print(f"# generated {nb} in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
+    where, meta = generate.cached(args.workdir, n, args.seed)
+    nb = Path(where)
     person = meta["busiest_person"]
     wanted = [k for k in args.commands if not (args.no_site and k in SITE)]
     copy = nb.parent / f"{nb.name}-edited"

@@ -51,11 +51,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--workdir", default=str(HERE / "out"))
     args = parser.parse_args()
-    work = Path(args.workdir)
-    nb = work / f"nb-{args.conversations}-seed1"
-    if not (nb / "notes").is_dir():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(nb), "--conversations",
-                        str(args.conversations), "--seed", "1"], check=True)
+    nb = Path(generate.cached(args.workdir, args.conversations)[0])
     env = {**os.environ, "CONVO_CACHE_DIR": tempfile.mkdtemp(prefix="convo-search-bench-"), "NO_COLOR": "1"}
     convo = [sys.executable, "-m", "convo_notes", "-C", str(nb), "--today", generate.BENCH_TODAY.isoformat()]
     subprocess.run([*convo, "search", "pilot"], env=env, stdout=subprocess.DEVNULL, check=False)  # index built

@@ -41,14 +41,6 @@ POLL = 0.01  # seconds between two requests for the page
 TIMEOUT = 60.0  # an edit not shown after this long fails the benchmark
 
 
-def notebook(workdir: Path, n: int) -> Path:
-    root = workdir / f"nb-{n}-seed1"
-    if not (root / "bench-meta.json").exists():
-        subprocess.run([sys.executable, str(HERE / "generate.py"), str(root), "--conversations", str(n),
-                        "--seed", "1"], check=True)
-    return root
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -141,7 +133,7 @@ def main() -> int:
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between two edits")
     parser.add_argument("--workdir", default=str(HERE / "out"))
     args = parser.parse_args()
-    root = notebook(Path(args.workdir), args.conversations)
+    root = Path(generate.cached(args.workdir, args.conversations)[0])
     started = time.perf_counter()
     server = Server(root, free_port())
     originals: dict[Path, bytes] = {}
