@@ -6,9 +6,11 @@ import datetime as dt
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -33,14 +35,57 @@ NOTES = {
 }
 
 
-@pytest.fixture
-def live(make_notebook, tmp_path):
+def make_live(make_notebook: Callable[..., Path], tmp_path: Path) -> LiveSite:
+    """A built :class:`LiveSite` of :data:`NOTES`, what it said kept in ``said``."""
     root = make_notebook(NOTES, me="me")
     said: list[str] = []
     site = LiveSite(root, TODAY, tmp_path / "out", tmp_path / "staging", None, said.append)
     site.build()
     site.said = said  # type: ignore[attr-defined]
     return site
+
+
+@pytest.fixture
+def live(make_notebook, tmp_path):
+    return make_live(make_notebook, tmp_path)
+
+
+def fetch(url: str) -> tuple[int, str]:
+    """An HTTP GET: the status and the text (an error status with no text)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def wait_for(check: Callable[[], bool], what: str, said: list[str], seconds: float = 60) -> None:
+    """Wait until ``check()`` holds (correctness, not speed: bench/ measures speed); else fail with ``what``."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if check():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{what}: {said}")
+
+
+@contextmanager
+def serving(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """`convo site serve` of ``root`` with its watcher on a free port, in a thread: its address and
+    what it said; stopped at the end (and then no longer running)."""
+    said: list[str] = []
+    urls: list[str] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
+                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: bool(urls), "serve did not start", said, 30)
+        yield urls[0], said
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
 
 
 def page(live: LiveSite, rel: str) -> str:
@@ -138,37 +183,14 @@ def _free_port() -> int:
 
 def test_serve_end_to_end_with_the_watcher(make_notebook):
     root = make_notebook(NOTES, me="me")
-    said: list[str] = []
-    urls: list[str] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
-                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not urls and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert urls, said
-        url = urls[0] + "conversations/2026-03-05-follow-up/"
-        assert "Second body." in urllib.request.urlopen(url, timeout=5).read().decode()
+    with serving(root) as (base, said):
+        url = base + "conversations/2026-03-05-follow-up/"
+        assert "Second body." in fetch(url)[1]
         edit(root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Seen live: WOMBAT.")
-        started = time.monotonic()
-        while time.monotonic() - started < 60:  # correctness, not speed: bench/ measures speed
-            if "WOMBAT" in urllib.request.urlopen(url, timeout=5).read().decode():
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"the edit never showed: {said}")
+        wait_for(lambda: "WOMBAT" in fetch(url)[1], "the edit never showed", said)
         # The page is on disk (and served) before the watcher's refresh returns and says what it
         # did: on a loaded machine the line comes a moment after the page, so wait for it.
-        started = time.monotonic()
-        while not any(line.startswith("Updated 1 page in ") for line in said) and time.monotonic() - started < 30:
-            time.sleep(0.05)
-        assert any(line.startswith("Updated 1 page in ") for line in said), said
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
+        wait_for(lambda: any(line.startswith("Updated 1 page in ") for line in said), "no `Updated` line", said, 30)
 
 
 def test_serve_on_a_busy_port_fails_at_once(cli, make_notebook):
@@ -237,46 +259,16 @@ def test_a_configuration_change_rebuilds_everything(live):
     assert_same_as_full_build(live)
 
 
-def _status(url: str) -> int:
-    import urllib.error
-
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 def test_serve_answers_404_for_a_note_made_private_and_lists_no_folder(make_notebook):
     root = make_notebook(NOTES, me="me")
-    said: list[str] = []
-    urls: list[str] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
-                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not urls and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert urls, said
-        page_url = urls[0] + "conversations/2026-03-06-bo/"
-        assert _status(page_url) == 200
-        assert _status(urls[0] + "conversations/") == 404  # a folder without index.html: never a listing
+    with serving(root) as (base, said):
+        page_url = base + "conversations/2026-03-06-bo/"
+        assert fetch(page_url)[0] == 200
+        assert fetch(base + "conversations/")[0] == 404  # a folder without index.html: never a listing
         edit(root / "notes/2026/2026-03-06-bo.md", "with: bo\n", "with: bo\nprivate: true\n")
-        started = time.monotonic()
-        while time.monotonic() - started < 60:
-            if _status(page_url) == 404:
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail(f"the page of the note made private is still served: {said}")
-        assert _status(urls[0] + "conversations/2026-03-06-bo") in (404,)  # no redirect to a listing either
-        assert "2026-03-06-bo" not in urllib.request.urlopen(urls[0] + "sitemap.xml", timeout=5).read().decode()
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
+        wait_for(lambda: fetch(page_url)[0] == 404, "the page of the note made private is still served", said)
+        assert fetch(base + "conversations/2026-03-06-bo")[0] == 404  # no redirect to a listing either
+        assert "2026-03-06-bo" not in fetch(base + "sitemap.xml")[1]
 
 
 def test_serve_gates_each_update(live):
@@ -359,56 +351,29 @@ def test_serve_shows_edits_renames_privacy_and_deletions_over_http(make_notebook
     """Through the watcher and the HTTP server: a body edit, a renamed person, a note made private
     (gone from its page and the search index) and a deleted note (its page answers 404)."""
     root = make_notebook(NOTES, me="me")
-    said: list[str] = []
-    urls: list[str] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
-                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
-    thread.start()
+    with serving(root) as (base, said):
+        def get(rel: str) -> tuple[int, str]:
+            return fetch(base + rel)
 
-    def get(rel: str) -> tuple[int, str]:
-        import urllib.error
-
-        try:
-            with urllib.request.urlopen(urls[0] + rel, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, ""
-
-    def wait_for(check: Callable[[], bool], what: str) -> None:
-        started = time.monotonic()
-        while time.monotonic() - started < 60:
-            if check():
-                return
-            time.sleep(0.05)
-        pytest.fail(f"{what}: {said}")
-
-    try:
-        deadline = time.monotonic() + 30
-        while not urls and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert urls, said
         edit(root / "notes/2026/2026-03-05-follow-up.md", "Second body.", "Second body, NUMBAT.")
-        wait_for(lambda: "NUMBAT" in get("conversations/2026-03-05-follow-up/")[1], "the body edit never showed")
+        wait_for(lambda: "NUMBAT" in get("conversations/2026-03-05-follow-up/")[1], "the body edit never showed",
+                 said)
         assert "NUMBAT" in get("search/search_index.json")[1]
         edit(root / "notes/people/ann.md", "name: Ann Archer", "name: Ann Avery")
-        wait_for(lambda: "Ann Avery" in get("conversations/2026-03-06-bo/")[1], "the rename never showed")
+        wait_for(lambda: "Ann Avery" in get("conversations/2026-03-06-bo/")[1], "the rename never showed", said)
         for rel in ("people/", "threads/deal/", "conversations/2026-03-01-kickoff/", "orgs/acme/", ""):
             status, text = get(rel)
             assert status == 200 and "Ann Avery" in text and "Ann Archer" not in text, rel
         assert "Ann Archer" not in get("search/search_index.json")[1]
         edit(root / "notes/2026/2026-03-05-follow-up.md", "thread: deal\n", "thread: deal\nprivate: true\n")
-        wait_for(lambda: get("conversations/2026-03-05-follow-up/")[0] == 404, "the private note is still served")
+        wait_for(lambda: get("conversations/2026-03-05-follow-up/")[0] == 404, "the private note is still served",
+                 said)
         assert "NUMBAT" not in get("search/search_index.json")[1]
         assert "NUMBAT" not in get("threads/deal/")[1]
         (root / "notes/2026/2026-03-06-bo.md").unlink()
-        wait_for(lambda: get("conversations/2026-03-06-bo/")[0] == 404, "the deleted note is still served")
+        wait_for(lambda: get("conversations/2026-03-06-bo/")[0] == 404, "the deleted note is still served", said)
         assert "2026-03-06-bo" not in get("sitemap.xml")[1]
         assert "2026-03-06-bo" not in get("people/bo/")[1]
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
 
 
 def test_a_body_edit_with_a_configuration_change_is_not_taken_the_quick_way(live):

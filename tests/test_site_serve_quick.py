@@ -8,10 +8,6 @@ import random
 import re
 import subprocess
 import sys
-import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,8 +15,8 @@ import pytest
 from convo_notes.loader import load_notebook
 from convo_notes.site import gate
 from convo_notes.site.public import public_view
-from convo_notes.site.serve import LiveSite, serve_site
-from test_site_serve import NOTES, TODAY, assert_same_as_full_build, edit, page
+from convo_notes.site.serve import LiveSite
+from test_site_serve import NOTES, TODAY, assert_same_as_full_build, edit, fetch, make_live, page, serving, wait_for
 
 CONV = "notes/2026/2026-03-05-follow-up.md"
 CONV_PAGE = "conversations/2026-03-05-follow-up"
@@ -28,12 +24,7 @@ CONV_PAGE = "conversations/2026-03-05-follow-up"
 
 @pytest.fixture
 def live(make_notebook, tmp_path):
-    root = make_notebook(NOTES, me="me")
-    said: list[str] = []
-    site = LiveSite(root, TODAY, tmp_path / "out", tmp_path / "staging", None, said.append)
-    site.build()
-    site.said = said  # type: ignore[attr-defined]
-    return site
+    return make_live(make_notebook, tmp_path)
 
 
 def full_build(live: LiveSite, where: Path) -> Path:
@@ -228,53 +219,26 @@ def test_public_view_reuses_only_what_it_may(tmp_path, make_notebook):
     assert any(c.with_ != d.with_ for c, d in zip(reused.nb.conversations, first.nb.conversations))
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, ""
-
-
 def test_over_http_the_page_first_then_the_rest_and_privacy_after_a_quick_edit(make_notebook):
     root = make_notebook(NOTES, me="me")
-    said: list[str] = []
-    urls: list[str] = []
-    stop = threading.Event()
-    thread = threading.Thread(target=serve_site, args=(root, TODAY, "127.0.0.1", 0, None, said.append),
-                              kwargs={"ready": urls.append, "stop": stop}, daemon=True)
-    thread.start()
-
-    def wait_for(check, what: str) -> None:
-        started = time.monotonic()
-        while time.monotonic() - started < 60:
-            if check():
-                return
-            time.sleep(0.05)
-        pytest.fail(f"{what}: {said}")
-
-    try:
-        wait_for(lambda: bool(urls), "serve did not start")
-        base = urls[0]
+    with serving(root) as (base, said):
         edit(root / CONV, "thread: deal\n", "thread: deal\ntitle: Narwhal pricing\n")
-        wait_for(lambda: "Narwhal pricing" in _get(base + CONV_PAGE + "/")[1], "the edit never showed")
-        wait_for(lambda: "Narwhal pricing" in _get(base + "threads/deal/")[1], "the thread page never followed")
+        wait_for(lambda: "Narwhal pricing" in fetch(base + CONV_PAGE + "/")[1], "the edit never showed", said)
+        wait_for(lambda: "Narwhal pricing" in fetch(base + "threads/deal/")[1], "the thread page never followed",
+                 said)
         wait_for(lambda: any(re.fullmatch(r"Updated \d+ more pages? in \d+\.\d s", line) for line in said),
-                 "settle never said what it did")
+                 "settle never said what it did", said)
         assert any(line.startswith("Updated 1 page in ") for line in said), said
         # Now a quick edit, then at once the same note made private in its front matter: once the page
         # is gone, nothing served shows its title.
         edit(root / CONV, "title: Narwhal pricing\n", "title: Narwhal secret\n")
-        wait_for(lambda: "Narwhal secret" in _get(base + CONV_PAGE + "/")[1], "the second edit never showed")
+        wait_for(lambda: "Narwhal secret" in fetch(base + CONV_PAGE + "/")[1], "the second edit never showed", said)
         edit(root / CONV, "thread: deal\n", "thread: deal\nprivate: true\n")
-        wait_for(lambda: _get(base + CONV_PAGE + "/")[0] == 404, "the page of the note made private is served")
+        wait_for(lambda: fetch(base + CONV_PAGE + "/")[0] == 404, "the page of the note made private is served",
+                 said)
         for rel in ("", "threads/deal/", "people/ann/", "people/bo/", "search/search_index.json", "sitemap.xml"):
-            status, text = _get(base + rel)
+            _status, text = fetch(base + rel)
             assert "narwhal" not in text.casefold(), rel
-    finally:
-        stop.set()
-        thread.join(10)
-    assert not thread.is_alive()
 
 
 def test_an_edit_during_settle_drops_its_work_and_the_next_refresh_makes_everything(live, tmp_path):
