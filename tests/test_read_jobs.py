@@ -71,8 +71,10 @@ def sample(notebook: Path) -> Path:
     return notebook
 
 
-def parent_reads(monkeypatch) -> list[str]:
-    """The notes this process reads itself (a forked worker's reads are not seen here)."""
+def parent_reads(monkeypatch, pause: float = 0.0) -> list[str]:
+    """The notes this process reads itself (a forked worker's reads are not seen here); ``pause``:
+    seconds every process takes over each note, so that the reading outlasts starting the workers
+    on a loaded machine and every process takes batches (else the first to start may take them all)."""
     here: list[str] = []
     me = os.getpid()
     real = loader.read_file
@@ -80,6 +82,8 @@ def parent_reads(monkeypatch) -> list[str]:
     def counting(root, rel):
         if os.getpid() == me:
             here.append(rel)
+        if pause:
+            time.sleep(pause)
         return real(root, rel)
 
     monkeypatch.setattr(loader, "read_file", counting)
@@ -99,9 +103,9 @@ def test_several_processes_read_the_notebook_one_reads(which, jobs, request, mon
     monkeypatch.setenv("CONVO_JOBS", "1")
     one = snapshot(root)
     monkeypatch.setenv("CONVO_JOBS", jobs)
-    here = parent_reads(monkeypatch)
-    several = snapshot(root)
     total = len(loader.scan_note_files(root))
+    here = parent_reads(monkeypatch, pause=1.5 / total)  # about 1.5 s of reading in all
+    several = snapshot(root)
     assert 0 < len(here) < total  # some here, the rest in the workers
     assert several == one
     if which == "generated":
@@ -117,7 +121,7 @@ def test_what_workers_send_is_what_this_process_would_read(generated, monkeypatc
     monkeypatch.setenv("CONVO_JOBS", "2")
     files = loader.scan_note_files(generated)
     rels = list(files)
-    here = parent_reads(monkeypatch)
+    here = parent_reads(monkeypatch, pause=1.5 / len(rels))
     got = loader.read_many(generated, rels, keys=files)
     monkeypatch.undo()
     assert isinstance(got, loader.ReadResults) and list(sorted(got)) == sorted(rels)
