@@ -86,4 +86,4 @@ console()
 
 def test_the_entry_point_is_the_console(tmp_path):
     text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'convo = "convo_notes.cli:console"' in text
+    assert 'convo = "convo_notes.launch:console"' in text

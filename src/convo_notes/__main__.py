@@ -1,4 +1,4 @@
-from .cli import console
+from .launch import console
 
 if __name__ == "__main__":
     console()

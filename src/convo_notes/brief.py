@@ -193,9 +193,9 @@ def build_brief(nb: Notebook, slug: str, today: dt.date) -> Brief:
         for text in conv.interests:
             interests.setdefault(text.casefold(), Interest(text, conv, private[conv.path]))
 
-    from .referrals import _names_index, recommended
+    from .referrals import names_index, recommended
 
-    names = _names_index(nb)
+    names = names_index(nb)
     given: list[ReferralEntry] = []
     received: list[ReferralEntry] = []
     about: list[ReferralEntry] = []

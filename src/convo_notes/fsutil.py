@@ -34,10 +34,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from .errors import CommandFailed, EditRefused
+from .notefiles import is_inside, real_root  # noqa: F401 - the containment checks, kept with the walk
 
 try:
     import fcntl
@@ -484,17 +484,6 @@ class Refused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-@lru_cache(maxsize=64)
-def real_root(root: str) -> str:
-    """The notebook root's real path (symlinks resolved), as the containment checks compare it."""
-    return os.path.realpath(root)
-
-
-def is_inside(real: str, root_real: str) -> bool:
-    """True when the real path ``real`` is ``root_real`` or lies under it."""
-    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def kind_of(mode: int) -> str:

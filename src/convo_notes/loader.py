@@ -13,7 +13,6 @@ import gc
 import operator
 import os
 import re
-import stat
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,195 +20,23 @@ from typing import Any, Callable, Mapping
 
 from . import fsutil
 from .diagnostics import CURRENT_FILE, Diagnostic
-from .errors import NotebookNotFound
 from .model import OVERLAY, Commitment, Config, Conversation, NextTurn, Note, Notebook, Org, Person, Referral
+from .notefiles import (  # noqa: F401 - the walk is the loader's; its names are read from here too
+    CONFIG_FILE,
+    NOTES_DIR,
+    SKIP_CODES,
+    FileKey,
+    find_root,
+    note_kind,
+    read_jobs,
+    scan_note_files,
+    scan_notes,
+)
 from .parse import FrontMatter, decode, parse_yaml, read_note
 from .schema import SLUG_RE, coerce, coerce_config
 
-CONFIG_FILE = "convo.yml"
-NOTES_DIR = "notes"
 WIKI_LINK = re.compile(r"\[\[([^\]\[\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
-
-
-
-def find_root(start: Path | None = None, explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The notebook root: ``explicit`` (``-C``/``CONVO_NOTEBOOK``), else the first
-    directory from ``start`` upward holding ``convo.yml`` or ``notes/``."""
-    if explicit:
-        root = Path(explicit).expanduser().resolve()
-        if not ((root / CONFIG_FILE).is_file() or (root / NOTES_DIR).is_dir()):
-            raise NotebookNotFound(f"{root} is not a notebook (no {CONFIG_FILE} and no {NOTES_DIR}/ there)")
-        return root
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / CONFIG_FILE).is_file() or (candidate / NOTES_DIR).is_dir():
-            return candidate
-    raise NotebookNotFound(
-        f"no notebook found in {here} or above it (looked for {CONFIG_FILE} or {NOTES_DIR}/); "
-        "use -C DIR or start one with `convo init DIR`"
-    )
-
-
-def note_kind(rel: str) -> str:
-    """``person``, ``org`` or ``conversation``, from the file's place under ``notes/``."""
-    parts = rel.split("/")
-    if len(parts) == 3 and parts[1] == "people":
-        return "person"
-    if len(parts) == 3 and parts[1] == "orgs":
-        return "org"
-    return "conversation"
-
-
-FileKey = tuple[int, int, int, int]  # size, modification time (ns), status-change time (ns), inode
-_FIRST = operator.itemgetter(0)
-
-
-def scan_note_files(root: Path) -> dict[str, FileKey]:
-    """Every note file under ``notes/`` (see :func:`scan_notes`), without the skipped entries."""
-    return scan_notes(root)[0]
-
-
-SKIP_CODES = frozenset({"dangling-symlink", "symlink-loop", "symlink-outside", "not-a-file", "unreadable",
-                        "bad-file-name"})  # the codes of entries the walk leaves out
-
-
-def scan_notes(root: Path) -> tuple[dict[str, FileKey], list[Diagnostic]]:
-    """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
-    sorted, with the size, mtime, ctime and inode the cache keys on, in one pass of ``scandir``;
-    and a diagnostic for every entry left out.
-
-    Only regular files whose real path lies inside the notebook root are kept: a
-    dangling symlink, a symlink leading out of the notebook, a FIFO, device or socket
-    named ``*.md``, a folder that cannot be listed, a symlinked folder already walked
-    (a loop) and a name that is not UTF-8 are each reported (``PATH:1:1``) and skipped.
-    Symlinked folders are walked after every plain folder, so a link to a folder
-    that is also reachable directly is the one reported.
-
-    This runs on every command, warm or not, so it is kept lean: one ``scandir`` per
-    folder and one ``stat`` per note; only symlinks cost a ``realpath``.
-    """
-    return _Scanner(root).scan()
-
-
-class _Scanner:
-    """One walk of :func:`scan_notes`: the notes found, the entries left out, the folders to go."""
-
-    def __init__(self, root: Path) -> None:
-        self.found: list[tuple[str, FileKey]] = []
-        self.skipped: list[Diagnostic] = []
-        self.root_real = fsutil.real_root(str(root))
-        self.top = os.path.join(root, NOTES_DIR)
-        self.stack: list[tuple[str, str, str]] = []  # folders to walk: path, notebook-relative prefix, real path
-        self.linked: list[tuple[str, str, str]] = []  # symlinked folders, walked once the plain ones are
-        self.visited: set[str] = set()
-
-    def skip(self, rel: str, refused: fsutil.Refused) -> None:
-        self.skipped.append(Diagnostic(rel, 1, 1, refused.code, refused.message))
-
-    def scan(self) -> tuple[dict[str, FileKey], list[Diagnostic]]:
-        top = self.top
-        try:
-            top_real = os.path.realpath(top) if os.path.islink(top) else os.path.join(self.root_real, NOTES_DIR)
-        except OSError:  # pragma: no cover - islink does not raise
-            top_real = top
-        if not fsutil.is_inside(top_real, self.root_real):
-            self.skip(NOTES_DIR + "/", fsutil.Refused("symlink-outside",
-                                                      "symlink to a place outside the notebook; not read"))
-            return {}, self.skipped
-        self.visited.add(top_real)
-        stack, linked = self.stack, self.linked
-        stack.append((top, NOTES_DIR + "/", top_real))
-        while stack or linked:
-            if not stack:
-                path, rel, real = linked.pop(0)
-                if real in self.visited or fsutil.is_inside(top_real, real):
-                    self.skip(rel.rstrip("/"), fsutil.Refused(
-                        "symlink-loop", "symlink to a folder that is already read (a loop or a second way in); "
-                        "not followed"))
-                    continue
-                self.visited.add(real)
-                stack.append((path, rel, real))
-            self.folder(*stack.pop())
-        self.found.sort(key=_FIRST)  # paths are unique: comparing them alone is faster than comparing tuples
-        self.skipped.sort(key=Diagnostic.sort_key)
-        return dict(self.found), self.skipped
-
-    def folder(self, folder: str, prefix: str, folder_real: str) -> None:
-        """One folder: its notes added, its folders stacked, what it cannot read skipped."""
-        try:
-            # listed through a descriptor: each note is then stat'ed by its name in the folder,
-            # not by a path the kernel walks from the root again (a sixth less time a note)
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except FileNotFoundError:
-            if folder != self.top:
-                self.skip(prefix.rstrip("/"), fsutil.Refused("unreadable", "folder vanished while it was read"))
-            return
-        except OSError as exc:
-            self.skip(prefix.rstrip("/"),
-                      fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
-            return
-        try:
-            self.entries(fd, folder, prefix, folder_real)
-        except OSError as exc:
-            self.skip(prefix.rstrip("/"),
-                      fsutil.Refused("unreadable", f"cannot list this folder: {exc.strerror or exc}"))
-        finally:
-            os.close(fd)
-
-    def entries(self, fd: int, folder: str, prefix: str, folder_real: str) -> None:
-        """The entries of one folder (open as ``fd``)."""
-        S_ISREG = stat.S_ISREG  # noqa: N806 - locals for the hot loop
-        add, skip, skipped = self.found.append, self.skip, self.skipped
-        with os.scandir(fd) as listing:
-            entries = list(listing)
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            try:
-                # the common case first: a plain note (its type from the listing, no system call)
-                if name.endswith(".md") and name.isascii() and entry.is_file(follow_symlinks=False):
-                    st = entry.stat(follow_symlinks=False)
-                    if S_ISREG(st.st_mode):  # still a file when it was stat'ed
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                        continue
-                if not fsutil.is_clean_name(name):
-                    if name.endswith(".md") or entry.is_dir():
-                        skipped.append(Diagnostic(prefix + fsutil.display_name(name), 1, 1, "bad-file-name",
-                                                  "file name is not valid UTF-8; not read"))
-                    continue
-                if entry.is_symlink():
-                    path = folder + os.sep + name  # (the listing's own paths are relative to `fd`)
-                    if not name.endswith(".md") and not os.path.isdir(path):
-                        continue  # not a note; an attachment is checked when a note links to it
-                    try:
-                        real, st = fsutil.symlink_verdict(path, self.root_real)
-                    except fsutil.Refused as refused:
-                        skip(prefix + name, refused)
-                        continue
-                    if stat.S_ISDIR(st.st_mode):
-                        self.linked.append((path, prefix + name + "/", real))
-                    elif not name.endswith(".md"):
-                        continue
-                    elif stat.S_ISREG(st.st_mode):
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                    else:
-                        skip(prefix + name, fsutil.Refused(
-                            "not-a-file", f"symlink to {fsutil.kind_of(st.st_mode)}; never opened"))
-                elif entry.is_dir(follow_symlinks=False):
-                    real = folder_real + os.sep + name
-                    self.visited.add(real)
-                    self.stack.append((folder + os.sep + name, prefix + name + "/", real))
-                elif name.endswith(".md"):
-                    st = entry.stat(follow_symlinks=False)
-                    if stat.S_ISREG(st.st_mode):
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                    else:
-                        skip(prefix + name, fsutil.Refused(
-                            "not-a-file", f"{fsutil.kind_of(st.st_mode)}, not a regular file; never opened"))
-            except OSError as exc:
-                skip(prefix + name, fsutil.Refused("unreadable", f"cannot read: {exc.strerror or exc}"))
 
 
 def list_note_files(root: Path) -> list[str]:
@@ -505,20 +332,6 @@ class paused_gc:  # noqa: N801 - used like a function: `with paused_gc():`
 
 
 PARALLEL_MIN = 1_500  # below this many files a second process costs more than it saves
-
-
-def read_jobs(env: Mapping[str, str] | None = None) -> int:
-    """How many processes read a large batch of notes: ``CONVO_JOBS`` when it is a positive
-    number (``CONVO_JOBS=1``: one process), else the CPUs this process may run on (its
-    affinity, so ``taskset -c 0`` means one), at most 4."""
-    value = (os.environ if env is None else env).get("CONVO_JOBS", "").strip()
-    if value.isdigit() and int(value) > 0:
-        return min(int(value), 64)
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
 
 
 Progress = Callable[[int, int], None]  # (files done, files in all)

@@ -186,7 +186,7 @@ def _visible(nb: Notebook, slug: str | None) -> bool:
     return note is None or not nb.is_private(note)
 
 
-def _names_index(nb: Notebook) -> dict[str, list[str]]:
+def names_index(nb: Notebook) -> dict[str, list[str]]:
     """Folded display name -> the person and org slugs that carry it."""
     index: dict[str, list[str]] = {}
     for slug, person in nb.people.items():
@@ -201,7 +201,7 @@ def _party_for(nb: Notebook, recommends: str, names: dict[str, list[str]] | None
     """``(key, kind, name, slug, private)`` for a referral's ``recommends``.
 
     Free text that is exactly one person's or org's name counts as them (``names``: see
-    :func:`_names_index`, built once per directory).
+    :func:`names_index`, built once per directory).
     """
     slug = nb.canon(recommends) or recommends
     if slug in nb.people:
@@ -209,7 +209,7 @@ def _party_for(nb: Notebook, recommends: str, names: dict[str, list[str]] | None
     if slug in nb.orgs:
         return slug, "org", nb.orgs[slug].name, slug, nb.is_private(nb.orgs[slug])
     folded = _fold(recommends)
-    named = (names if names is not None else _names_index(nb)).get(folded, [])
+    named = (names if names is not None else names_index(nb)).get(folded, [])
     if len(named) == 1:
         return _party_for(nb, named[0])
     return folded, "text", " ".join(recommends.split()), None, False
@@ -289,7 +289,7 @@ def directory(nb: Notebook, topic: str | None = None, by: str | None = None, to:
     to_c = nb.canon(to) if to else None
     parties: dict[str, dict[str, Party]] = {}
     forms: dict[str, _Sighting] = {}
-    names = _names_index(nb)
+    names = names_index(nb)
     for rec, written in recommendations(nb, include_private):
         key = norm(written)
         if want is not None and key != want:

@@ -72,10 +72,10 @@ from array import array
 from binascii import crc32
 from bisect import insort
 from dataclasses import replace
-from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator, TypeVar, cast
 
+from .. import notefiles
 from ..agenda import (
     DueItem,
     Thread,
@@ -99,10 +99,10 @@ from ..loader import (
     overlay_of,
     read_file,
     reader_of,
-    scan_notes,
     scan_overlay,
 )
 from ..model import Config, Conversation, Notebook, Org, Person
+from ..notefiles import NoteScan
 from .records import blake2b, cache_file, code_stamp, racy, write_atomic
 
 MAGIC = b"convo-snapshot 5\n"
@@ -119,42 +119,36 @@ class Scan:
     about half a millisecond to create at import.)
     """
 
-    __slots__ = ("root", "config", "config_problems", "files", "started_ns", "reader", "overlay", "_numbers",
-                 "_wide", "_paths")
+    __slots__ = ("root", "config", "config_problems", "notes", "started_ns", "reader", "overlay")
 
     def __init__(self, root: Path, config: Config, config_problems: list[Diagnostic],
-                 files: dict[str, FileKey], started_ns: int, reader: str | None = None,
+                 notes: NoteScan, started_ns: int, reader: str | None = None,
                  overlay: Overlay | None = None) -> None:
         self.root = root
         self.config = config
         self.config_problems = config_problems
-        self.files = files
+        self.notes = notes
         self.started_ns = started_ns  # just before the scan: notes modified after this are not snapshotted
         self.reader = reader
         self.overlay = overlay
-        self._numbers: array[int] | None = None
-        self._wide = False  # some key holds a number past 64 bits (see numbers)
-        self._paths: bytes | None = None
+
+    @property
+    def files(self) -> dict[str, FileKey]:
+        """Every note's path and file key, in path order."""
+        return self.notes.files
+
+    @property
+    def rels(self) -> list[str]:
+        """Every note's path, in order."""
+        return self.notes.rels
 
     def paths(self) -> bytes:
-        """A digest of every note's path, in the scan's order (made once; no path holds a NUL)."""
-        if self._paths is None:
-            joined = "\0".join(self.files).encode("utf-8", "surrogateescape")
-            self._paths = blake2b(joined, digest_size=20).digest()
-        return self._paths
+        """A digest of every note's path, in the scan's order."""
+        return self.notes.paths()
 
     def numbers(self) -> array[int]:
-        """Every note's key, four numbers each, in the scan's order (made once). A number past
-        what 64 bits hold (a time after 2262, an inode from some network file systems) stands as
-        a 64-bit digest of itself: still a different number whenever the file changes."""
-        if self._numbers is None:
-            try:  # (from a list: twice as fast as from the iterator)
-                self._numbers = array("q", list(chain.from_iterable(self.files.values())))
-            except OverflowError:
-                self._wide = True
-                self._numbers = array("q", (v if _Q_MIN <= v <= _Q_MAX else _digest64(v)
-                                            for file_key in self.files.values() for v in file_key))
-        return self._numbers
+        """Every note's key, four numbers each, in the scan's order (:meth:`.NoteScan.numbers`)."""
+        return self.notes.numbers()
 
     def key(self) -> tuple[Any, ...]:
         """What a snapshot must have been computed from to be valid now."""
@@ -169,7 +163,7 @@ class Scan:
     def racy(self) -> bool:
         """True when some note is too recent to be trusted by its key alone (:func:`.records.racy`)."""
         numbers = self.numbers()
-        if self._wide:  # the digests are no times: every key asked
+        if self.notes.wide:  # the digests are no times: every key asked
             if any(racy(key, self.started_ns) for key in self.files.values()):
                 return True
         elif numbers and racy((0, max(numbers[1::4]), max(numbers[2::4])), self.started_ns):
@@ -182,13 +176,6 @@ class Scan:
                             check=True, progress=progress, reader=self.reader, overlay=self.overlay)
 
 
-_Q_MIN, _Q_MAX = -(1 << 63), (1 << 63) - 1
-
-
-def _digest64(value: int) -> int:
-    return int.from_bytes(blake2b(str(value).encode(), digest_size=8).digest(), "little", signed=True)
-
-
 def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None = None,
          overlay: bool = False) -> Scan:
     """Read the configuration and stat every note (what a warm command cannot skip).
@@ -198,9 +185,11 @@ def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    files, skipped = scan_notes(root)  # the entries it left out are reported with the configuration's problems
+    notes = notefiles.scan(root)  # (the walk `convo` started ahead, when there is one)
     extra = scan_overlay(overlay_of(root, env), root) if overlay else None
-    return Scan(root, config, problems + skipped, files, started, reader_of(root, env, reader), extra)
+    # the entries the walk left out are reported with the configuration's problems
+    return Scan(root, config, problems + notes.skipped, notes, min(started, notes.started_ns),
+                reader_of(root, env, reader), extra)
 
 
 class AgendaView:
@@ -354,7 +343,7 @@ def _mended(diagnostics: list[Diagnostic], gone: Collection[str], problems: list
 
 def _agenda_notebook(found: Scan, names: Any, diagnostics: list[Diagnostic]) -> Notebook:
     people, orgs, unreadable = names
-    files = [*found.files, *(found.overlay[1] if found.overlay else ())]
+    files = [*found.rels, *(found.overlay[1] if found.overlay else ())]
     return Notebook(found.root, found.config, people, orgs, [], diagnostics, set(unreadable), files,
                     reader=found.reader, overlay=found.overlay[0] if found.overlay else None)
 
@@ -381,7 +370,7 @@ def _patch_index(found: Scan, nb: Notebook) -> dict[str, Any]:
     :func:`.checks.unique_problems` depends on."""
     from ..checks import unique_problems
 
-    place = {rel: n for n, rel in enumerate(found.files)}
+    place = {rel: n for n, rel in enumerate(found.rels)}
     thread_ids: dict[str, int] = {}
     person_ids: dict[str, int] = {}
     convs, day, sec, thread, shape = array("i"), array("i"), array("i"), array("i"), array("q")
@@ -409,7 +398,7 @@ def _changed(index: dict[str, Any], found: Scan) -> list[str] | None:
     """The notes whose key moved since the index (None: a note added, removed or renamed)."""
     if index["paths"] != found.paths():
         return None
-    rels = list(found.files)
+    rels = list(found.rels)
     before, after = index["keys"], found.numbers().tobytes()
     record, block = 32, 32 * 256  # four 8-byte numbers a note; compared 256 notes at a time first
     changed = []
@@ -438,7 +427,7 @@ class _Patch:
         self.found, self.nb, self.index, self.changed = found, nb, index, changed
         self.records, self.read_problems = records, read_problems
         self.number = number  # each edited conversation's number (its place among the conversations)
-        self.rels = list(found.files)
+        self.rels = list(found.rels)
         self.convs = _columns("i", index["convs"])  # each placed conversation's place in `rels`
         self.day, self.sec = _columns("i", index["day"]), _columns("i", index["sec"])
         self.thread = _columns("i", index["thread"])
@@ -499,7 +488,7 @@ def _patch_of(found: Scan, index: dict[str, Any], changed: list[str], nb: Notebo
     ``nb``: the snapshot's people, orgs, unreadable notes and errors, on this scan's configuration."""
     if not changed or len(changed) > PATCH_LIMIT:
         return None
-    rels = list(found.files)
+    rels = list(found.rels)
     convs = _columns("i", index["convs"])
     unique = set(index["unique"])
     number: dict[str, int] = {}
@@ -632,14 +621,14 @@ def mentions(nb: Notebook, conv: Conversation, names: dict[str, list[str]] | Non
     """The other slugs a brief looks for in a conversation: commitment ``owner``/``to`` and
     referral ``by``/``to``/``recommends`` (as written, with ``me`` resolved, and the person or
     org a free-text ``recommends`` names: :func:`.referrals.recommended`)."""
-    from ..referrals import _names_index, recommended
+    from ..referrals import names_index, recommended
 
     canon = nb.canon
     named: set[str] = set()
     for c in conv.commitments:
         named.update(s for s in (c.owner, canon(c.owner), c.to, canon(c.to)) if s)
     if conv.referrals and names is None:
-        names = _names_index(nb)
+        names = names_index(nb)
     for r in conv.referrals:
         named.update(s for s in (r.by, canon(r.by), r.to, canon(r.to), r.recommends,
                                  recommended(nb, r.recommends, names)) if s)
@@ -665,9 +654,9 @@ def _write_brief(target: Path, key: tuple[Any, ...], found: Scan, nb: Notebook) 
     mentioned: dict[str, list[int]] = {}
     closers: dict[str, list[int]] = {}
     thread_of = array("q")
-    from ..referrals import _names_index
+    from ..referrals import names_index
 
-    names = _names_index(nb)
+    names = names_index(nb)
     for number, conv in enumerate(nb.conversations):
         members = groups.setdefault(nb.thread_key(conv), [])
         if not members:
@@ -750,9 +739,9 @@ def _partial_notebook(found: Scan, reader: _Reader, slug: str, payload: dict[str
     for s in wanted:
         numbers.update(mentioned.get(s, ()))
     if now:
-        from ..referrals import _names_index
+        from ..referrals import names_index
 
-        names = _names_index(people_only)
+        names = names_index(people_only)
         numbers.update(n for n, conv in now.items() if mentions(people_only, conv, names) & wanted)
 
     def conversation(n: int) -> Conversation:
@@ -1040,7 +1029,7 @@ def _reported(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def _notebook(found: Scan, payload: dict[str, Any], conversations: list[Conversation]) -> Notebook:
     people: dict[str, Person] = payload["people"]
     orgs: dict[str, Org] = payload["orgs"]
-    files = [*found.files, *(found.overlay[1] if found.overlay else ())]
+    files = [*found.rels, *(found.overlay[1] if found.overlay else ())]
     return Notebook(found.root, found.config, people, orgs, conversations, list(payload["diagnostics"]),
                     set(payload["unreadable"]), files, reader=found.reader,
                     overlay=found.overlay[0] if found.overlay else None)

@@ -38,7 +38,7 @@ from typing import NoReturn
 
 import click
 
-from .. import __version__
+from .. import __version__, notefiles
 from ..errors import ConvoError, exit_code_of
 from .common import DATE, State
 
@@ -139,6 +139,7 @@ def console() -> NoReturn:
     A thread still running (none of the commands leaves one) gets Python's own exit.
     """
     code = exit_code()
+    notefiles.cancel()  # a walk started ahead (launch) that the command did not take
     threading = sys.modules.get("threading")
     if threading is not None and any(t.is_alive() and not t.daemon for t in threading.enumerate()
                                      if t is not threading.main_thread()):

@@ -38,10 +38,11 @@ def commitment_to_json(nb: Notebook, c: Commitment, closed_by: str | None = None
     }
 
 
-def referral_to_json(nb: Notebook, r: Referral) -> dict[str, Any]:
+def referral_to_json(nb: Notebook, r: Referral, names: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """One referral (``names``: :func:`.referrals.names_index`, when a caller makes many)."""
     from ..referrals import recommended
 
-    slug = recommended(nb, r.recommends)
+    slug = recommended(nb, r.recommends, names)
     return {
         "recommends": {"slug": slug,
                        "name": nb.display(slug) if slug else r.recommends,
@@ -183,8 +184,12 @@ def brief_json(nb: Notebook, b: Brief, today: dt.date) -> dict[str, Any]:
         return {**commitment_to_json(nb, p.commitment, p.closed_by), "conversation": p.conversation.path,
                 "fulfilled": p.fulfilled, "private": p.private}
 
+    from ..referrals import names_index
+
+    names = names_index(nb)
+
     def referral(e: Any) -> dict[str, Any]:
-        return {**referral_to_json(nb, e.referral), "date": e.conversation.date, "private": e.private}
+        return {**referral_to_json(nb, e.referral, names), "date": e.conversation.date, "private": e.private}
 
     subject = note_to_json(nb, b.subject)
     subject.pop("body", None)

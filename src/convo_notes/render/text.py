@@ -338,11 +338,13 @@ def render_brief(nb: Notebook, b: Brief, today: dt.date) -> str:
                           for i in b.interests])
     section("Sent", [promise_line(p, fulfilled=True) for p in b.sent])
 
-    def referral_line(label: str, e: Any) -> str:
-        from ..referrals import recommended
+    from ..referrals import names_index, recommended
 
+    known = names_index(nb)  # once, not once a line
+
+    def referral_line(label: str, e: Any) -> str:
         r = e.referral
-        slug = recommended(nb, r.recommends)
+        slug = recommended(nb, r.recommends, known)
         target = nb.display(slug) if slug else r.recommends
         note = f" ({r.note})" if r.note else ""
         return (f"  {label:<12}{e.conversation.date.isoformat()}  {names(nb, nb.canon(r.by)) or '?'} recommended "

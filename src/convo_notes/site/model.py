@@ -178,7 +178,7 @@ class SiteModel:
         self.received: dict[str, list[Mention]] = defaultdict(list)
         # what each team member recorded (a note's author: `recorded_by`, else the notebook's `me`)
         self.recorded: dict[str, list[Conversation]] = defaultdict(list)
-        names = referrals._names_index(nb)
+        names = referrals.names_index(nb)
         for conv in nb.conversations:
             self.recorded[nb.author_of(conv)].append(conv)
             for slug in conv.with_:

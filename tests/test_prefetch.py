@@ -1,0 +1,210 @@
+"""The walk of ``notes/`` that ``convo`` starts ahead in a forked process (:func:`.notefiles.prefetch`).
+
+It may only ever save time: what a command is given is the walk it would have made itself,
+or it walks itself. These run the fork in a child Python (as ``convo`` does, before any
+thread exists) and compare with a walk made in this process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convo_notes import notefiles
+from convo_notes.cli import COMMANDS
+from convo_notes.loader import scan_notes
+
+TODAY = "2026-11-22"
+
+# Runs `prefetch(argv)` then `scan(PROBE_ROOT)` in a fresh Python and prints what it got.
+PROBE = r"""
+import json, os, sys, time
+from convo_notes import notefiles
+notefiles.MAX_AGE = float(os.environ.get("PROBE_MAX_AGE", notefiles.MAX_AGE))
+notefiles.prefetch(sys.argv[1:])
+pending = notefiles._pending
+if os.environ.get("PROBE_WRITE"):
+    time.sleep(0.3)  # the walk is over
+    with open(os.environ["PROBE_WRITE"], "w") as fh:
+        fh.write("---\nname: Late\n---\n")
+fds = None
+if os.environ.get("PROBE_FDS"):
+    time.sleep(0.5)  # the walk is over; its result is larger than the pipe holds: the process waits
+    fds = [os.readlink(f"/proc/{pending.pid}/fd/{fd}") for fd in (0, 1, 2)]
+if os.environ.get("PROBE_CANCEL"):
+    notefiles.cancel()
+    found = None
+else:
+    found = notefiles.scan(os.environ["PROBE_ROOT"])
+reaped = None
+if pending is not None:
+    try:
+        os.waitpid(pending.pid, os.WNOHANG)
+        reaped = False
+    except ChildProcessError:
+        reaped = True
+print(json.dumps({
+    "forked": pending is not None, "fds": fds, "reaped": reaped, "left": notefiles._pending is not None,
+    "ahead": None if found is None else found.ahead,
+    "files": None if found is None else {rel: list(key) for rel, key in found.files.items()},
+    "skipped": None if found is None else [[d.path, d.code, d.message] for d in found.skipped],
+    "numbers": None if found is None else list(found.numbers()),
+}))
+"""
+
+
+def probe(*argv: str, root: Path, cwd: Path | None = None, **env: str) -> dict:
+    environment = {name: value for name, value in os.environ.items() if name != "CONVO_NOTEBOOK"}
+    environment.update({"PYTHONPATH": os.pathsep.join(sys.path), "PROBE_ROOT": str(root), "CONVO_JOBS": "2", **env})
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, env=environment,
+                          cwd=cwd, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def walked_here(root: Path) -> tuple[dict, list]:
+    files, skipped = scan_notes(root)
+    return ({rel: list(key) for rel, key in files.items()}, [[d.path, d.code, d.message] for d in skipped])
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["due"], ("due", None)),
+    (["-C", "/nb", "due", "--all"], ("due", "/nb")),
+    (["-C/nb", "threads"], ("threads", "/nb")),
+    (["--notebook", "/nb", "brief", "sam"], ("brief", "/nb")),
+    (["--notebook=/nb", "--today", "2026-01-01", "--me=sam", "--no-pager", "referrals"], ("referrals", "/nb")),
+    (["--today", "due", "new"], ("new", None)),  # `due` is the date there
+    (["--me", "sam"], (None, None)),
+    (["--help"], (None, None)),  # an option it does not know: no command
+    (["--version", "due"], (None, None)),
+    ([], (None, None)),
+])
+def test_the_command_is_read_as_convo_reads_its_options(argv, expected):
+    assert notefiles.command_of(argv) == expected
+
+
+def test_the_commands_read_first_are_commands():
+    assert notefiles.READ_FIRST <= set(COMMANDS)
+
+
+def _tree(root: Path) -> dict[str, tuple[str, int]]:
+    return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+ARGS = {"brief": ["bea-kowalski"], "show": ["notes/conversations/2026/2026-09-24-quote-received.md"],
+        "search": ["plumber"]}
+
+
+@pytest.mark.parametrize("command", sorted(notefiles.READ_FIRST))
+def test_a_command_read_first_writes_nothing_to_the_notebook(cli, notebook, command):
+    before = _tree(notebook)
+    cli("-C", str(notebook), "--today", TODAY, command, *ARGS.get(command, []))
+    assert _tree(notebook) == before
+
+
+@pytest.mark.parametrize("command", sorted(notefiles.READ_FIRST))
+def test_the_program_answers_the_same_with_the_walk_ahead_or_without(notebook, tmp_path, command):
+    def run(jobs: str) -> tuple[int, str, str]:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CONVO_JOBS": jobs,
+               "CONVO_CACHE_DIR": str(tmp_path / f"cache-{jobs}")}
+        done = subprocess.run([sys.executable, "-m", "convo_notes", "--today", TODAY, command,
+                               *ARGS.get(command, [])], cwd=notebook / "notes", env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        return done.returncode, done.stdout, done.stderr
+
+    alone = run("1")
+    assert run("2") == alone
+    assert run("2") == alone  # warm
+
+
+def test_the_walk_ahead_is_the_walk(make_notebook):
+    root = make_notebook({
+        "notes/people/sam.md": "---\nname: Sam\n---\n",
+        "notes/conversations/2026/a.md": "---\ndate: 2026-01-05\nwith: sam\n---\n",
+        "notes/conversations/2026/deep/b.md": "---\ndate: 2026-01-06\nwith: sam\n---\n",
+        "notes/.hidden/c.md": "---\ndate: 2026-01-07\nwith: sam\n---\n",
+        "notes/conversations/readme.txt": "not a note",
+    })
+    os.mkfifo(root / "notes" / "conversations" / "pipe.md")
+    os.symlink("nowhere.md", root / "notes" / "conversations" / "dangling.md")
+    os.symlink("2026", root / "notes" / "conversations" / "again")
+    os.symlink("2026/a.md", root / "notes" / "conversations" / "linked.md")
+    os.symlink("/etc", root / "notes" / "outside")
+    (root / "notes" / "conversations" / os.fsdecode(b"bad-\xff.md")).write_text("x", encoding="utf-8")
+    got = probe("-C", str(root), "due", root=root)
+    assert got["forked"] and got["ahead"] and got["reaped"] and not got["left"]
+    files, skipped = walked_here(root)
+    assert (got["files"], got["skipped"]) == (files, skipped)
+    assert {code for _, code, _ in skipped} == {"not-a-file", "dangling-symlink", "symlink-loop", "symlink-outside",
+                                               "bad-file-name"}
+    assert "notes/conversations/linked.md" in files
+    assert got["numbers"] == [n for key in files.values() for n in key]
+
+
+def test_the_notebook_is_found_from_the_current_folder_or_the_environment(notebook):
+    assert probe("due", root=notebook, cwd=notebook / "notes" / "people")["ahead"]
+    assert probe("due", root=notebook, cwd=Path("/"), CONVO_NOTEBOOK=str(notebook))["ahead"]
+
+
+def test_another_notebook_is_walked_by_the_command_itself(make_notebook, notebook, tmp_path):
+    other = make_notebook({"notes/people/kim.md": "---\nname: Kim\n---\n"}, root=tmp_path / "other")
+    got = probe("-C", str(notebook), "due", root=other)
+    assert got["forked"] and not got["ahead"] and got["reaped"]
+    assert (got["files"], got["skipped"]) == walked_here(other)
+
+
+def test_no_walk_ahead_for_a_command_that_writes_or_with_one_cpu(notebook):
+    for argv, env in ((["-C", str(notebook), "new", "--with", "bea-kowalski"], {}),
+                      (["-C", str(notebook), "site", "build"], {}),
+                      (["-C", str(notebook), "--help"], {}),
+                      (["-C", str(notebook), "due"], {"CONVO_JOBS": "1"})):
+        got = probe(*argv, root=notebook, **env)
+        assert not got["forked"] and not got["ahead"], argv
+        assert (got["files"], got["skipped"]) == walked_here(notebook)
+
+
+def test_an_old_walk_is_not_used(notebook):
+    late = notebook / "notes" / "people" / "late-comer.md"
+    got = probe("-C", str(notebook), "due", root=notebook, PROBE_MAX_AGE="0.1", PROBE_WRITE=str(late))
+    assert got["forked"] and not got["ahead"] and got["reaped"]
+    assert "notes/people/late-comer.md" in got["files"]
+    assert (got["files"], got["skipped"]) == walked_here(notebook)
+
+
+def test_a_walk_that_finds_no_notebook_leaves_the_command_to_say_so(notebook, tmp_path):
+    got = probe("due", root=notebook, cwd=tmp_path)  # no notebook from there up
+    assert got["forked"] and not got["ahead"] and got["reaped"]
+    assert (got["files"], got["skipped"]) == walked_here(notebook)
+
+
+def test_a_walk_nothing_takes_is_stopped_and_reaped(notebook):
+    got = probe("-C", str(notebook), "due", root=notebook, PROBE_CANCEL="1")
+    assert got["forked"] and got["reaped"] and not got["left"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_the_walking_process_holds_none_of_the_output_and_is_stopped_while_it_waits(make_notebook):
+    # more than a pipe holds (1 MiB): the walking process is still there, waiting to write
+    root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n"})
+    folder = root / "notes" / "conversations"
+    folder.mkdir()
+    for n in range(9000):
+        (folder / f"{n:05d}-{'a-rather-long-name-for-a-conversation-note-' * 2}.md").touch()
+    got = probe("-C", str(root), "due", root=root, PROBE_FDS="1", PROBE_CANCEL="1")
+    assert got["fds"] == [os.devnull] * 3  # `$(convo due)` ends when convo does
+    assert got["reaped"] and not got["left"]
+
+
+def test_a_missing_notebook_is_reported_as_before(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CONVO_JOBS": "2"}
+    env.pop("CONVO_NOTEBOOK", None)
+    done = subprocess.run([sys.executable, "-m", "convo_notes", "due"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "no notebook found" in done.stderr and done.stdout == ""
