@@ -9,9 +9,12 @@ runs the command and leaves.
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
 
 from . import notefiles
+
+TYPE_CHECKING = False  # (not `typing`'s: see notefiles)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def console() -> NoReturn:

@@ -35,9 +35,10 @@ import time
 from array import array
 from itertools import chain
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Mapping
 
 from .errors import NotebookNotFound
+
+TYPE_CHECKING = False  # (not `typing`'s: importing it would cost the walk 10 ms before it starts)
 
 try:
     import fcntl
@@ -50,6 +51,7 @@ except ImportError:  # pragma: no cover - a Python built without the module
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any, Mapping
 
     from .diagnostics import Diagnostic
 
@@ -149,19 +151,34 @@ class NoteScan:
     other is made from it when asked.
     """
 
-    __slots__ = ("rels", "started_ns", "ahead", "_skips", "_files", "_numbers", "_wide", "_paths")
+    __slots__ = ("started_ns", "ahead", "_rels", "_joined", "_skips", "_files", "_numbers", "_wide", "_paths")
 
-    def __init__(self, rels: list[str], skips: list[Skip], started_ns: int, *,
+    def __init__(self, rels: list[str] | None, skips: list[Skip], started_ns: int, *,
                  files: dict[str, FileKey] | None = None, numbers: array[int] | None = None,
-                 paths: bytes | None = None) -> None:
-        self.rels = rels
+                 joined: bytes | None = None, paths: bytes | None = None) -> None:
         self.started_ns = started_ns  # just before the walk: a note modified after it may change unseen
+        self.ahead = False  # made by the walk started ahead (:func:`prefetch`)
+        self._rels = rels
+        self._joined = joined  # the paths joined by NULs, UTF-8 (when `rels` is None: made from it)
         self._skips = skips
         self._files = files
         self._numbers = numbers
         self._wide = False  # some key holds a number past 64 bits (see numbers)
         self._paths = paths
-        self.ahead = False  # made by the walk started ahead (:func:`prefetch`)
+
+    @property
+    def rels(self) -> list[str]:
+        """Every note's path, in order."""
+        if self._rels is None:
+            joined = self.joined()
+            self._rels = joined.decode("utf-8", "surrogateescape").split("\0") if joined else []
+        return self._rels
+
+    def joined(self) -> bytes:
+        """Every note's path, joined by NULs (no path holds one), UTF-8."""
+        if self._joined is None:
+            self._joined = "\0".join(self.rels).encode("utf-8", "surrogateescape")
+        return self._joined
 
     @property
     def files(self) -> dict[str, FileKey]:
@@ -181,10 +198,9 @@ class NoteScan:
                       key=Diagnostic.sort_key)
 
     def paths(self) -> bytes:
-        """A digest of every note's path, in order (made once; no path holds a NUL)."""
+        """A digest of every note's path, in order (made once)."""
         if self._paths is None:
-            joined = "\0".join(self.rels).encode("utf-8", "surrogateescape")
-            self._paths = blake2b(joined, digest_size=20).digest()
+            self._paths = blake2b(self.joined(), digest_size=20).digest()
         return self._paths
 
     def numbers(self) -> array[int]:
@@ -210,23 +226,23 @@ class NoteScan:
     def pack(self) -> tuple[Any, ...]:
         """This scan as plain values (:func:`marshal`-able) for :meth:`unpack`."""
         numbers = self.numbers()
-        return (self.rels, self._skips, self.started_ns, self.paths(),
+        return (self.joined(), len(self.files), self._skips, self.started_ns, self.paths(),
                 dict(self.files) if self._wide else None, None if self._wide else numbers.tobytes())
 
     @classmethod
     def unpack(cls, packed: tuple[object, ...]) -> NoteScan:
-        rels, skips, started_ns, paths, files, raw = packed
-        if not (isinstance(rels, list) and isinstance(skips, list) and isinstance(started_ns, int)
-                and isinstance(paths, bytes)):
+        joined, count, skips, started_ns, paths, files, raw = packed
+        if not (isinstance(joined, bytes) and isinstance(count, int) and isinstance(skips, list)
+                and isinstance(started_ns, int) and isinstance(paths, bytes)):
             raise ValueError("not a packed scan")
         if isinstance(raw, bytes):
             numbers = array("q")
             numbers.frombytes(raw)
-            if len(numbers) != 4 * len(rels):
+            if len(numbers) != 4 * count:
                 raise ValueError("not a packed scan")
-            found = cls(rels, skips, started_ns, numbers=numbers, paths=paths)
-        elif isinstance(files, dict) and list(files) == rels:
-            found = cls(rels, skips, started_ns, files=files, paths=paths)
+            found = cls(None, skips, started_ns, numbers=numbers, joined=joined, paths=paths)
+        elif isinstance(files, dict) and len(files) == count:
+            found = cls(list(files), skips, started_ns, files=files, joined=joined, paths=paths)
         else:
             raise ValueError("not a packed scan")
         found.ahead = True
