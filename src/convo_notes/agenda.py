@@ -23,9 +23,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Collection
 
-from .dates import add_days
+from .dates import Duration, add_days
 from .model import OVERLAY, Commitment, Conversation, Notebook, Person
-from .schema import Duration
 
 MINE, THEIRS, SETTLED = "mine", "theirs", "settled"
 KINDS = ("commitment", "my-turn", "waiting", "keep-in-touch")

@@ -11,17 +11,24 @@ and durations at most :data:`MAX_DURATION_YEARS` years (checked in
 :mod:`.schema`, with a located ``out-of-range`` error), and the command line
 keeps ``--today`` and ``--within`` in range, so the clamping is a second line
 of defence that ordinary notebooks never reach.
+
+:class:`Duration` (a cadence, a warning, a follow-up) and :class:`Repeat` (a recurring
+commitment) are the format's spans of time, kept here with the arithmetic they use rather
+than in :mod:`.schema`, which reads them: a warm command needs the values, not the schema.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2999, 12, 31)
 MAX_DURATION_YEARS = 100
 # The longest duration in each unit: 100 years, written in days, weeks, months or years.
 MAX_DURATION = {"d": 36_500, "w": 5_200, "m": 12 * MAX_DURATION_YEARS, "y": MAX_DURATION_YEARS}
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 MAX_WITHIN_DAYS = MAX_DURATION["d"]  # the longest look-ahead window a command accepts (`--within`)
 
 
@@ -62,3 +69,63 @@ def add_months(day: dt.date, months: int) -> dt.date:
     first = dt.date(year, month, 1)
     last = 31 if month == 12 else (dt.date(year, month + 1, 1) - first).days
     return dt.date(year, month, min(day.day, last))
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``.
+
+    A cadence may name a window, ``2w..4w``: ``maximum`` is then its upper end (contact
+    is due at the ideal, this duration, and overdue only after the maximum).
+    """
+
+    count: int
+    unit: str  # d, w, m, y
+    maximum: "Duration | None" = None
+
+    def after(self, day: dt.date) -> dt.date:
+        """``day`` plus this duration (clamped at the calendar's ends, never raising)."""
+        return self.shift(day, 1)
+
+    def before(self, day: dt.date) -> dt.date:
+        """``day`` minus this duration (clamped at the calendar's ends, never raising)."""
+        return self.shift(day, -1)
+
+    def shift(self, day: dt.date, sign: int) -> dt.date:
+        """``day`` moved by this duration forward (``sign`` 1) or back (-1); months and years keep the
+        day of the month where the month has it, else its last day."""
+        if self.unit in ("d", "w"):
+            return add_days(day, sign * self.count * (7 if self.unit == "w" else 1))
+        return add_months(day, sign * self.count * (12 if self.unit == "y" else 1))
+
+    def __str__(self) -> str:
+        return f"{self.count}{self.unit}" + (f"..{self.maximum}" if self.maximum else "")
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """How a recurring commitment repeats: ``1w`` or ``+1w`` (strictly from its previous
+    ``due``, as Org's ``+1w``) or ``.+1w`` (from the day it was done, as Org's ``.+1w``)."""
+
+    interval: Duration
+    from_done: bool
+
+    def next_due(self, due: dt.date | None, done: dt.date) -> dt.date:
+        """The next occurrence after one done on ``done`` (``due``: the occurrence completed)."""
+        if self.from_done or due is None:
+            return self.interval.after(done)
+        return self.interval.after(due)
+
+    def __str__(self) -> str:
+        return (".+" if self.from_done else "") + str(self.interval)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A real calendar date from ``YYYY-MM-DD``, else None."""
+    match = _DATE_RE.match(text.strip())
+    if not match:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None

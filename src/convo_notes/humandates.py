@@ -2,7 +2,7 @@
 
 One parser for every date a command takes (``--today``, ``--date``, ``--until``,
 ``convo reschedule``'s DATE); the click type :data:`convo_notes.cli.common.DATE`
-uses it. Front matter stays strict ISO (:func:`convo_notes.schema.parse_date`).
+uses it. Front matter stays strict ISO (:func:`convo_notes.dates.parse_date`).
 
 - ``today``, ``tomorrow``, ``yesterday``;
 - a weekday, in full or its first three letters (``fri``, ``friday``): the next such
@@ -19,8 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .dates import add_days, in_range, range_text
-from .schema import Duration, parse_date
+from .dates import Duration, add_days, in_range, parse_date, range_text
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _OFFSET = re.compile(r"^([+-])\s*(\d+)\s*([dwmy])$")

@@ -33,7 +33,6 @@ from .notefiles import (  # noqa: F401 - the walk is the loader's; its names are
     scan_notes,
 )
 from .parse import FrontMatter, decode, parse_yaml, read_note
-from .schema import SLUG_RE, coerce, coerce_config
 
 WIKI_LINK = re.compile(r"\[\[([^\]\[\|#]+)(?:#[^\]\|]*)?(?:\|[^\]]*)?\]\]")
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
@@ -94,6 +93,8 @@ def _read_config(root: Path) -> tuple[Config, list[Diagnostic]]:
         if fm.data is not None and not isinstance(fm.data, dict):
             problems.append(Diagnostic(CONFIG_FILE, 1, 1, "bad-config", "convo.yml must be a mapping of settings"))
         config.raw = fm.data if isinstance(fm.data, dict) else {}
+        from .schema import coerce_config  # (here: a warm command reads the cached configuration)
+
         values, found = coerce_config(CONFIG_FILE, fm)
         problems.extend(found)
         config.me = values.get("me")
@@ -136,6 +137,8 @@ def wiki_links(body: str, body_line: int) -> tuple[tuple[str, int, int], ...]:
 
 def build_record(rel: str, fm: FrontMatter, root: str = "") -> tuple[Note | None, list[Diagnostic]]:
     """Check one parsed note against the schema and build its record (``root``: the notebook folder)."""
+    from .schema import SLUG_RE, coerce  # (here: a warm command reads no note, and needs no schema)
+
     kind = note_kind(rel)
     slug = rel.rsplit("/", 1)[-1][:-3]
     problems = list(fm.diagnostics)

@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
+from .dates import Duration, Repeat
 from .diagnostics import Diagnostic
 from .fsutil import NOTE_LIMIT, Refused, read_notebook_file, real_root
 from .parse import FrontMatter, Path, decode, read_note, split
-from .schema import Duration, Repeat
 
 Locs = dict[Path, tuple[int, int]]
 OVERLAY = "overlay:"  # the prefix of the path of every note read from the reader's personal overlay

@@ -15,12 +15,22 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, cast
 
-from .dates import MAX_DURATION, MAX_DURATION_YEARS, add_days, add_months, in_range, range_text
+from .dates import (  # noqa: F401 - Duration and Repeat are read from here too
+    _DATE_RE,
+    MAX_DURATION,
+    MAX_DURATION_YEARS,
+    Duration,
+    Repeat,
+    add_days,
+    add_months,
+    in_range,
+    parse_date,
+    range_text,
+)
 from .diagnostics import Diagnostic, did_you_mean
 from .parse import FrontMatter, Path, Quoted, Value
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATETIME_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
@@ -48,53 +58,6 @@ class Field:
     fields: tuple["Field", ...] = ()  # for "mapping" and "mappings"
 
 
-@dataclass(frozen=True)
-class Duration:
-    """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``.
-
-    A cadence may name a window, ``2w..4w``: ``maximum`` is then its upper end (contact
-    is due at the ideal, this duration, and overdue only after the maximum).
-    """
-
-    count: int
-    unit: str  # d, w, m, y
-    maximum: "Duration | None" = None
-
-    def after(self, day: dt.date) -> dt.date:
-        """``day`` plus this duration (clamped at the calendar's ends, never raising)."""
-        return self.shift(day, 1)
-
-    def before(self, day: dt.date) -> dt.date:
-        """``day`` minus this duration (clamped at the calendar's ends, never raising)."""
-        return self.shift(day, -1)
-
-    def shift(self, day: dt.date, sign: int) -> dt.date:
-        """``day`` moved by this duration forward (``sign`` 1) or back (-1); months and years keep the
-        day of the month where the month has it, else its last day."""
-        if self.unit in ("d", "w"):
-            return add_days(day, sign * self.count * (7 if self.unit == "w" else 1))
-        return add_months(day, sign * self.count * (12 if self.unit == "y" else 1))
-
-    def __str__(self) -> str:
-        return f"{self.count}{self.unit}" + (f"..{self.maximum}" if self.maximum else "")
-
-
-@dataclass(frozen=True)
-class Repeat:
-    """How a recurring commitment repeats: ``1w`` or ``+1w`` (strictly from its previous
-    ``due``, as Org's ``+1w``) or ``.+1w`` (from the day it was done, as Org's ``.+1w``)."""
-
-    interval: Duration
-    from_done: bool
-
-    def next_due(self, due: dt.date | None, done: dt.date) -> dt.date:
-        """The next occurrence after one done on ``done`` (``due``: the occurrence completed)."""
-        if self.from_done or due is None:
-            return self.interval.after(done)
-        return self.interval.after(due)
-
-    def __str__(self) -> str:
-        return (".+" if self.from_done else "") + str(self.interval)
 
 
 NEXT = (
@@ -336,17 +299,6 @@ def _string_list(checker: _Checker, spec: Field, raw: Value, at: Path) -> tuple[
             continue
         out.append(item)
     return tuple(out)
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A real calendar date from ``YYYY-MM-DD``, else None."""
-    match = _DATE_RE.match(text.strip())
-    if not match:
-        return None
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
 
 
 def parse_datetime(text: str) -> dt.datetime | None:

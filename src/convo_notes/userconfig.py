@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from .schema import SLUG_RE
-
 
 @dataclass(frozen=True)
 class UserSettings:
@@ -42,12 +40,12 @@ def settings_file(env: Mapping[str, str]) -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    from .parse import parse_yaml
-
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return {}
+    from .parse import parse_yaml  # (only now: most people have no such file, and every command asks)
+
     data = parse_yaml(text.replace("\r\n", "\n"), str(path), 1).data
     return data if isinstance(data, dict) else {}
 
@@ -71,6 +69,8 @@ def user_settings(root: Path | None, env: Mapping[str, str]) -> UserSettings:
         for folder, entry in notebooks.items():
             if isinstance(folder, str) and isinstance(entry, dict) and _same_folder(folder, root):
                 chosen.update({k: v for k, v in entry.items() if k in ("me", "overlay")})
+    from .schema import SLUG_RE
+
     me = chosen.get("me")
     overlay = chosen.get("overlay")
     folder = Path(overlay).expanduser() if isinstance(overlay, str) and overlay.strip() else None
