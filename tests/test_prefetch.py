@@ -208,3 +208,20 @@ def test_a_missing_notebook_is_reported_as_before(tmp_path):
     done = subprocess.run([sys.executable, "-m", "convo_notes", "due"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 2 and "no notebook found" in done.stderr and done.stdout == ""
+
+
+def test_an_entry_gone_between_the_listing_and_its_stat(make_notebook, monkeypatch):
+    root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n",
+                          "notes/people/gone.md": "---\nname: Gone\n---\n",
+                          "notes/people/sam.md~": "an editor's backup"})
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):  # the two files vanish after the folder is listed
+        if path in ("gone.md", "sam.md~"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    files, skipped = scan_notes(root)
+    assert list(files) == ["notes/people/sam.md"]
+    assert [(d.path, d.code) for d in skipped] == [("notes/people/gone.md", "unreadable")]  # a note: said

@@ -344,43 +344,56 @@ class _Walk:
             os.close(fd)
 
     def entries(self, fd: int, folder: str, prefix: str, folder_real: str) -> None:
-        """The entries of one folder (open as ``fd``)."""
+        """The entries of one folder (open as ``fd``), each ``lstat``'ed by its name in it.
+
+        (``listdir`` and one ``lstat`` an entry cost a fifth less than ``scandir``'s entries;
+        each folder's names are sorted here, so the whole list is then sorted in a few runs.)
+        """
         S_ISREG = stat.S_ISREG  # noqa: N806 - locals for the hot loop
-        add, skip = self.found.append, self.skip
-        with os.scandir(fd) as listing:
-            entries = list(listing)
-        for entry in entries:
-            name = entry.name
+        lstat, add = os.stat, self.found.append
+        names = os.listdir(fd)
+        names.sort()
+        for name in names:
             if name[0] == ".":
                 continue
             try:
-                # the common case first: a plain note (its type from the listing, no system call)
-                if name.endswith(".md") and name.isascii() and entry.is_file(follow_symlinks=False):
-                    st = entry.stat(follow_symlinks=False)
-                    if S_ISREG(st.st_mode):  # still a file when it was stat'ed
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                        continue
-                if not _is_clean_name(name):
-                    if name.endswith(".md") or entry.is_dir():
-                        skip(prefix + name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                             "bad-file-name", "file name is not valid UTF-8; not read")
-                    continue
-                if entry.is_symlink():
-                    self.symlink(folder, prefix, name)
-                elif entry.is_dir(follow_symlinks=False):
-                    real = folder_real + os.sep + name
-                    self.visited.add(real)
-                    self.stack.append((folder + os.sep + name, prefix + name + "/", real))
-                elif name.endswith(".md"):
-                    st = entry.stat(follow_symlinks=False)
-                    if S_ISREG(st.st_mode):
-                        add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
-                    else:
-                        from .fsutil import kind_of
-
-                        skip(prefix + name, "not-a-file", f"{kind_of(st.st_mode)}, not a regular file; never opened")
+                st = lstat(name, dir_fd=fd, follow_symlinks=False)
+            except FileNotFoundError:
+                if name.endswith(".md"):
+                    self.skip(prefix + name, "unreadable", "cannot read: the file vanished while it was read")
+                continue  # anything else gone meanwhile (an editor's backup file) was nothing to read
             except OSError as exc:
-                skip(prefix + name, "unreadable", f"cannot read: {exc.strerror or exc}")
+                self.skip(prefix + name, "unreadable", f"cannot read: {exc.strerror or exc}")
+                continue
+            mode = st.st_mode
+            if S_ISREG(mode) and name.endswith(".md") and name.isascii():  # the common case first: a note
+                add((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
+            else:
+                self.other(folder, prefix, folder_real, name, st)
+
+    def other(self, folder: str, prefix: str, folder_real: str, name: str, st: os.stat_result) -> None:
+        """An entry that is not a plain note with an ASCII name: a folder, a symlink, a note with
+        another name, something else called ``*.md``, or nothing the walk reads."""
+        mode = st.st_mode
+        if not _is_clean_name(name):
+            if name.endswith(".md") or stat.S_ISDIR(mode) or (stat.S_ISLNK(mode)
+                                                            and os.path.isdir(folder + os.sep + name)):
+                self.skip(prefix + name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                          "bad-file-name", "file name is not valid UTF-8; not read")
+        elif stat.S_ISLNK(mode):
+            self.symlink(folder, prefix, name)
+        elif stat.S_ISDIR(mode):
+            real = folder_real + os.sep + name
+            self.visited.add(real)
+            self.stack.append((folder + os.sep + name, prefix + name + "/", real))
+        elif not name.endswith(".md"):
+            return  # not a note; an attachment is checked when a note links to it
+        elif stat.S_ISREG(mode):
+            self.found.append((prefix + name, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)))
+        else:
+            from .fsutil import kind_of
+
+            self.skip(prefix + name, "not-a-file", f"{kind_of(st.st_mode)}, not a regular file; never opened")
 
     def symlink(self, folder: str, prefix: str, name: str) -> None:
         """A symlink in a folder: walked later (a folder), kept (a note) or skipped."""
