@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any, Collection, NamedTuple
 
 from .dates import Duration, add_days
@@ -30,9 +29,12 @@ MINE, THEIRS, SETTLED = "mine", "theirs", "settled"
 KINDS = ("commitment", "my-turn", "waiting", "keep-in-touch")
 
 
-@dataclass(frozen=True, slots=True)
-class Thread:
-    """One ongoing conversation and its state as of its latest conversation."""
+class Thread(NamedTuple):
+    """One ongoing conversation and its state as of its latest conversation.
+
+    (A named tuple, as :class:`DueItem`: the threads snapshot holds thousands, loaded by every
+    ``convo threads``.)
+    """
 
     key: str  # the `thread` slug, or the sorted `with` slugs joined by "+"
     explicit: bool
@@ -57,11 +59,6 @@ class Thread:
         """Sort key: my overdue turns first, then by date due, settled last."""
         rank = {MINE: 0, THEIRS: 1, SETTLED: 2}[self.state]
         return (rank, self.by or dt.date.max, self.key)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # as DueItem's: rebuilt by the constructor, faster to load from a snapshot
-        return (Thread, (self.key, self.explicit, self.conversations, self.state, self.turn, self.by, self.about,
-                         self.people))
 
 
 class DueItem(NamedTuple):
@@ -364,8 +361,7 @@ def group_of(item: DueItem, today: dt.date, within: int) -> str:
     return "upcoming" if item.date <= add_days(today, within) or item.warning(today) else "later"
 
 
-@dataclass(frozen=True, slots=True)
-class ItemFilter:
+class ItemFilter(NamedTuple):
     """What ``--tag``, ``--org``, ``--person``, ``--thread`` and ``--kind`` ask for (all must hold)."""
 
     tags: tuple[str, ...] = ()  # casefolded; every one must be among the item's tags

@@ -33,8 +33,8 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import CommandFailed, EditRefused
 from .notefiles import is_inside, real_root  # noqa: F401 - the containment checks, kept with the walk
@@ -77,8 +77,7 @@ class WriteFailed(CommandFailed):
         return cls(name, reason, exc.errno if isinstance(exc, OSError) else None, detail)
 
 
-@dataclass(frozen=True, slots=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """The whole content of a file, and its status, read while nothing changed it."""
 
     data: bytes

@@ -17,14 +17,13 @@ file that cannot be read is ignored (it only sets a view, never a fact).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 
-@dataclass(frozen=True)
-class UserSettings:
-    """What the user's config file says for one notebook."""
+class UserSettings(NamedTuple):
+    """What the user's config file says for one notebook (a named tuple: every command makes one,
+    and a dataclass costs a millisecond to create at import)."""
 
     me: str | None = None
     overlay: Path | None = None

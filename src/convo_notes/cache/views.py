@@ -71,7 +71,6 @@ import time
 from array import array
 from binascii import crc32
 from bisect import insort
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Collection, Iterable, Iterator, TypeVar, cast
 
@@ -860,9 +859,9 @@ def _slim(every: list[Thread]) -> list[Thread]:
         c = thread.latest
         latest = ThreadLatest(c.path, c.private, share(c.tags, c.tags), share(c.org, c.org), share(c.with_, c.with_),
                               c.title, c.date, c.next, share(c.recorded_by, c.recorded_by), c.sort_key)
-        return replace(thread, conversations=cast("tuple[Conversation, ...]", (*members, latest)),
-                       state=share(thread.state, thread.state), turn=share(thread.turn, thread.turn),
-                       people=share(thread.people, thread.people))
+        return thread._replace(conversations=cast("tuple[Conversation, ...]", (*members, latest)),
+                               state=share(thread.state, thread.state), turn=share(thread.turn, thread.turn),
+                               people=share(thread.people, thread.people))
 
     return [slim(thread) for thread in every]
 
