@@ -61,17 +61,58 @@ def test_last_change_of_every_file_relative_to_the_notebook(repo):
     assert (date, author) == ("2026-11-01T09:00:00+01:00", "Sam Okafor")
 
 
-def test_one_git_run_for_the_whole_notebook(repo, monkeypatch):
-    calls = []
+def git_runs(monkeypatch) -> list[str]:
+    """The `git log` and `git rev-parse` runs from now on (the test's own commits are not counted)."""
+    calls: list[str] = []
     real = subprocess.run
 
     def counting(*args, **kwargs):
-        calls.append(args[0])
+        calls.extend([a for a in args[0] if a in ("log", "rev-parse")][:1])
         return real(*args, **kwargs)
 
     monkeypatch.setattr(gitinfo.subprocess, "run", counting)
-    assert len(last_changes(repo)) == 6
-    assert len(calls) == 1
+    return calls
+
+
+def test_one_git_log_for_the_whole_notebook_and_none_again_until_the_next_commit(repo, monkeypatch):
+    calls = git_runs(monkeypatch)
+    first = last_changes(repo)
+    assert len(first) == 6 and calls == ["rev-parse", "log"]
+    calls.clear()
+    assert last_changes(repo) == first and calls == ["rev-parse"]  # the same HEAD: the answer kept
+    commit(repo.parent, {"team-notes/notes/people/sam.md": "---\nname: Sam Okafor\nteam: true\nrole: Lead\n---\n"},
+           "Dana Reyes", "d@example.org", "2026-11-05T12:00:00+00:00")
+    calls.clear()
+    after = last_changes(repo)
+    assert calls == ["rev-parse", "log"]
+    assert after == {**first, "notes/people/sam.md": Change("2026-11-05T12:00:00+00:00", "Dana Reyes")}
+
+
+def test_a_kept_answer_that_cannot_be_read_is_made_again(repo, monkeypatch):
+    first = last_changes(repo)
+    kept = gitinfo._kept_file(repo)
+    assert kept is not None and kept.is_file()
+    for damaged in (b"", b"\x00garbage", kept.read_bytes()[:-7]):
+        kept.write_bytes(damaged)
+        calls = git_runs(monkeypatch)
+        assert last_changes(repo) == first and calls == ["rev-parse", "log"]
+
+
+def test_nothing_is_kept_when_caching_is_off(repo, monkeypatch, tmp_path):
+    monkeypatch.setenv("CONVO_CACHE_DIR", "off")
+    calls = git_runs(monkeypatch)
+    assert len(last_changes(repo)) == 6 and len(last_changes(repo)) == 6
+    assert calls == ["rev-parse", "log"] * 2
+
+
+def test_a_shallow_clone_made_whole_is_read_again(repo, tmp_path):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.parent}", str(clone)], check=True)
+    shallow = last_changes(clone / "team-notes")
+    # the one commit there is taken for the root: it names every file
+    assert set(shallow.values()) == {Change("2026-11-03T08:00:00-05:00", "Outside Contractor")}
+    subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
+    assert last_changes(clone / "team-notes") == last_changes(repo)
 
 
 def test_not_a_repository_has_no_history(tmp_path, monkeypatch):
