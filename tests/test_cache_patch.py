@@ -217,6 +217,38 @@ def test_edits_one_after_another_patch_the_patched_snapshot(root, kind):
         same_as_full(root, warm)
 
 
+def thread_blobs(root: Path) -> list[int]:
+    """Where the threads snapshot keeps its chunks of threads."""
+    found = views.scan(root)
+    target = views.snapshot_file(root, "threads")
+    assert target is not None
+    blobs = views._read(target, found.key(), lambda reader: reader.payload()["thread_blobs"])
+    assert blobs is not None
+    return list(blobs)
+
+
+def test_threads_in_many_chunks_are_patched_chunk_by_chunk(root, monkeypatch):
+    monkeypatch.setattr(views, "THREADS_CHUNK", 2)
+    monkeypatch.setattr(views, "THREADS_SPARE", 1)
+    views.snapshot_file(root, "threads").unlink()
+    assert_threads_as_full(root, views.threads_view(root))  # made again, two threads a chunk
+    every = len(views.threads_view(root).threads)
+    assert len(thread_blobs(root)) == -(-every // 2) > 2
+    paths = plain(root)
+    counts = []
+    for n, edit in enumerate(PATCHED * 2):
+        rewrite(paths[(7 * n) % len(paths)], edit)
+        settle()
+        view = views.threads_view(root)
+        assert view.patched, edit.__name__
+        assert_threads_as_full(root, view)
+        assert_threads_as_full(root, views.threads_view(root))  # the patched snapshot, read back
+        counts.append(len(thread_blobs(root)))
+        # a patch adds a chunk of the threads it remade, until the spare is used: then all are chunked again
+        assert counts[-1] <= -(-len(view.threads) // 2) + 1
+    assert len(set(counts)) > 1
+
+
 def test_the_index_is_written_whole_again_after_many_patches(root, monkeypatch):
     monkeypatch.setattr(views, "REWRITE_INDEX", 2)
     paths = plain(root)
