@@ -87,3 +87,14 @@ console()
 def test_the_entry_point_is_the_console(tmp_path):
     text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
     assert 'convo = "convo_notes.launch:console"' in text
+
+
+def test_a_closed_output_is_one_line_and_exit_1_never_a_traceback(notebook):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    for closing in (">&-", ">&- 2>&-"):
+        done = subprocess.run(["sh", "-c", f'"$@" {closing}', "sh", sys.executable, "-m", "convo_notes", "-C",
+                               str(notebook), "--today", TODAY, "due"], capture_output=True, text=True, env=env,
+                              timeout=120, check=False)
+        assert done.returncode == 1, closing
+        assert done.stderr == ("" if "2>&-" in closing else
+                               "convo: cannot write the output: standard output is closed\n"), closing

@@ -225,3 +225,52 @@ def test_an_entry_gone_between_the_listing_and_its_stat(make_notebook, monkeypat
     files, skipped = scan_notes(root)
     assert list(files) == ["notes/people/sam.md"]
     assert [(d.path, d.code) for d in skipped] == [("notes/people/gone.md", "unreadable")]  # a note: said
+
+
+def test_a_note_name_that_is_not_utf8_gone_before_its_stat_is_still_a_bad_name(make_notebook, monkeypatch):
+    root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n"})
+    bad = os.fsdecode(b"bad-\xff.md")
+    (root / "notes" / "people" / bad).write_text("x", encoding="utf-8")
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if path == bad:
+            raise FileNotFoundError(2, "No such file or directory")
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    _files, skipped = scan_notes(root)
+    assert [(d.path, d.code) for d in skipped] == [("notes/people/bad-\ufffd.md", "bad-file-name")]
+
+
+LOCKED_WALK = r"""
+import json, sys
+from convo_notes.notefiles import scan
+print(json.dumps([[d.path, d.code, d.message] for d in scan(sys.argv[1]).skipped]))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not os.path.exists("/usr/bin/setpriv"), reason="needs setpriv as root")
+def test_a_folder_that_can_be_listed_but_not_searched(make_notebook, tmp_path):
+    root = make_notebook({"notes/people/sam.md": "---\nname: Sam\n---\n"})
+    locked = root / "notes" / "locked"
+    (locked / "sub").mkdir(parents=True)
+    (locked / "n.md").write_text("x", encoding="utf-8")
+    (locked / "photo.png").write_text("p", encoding="utf-8")  # an attachment: nothing to say
+    (locked / os.fsdecode(b"bad-\xff.md")).write_text("x", encoding="utf-8")
+    locked.chmod(0o644)  # read (list) but no search (stat, open)
+    # root reads anything: the walk runs without the capabilities that let it
+    drop = ["/usr/bin/setpriv", "--bounding-set=-dac_override,-dac_read_search",
+            "--inh-caps=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    try:
+        done = subprocess.run([*drop, sys.executable, "-c", LOCKED_WALK, str(root)], capture_output=True,
+                              text=True, env=env, timeout=60, check=False)
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        ["notes/locked/bad-\ufffd.md", "bad-file-name", "file name is not valid UTF-8; not read"],
+        ["notes/locked/n.md", "unreadable", "cannot read: Permission denied"],
+        ["notes/locked/sub", "unreadable", "cannot list this folder: Permission denied"],
+    ]

@@ -296,6 +296,7 @@ class _Walk:
         self.stack: list[tuple[str, str, str]] = []  # folders to walk: path, notebook-relative prefix, real path
         self.linked: list[tuple[str, str, str]] = []  # symlinked folders, walked once the plain ones are
         self.visited: set[str] = set()
+        self.listed: tuple[str, dict[str, os.DirEntry[str]]] = ("", {})  # see unstated
 
     def skip(self, rel: str, code: str, message: str) -> None:
         self.skips.append((rel, code, message))
@@ -358,12 +359,8 @@ class _Walk:
                 continue
             try:
                 st = lstat(name, dir_fd=fd, follow_symlinks=False)
-            except FileNotFoundError:
-                if name.endswith(".md"):
-                    self.skip(prefix + name, "unreadable", "cannot read: the file vanished while it was read")
-                continue  # anything else gone meanwhile (an editor's backup file) was nothing to read
             except OSError as exc:
-                self.skip(prefix + name, "unreadable", f"cannot read: {exc.strerror or exc}")
+                self.unstated(fd, folder, prefix, name, exc)
                 continue
             mode = st.st_mode
             if S_ISREG(mode) and name.endswith(".md") and name.isascii():  # the common case first: a note
@@ -371,15 +368,45 @@ class _Walk:
             else:
                 self.other(folder, prefix, folder_real, name, st)
 
+    def unstated(self, fd: int, folder: str, prefix: str, name: str, exc: OSError) -> None:
+        """An entry listed whose ``lstat`` failed, told as the listing's type of it tells: a note
+        that cannot be read, a folder that cannot be listed, or nothing the walk reads."""
+        if not _is_clean_name(name):
+            self.bad_name(folder, prefix, name, name.endswith(".md"))
+        elif isinstance(exc, FileNotFoundError):  # gone meanwhile: only a note is missed
+            if name.endswith(".md"):
+                self.skip(prefix + name, "unreadable", "cannot read: the file vanished while it was read")
+        else:  # (a folder that can be listed but not searched: `stat` is refused, the listing is not)
+            if self.listed[0] != folder:  # the listing's entries, once a folder
+                try:
+                    self.listed = (folder, {e.name: e for e in os.scandir(fd)})
+                except OSError:
+                    self.listed = (folder, {})
+            entry = self.listed[1].get(name)
+            try:
+                is_dir = entry is not None and entry.is_dir(follow_symlinks=False)
+                is_link = entry is not None and entry.is_symlink()
+            except OSError:
+                is_dir = is_link = False
+            if is_link:
+                self.symlink(folder, prefix, name)
+            elif is_dir:  # walked, so that its listing is refused as a folder's
+                self.stack.append((folder + os.sep + name, prefix + name + "/", folder + os.sep + name))
+            elif name.endswith(".md"):
+                self.skip(prefix + name, "unreadable", f"cannot read: {exc.strerror or exc}")
+
+    def bad_name(self, folder: str, prefix: str, name: str, reported: bool) -> None:
+        """A name that is not UTF-8: reported when it is a note's or a folder's (``reported``: known)."""
+        if reported or os.path.isdir(folder + os.sep + name):
+            self.skip(prefix + name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                      "bad-file-name", "file name is not valid UTF-8; not read")
+
     def other(self, folder: str, prefix: str, folder_real: str, name: str, st: os.stat_result) -> None:
         """An entry that is not a plain note with an ASCII name: a folder, a symlink, a note with
         another name, something else called ``*.md``, or nothing the walk reads."""
         mode = st.st_mode
         if not _is_clean_name(name):
-            if name.endswith(".md") or stat.S_ISDIR(mode) or (stat.S_ISLNK(mode)
-                                                            and os.path.isdir(folder + os.sep + name)):
-                self.skip(prefix + name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                          "bad-file-name", "file name is not valid UTF-8; not read")
+            self.bad_name(folder, prefix, name, name.endswith(".md") or stat.S_ISDIR(mode))
         elif stat.S_ISLNK(mode):
             self.symlink(folder, prefix, name)
         elif stat.S_ISDIR(mode):

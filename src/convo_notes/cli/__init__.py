@@ -138,14 +138,23 @@ def console() -> NoReturn:
     has unpickled a snapshot of ten thousand notes, that alone is 5-15 % of its time.
     A thread still running (none of the commands leaves one) gets Python's own exit.
     """
+    closed = sys.stdout is None  # started with its output closed (`convo due >&-`)
+    if closed:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's life
     code = exit_code()
     notefiles.cancel()  # a walk started ahead (launch) that the command did not take
+    if closed:  # the answer went nowhere: said, as a full disk is
+        if sys.stderr is not None:
+            sys.stderr.write("convo: cannot write the output: standard output is closed\n")
+        code = code or 1
     threading = sys.modules.get("threading")
     if threading is not None and any(t.is_alive() and not t.daemon for t in threading.enumerate()
                                      if t is not threading.main_thread()):
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with that descriptor closed: nothing was written to it
+            continue
         try:
             stream.flush()
         except (BrokenPipeError, ValueError):  # the reader went away, or the stream was closed
