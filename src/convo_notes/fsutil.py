@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import CommandFailed, EditRefused
-from .notefiles import is_inside, real_root  # noqa: F401 - the containment checks, kept with the walk
+from .notefiles import display_name, is_clean_name, is_inside, real_root  # noqa: F401 - kept with the walk
 
 try:
     import fcntl
@@ -561,20 +561,6 @@ def read_notebook_file(root_real: str, path: str, limit: int, what: str = "file"
 
 def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MiB" if n % (1024 * 1024) == 0 else f"{n} bytes"
-
-
-def display_name(name: str) -> str:
-    """A file name as text that can always be printed: undecodable bytes become U+FFFD."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def is_clean_name(name: str) -> bool:
-    """True when ``name`` came from valid UTF-8 bytes (``os.scandir`` keeps others as surrogates)."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def check_notebook_file(root_real: str, path: str) -> tuple[str, os.stat_result]:

@@ -371,7 +371,7 @@ class _Walk:
     def unstated(self, fd: int, folder: str, prefix: str, name: str, exc: OSError) -> None:
         """An entry listed whose ``lstat`` failed, told as the listing's type of it tells: a note
         that cannot be read, a folder that cannot be listed, or nothing the walk reads."""
-        if not _is_clean_name(name):
+        if not is_clean_name(name):
             self.bad_name(folder, prefix, name, name.endswith(".md"))
         elif isinstance(exc, FileNotFoundError):  # gone meanwhile: only a note is missed
             if name.endswith(".md"):
@@ -398,14 +398,13 @@ class _Walk:
     def bad_name(self, folder: str, prefix: str, name: str, reported: bool) -> None:
         """A name that is not UTF-8: reported when it is a note's or a folder's (``reported``: known)."""
         if reported or os.path.isdir(folder + os.sep + name):
-            self.skip(prefix + name.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                      "bad-file-name", "file name is not valid UTF-8; not read")
+            self.skip(prefix + display_name(name), "bad-file-name", "file name is not valid UTF-8; not read")
 
     def other(self, folder: str, prefix: str, folder_real: str, name: str, st: os.stat_result) -> None:
         """An entry that is not a plain note with an ASCII name: a folder, a symlink, a note with
         another name, something else called ``*.md``, or nothing the walk reads."""
         mode = st.st_mode
-        if not _is_clean_name(name):
+        if not is_clean_name(name):
             self.bad_name(folder, prefix, name, name.endswith(".md") or stat.S_ISDIR(mode))
         elif stat.S_ISLNK(mode):
             self.symlink(folder, prefix, name)
@@ -444,13 +443,18 @@ class _Walk:
             self.skip(prefix + name, "not-a-file", f"symlink to {fsutil.kind_of(st.st_mode)}; never opened")
 
 
-def _is_clean_name(name: str) -> bool:
-    """True when ``name`` came from valid UTF-8 bytes (``os.scandir`` keeps others as surrogates)."""
+def is_clean_name(name: str) -> bool:
+    """True when ``name`` came from valid UTF-8 bytes (``os.listdir`` keeps others as surrogates)."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         return False
     return True
+
+
+def display_name(name: str) -> str:
+    """A file name as text that can always be printed: undecodable bytes become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 # --- the walk made ahead of time ------------------------------------------------------------------
