@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import CommandFailed, EditRefused
-from .notefiles import display_name, is_clean_name, is_inside, real_root  # noqa: F401 - kept with the walk
+from .notefiles import is_inside, real_root  # noqa: F401 - the containment checks, kept with the walk
 
 try:
     import fcntl

@@ -255,8 +255,8 @@ def _digest64(value: int) -> int:
 
 def scan(root: Path | str) -> NoteScan:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
-    sorted, with the size, mtime, ctime and inode the cache keys on, in one pass of ``scandir``;
-    and every entry left out.
+    sorted, with the size, mtime, ctime and inode the cache keys on, from one ``listdir`` a folder
+    and one ``lstat`` an entry; and every entry left out.
 
     Only regular files whose real path lies inside the notebook root are kept: a
     dangling symlink, a symlink leading out of the notebook, a FIFO, device or socket
@@ -265,8 +265,8 @@ def scan(root: Path | str) -> NoteScan:
     Symlinked folders are walked after every plain folder, so a link to a folder
     that is also reachable directly is the one reported.
 
-    This runs on every command, warm or not, so it is kept lean: one ``scandir`` per
-    folder and one ``stat`` per note; only symlinks cost a ``realpath``. The walk
+    This runs on every command, warm or not, so it is kept lean: one ``listdir`` per
+    folder and one ``lstat`` per entry; only symlinks cost a ``realpath``. The walk
     :func:`prefetch` made of this notebook, when there is one, is taken instead.
     """
     root = os.fspath(root)
@@ -360,7 +360,7 @@ class _Walk:
             try:
                 st = lstat(name, dir_fd=fd, follow_symlinks=False)
             except OSError as exc:
-                self.unstated(fd, folder, prefix, name, exc)
+                self.unstated(fd, folder, prefix, folder_real, name, exc)
                 continue
             mode = st.st_mode
             if S_ISREG(mode) and name.endswith(".md") and name.isascii():  # the common case first: a note
@@ -368,7 +368,7 @@ class _Walk:
             else:
                 self.other(folder, prefix, folder_real, name, st)
 
-    def unstated(self, fd: int, folder: str, prefix: str, name: str, exc: OSError) -> None:
+    def unstated(self, fd: int, folder: str, prefix: str, folder_real: str, name: str, exc: OSError) -> None:
         """An entry listed whose ``lstat`` failed, told as the listing's type of it tells: a note
         that cannot be read, a folder that cannot be listed, or nothing the walk reads."""
         if not is_clean_name(name):
@@ -391,7 +391,7 @@ class _Walk:
             if is_link:
                 self.symlink(folder, prefix, name)
             elif is_dir:  # walked, so that its listing is refused as a folder's
-                self.stack.append((folder + os.sep + name, prefix + name + "/", folder + os.sep + name))
+                self.stack.append((folder + os.sep + name, prefix + name + "/", folder_real + os.sep + name))
             elif name.endswith(".md"):
                 self.skip(prefix + name, "unreadable", f"cannot read: {exc.strerror or exc}")
 
