@@ -342,9 +342,8 @@ def _mended(diagnostics: list[Diagnostic], gone: Collection[str], problems: list
 
 def _agenda_notebook(found: Scan, names: Any, diagnostics: list[Diagnostic]) -> Notebook:
     people, orgs, unreadable = names
-    files = [*found.rels, *(found.overlay[1] if found.overlay else ())]
-    return Notebook(found.root, found.config, people, orgs, [], diagnostics, set(unreadable), files,
-                    reader=found.reader, overlay=found.overlay[0] if found.overlay else None)
+    return _notebook(found, {"people": people, "orgs": orgs, "diagnostics": diagnostics, "unreadable": unreadable},
+                     [])
 
 
 def _agenda_from(found: Scan, reader: _Reader) -> AgendaView | None:
