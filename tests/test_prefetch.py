@@ -89,6 +89,17 @@ def test_the_command_is_read_as_convo_reads_its_options(argv, expected):
     assert notefiles.command_of(argv) == expected
 
 
+def test_the_options_read_before_the_command_are_convo_s_own():
+    from convo_notes.cli import cli
+
+    valued, flags = set(), set()
+    for param in cli.params:
+        if param.name in ("help", "version"):  # (either asks for no notebook: read as no command)
+            continue
+        (flags if getattr(param, "is_flag", False) else valued).update(param.opts)
+    assert (valued, flags) == (set(notefiles._GLOBAL_VALUED), set(notefiles._GLOBAL_FLAGS))
+
+
 def test_the_commands_read_first_are_commands():
     assert notefiles.READ_FIRST <= set(COMMANDS)
 
