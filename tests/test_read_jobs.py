@@ -179,8 +179,8 @@ def test_a_worker_that_dies_costs_only_time(generated, monkeypatch):
 
     monkeypatch.setattr(loader, "read_file", dying)
     monkeypatch.setenv("CONVO_JOBS", "2")
-    here = parent_reads(monkeypatch)
     files = loader.scan_note_files(generated)
+    here = parent_reads(monkeypatch, pause=1.5 / len(files))  # else this process may take every batch first
     got = loader.read_many(generated, list(files), keys=files)
     sent = {rel for _c, _b, piece in got.packed for rel in piece} - set(here)
     assert len(sent) == 8  # the worker's first batch, then it died
