@@ -317,3 +317,31 @@ def test_a_snoozed_item_never_fails_the_overdue_check(cli, make_notebook):
                                                          "  - {what: Deck, due: 2026-03-09, snooze: 2026-03-12}\n")})
     assert cli("-C", str(root), "--today", TODAY, "due", "--all", "--fail-on-overdue").code == 0
     assert cli("-C", str(root), "--today", "2026-03-12", "due", "--fail-on-overdue").code == 1
+
+
+def test_a_line_in_colour_is_the_plain_line_painted(make_notebook):
+    """`due_line` builds one line and paints it only when colour is on: unstyled, every coloured
+    line (late, private, marked, cut to a width or not) is the plain one."""
+    import click
+
+    from convo_notes.agenda import find_due
+    from convo_notes.loader import load_notebook
+    from convo_notes.render.terminal import plain
+    from convo_notes.render.text import due_line
+
+    root = make_notebook({**PEOPLE, "notes/c/a.md": conv("2026-03-01", "ana", (
+        "commitments:\n"
+        "  - {what: Weekly report to the whole board of directors and the auditors, due: 2026-03-09, every: 1w}\n"
+        "  - {what: Deck, due: 2026-03-09, snooze: 2026-03-12}\n"
+        "  - {what: Contract, due: 2026-03-14, warn: 7d}\n")),
+        "notes/c/b.md": conv("2026-03-02", "ben", "private: true\nnext: {turn: them}\n")})
+    nb = load_notebook(root)
+    seen = set()
+    for today in (dt.date(2026, 3, 10), dt.date(2026, 3, 13), dt.date(2026, 5, 1)):
+        for item in find_due(nb, today, include_all=True):
+            for width in (None, 60, 120):
+                coloured, line = due_line(nb, item, today, click.style, width), due_line(nb, item, today, plain, width)
+                assert click.unstyle(coloured) == line and "\x1b" not in line
+                seen |= {part for part in ("late", "[private]", "…", "[every ", "[snoozed until ", "[no reply]",
+                                           "[warning]") if part in line}
+    assert seen == {"late", "[private]", "…", "[every ", "[snoozed until ", "[no reply]", "[warning]"}, seen

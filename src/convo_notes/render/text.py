@@ -104,13 +104,14 @@ class Labels:
     """:func:`kind_label`, :func:`names` and ``display`` of one notebook, each worked out once per slug:
     an agenda of thousands of lines names the same few people again and again."""
 
-    __slots__ = ("nb", "_kinds", "_names", "_display")
+    __slots__ = ("nb", "_kinds", "_names", "_display", "_who")
 
     def __init__(self, nb: Notebook) -> None:
         self.nb = nb
         self._kinds: dict[tuple[str, str | None], str] = {}
         self._names: dict[str | None, str] = {}
         self._display: dict[str, str] = {}
+        self._who: dict[tuple[str | None, str | None, tuple[str, ...] | None], str] = {}
 
     def display(self, slug: str) -> str:
         found = self._display.get(slug)
@@ -131,6 +132,16 @@ class Labels:
             found = self._names[slug] = names(self.nb, slug)
         return found
 
+    def who(self, item: DueItem) -> str:
+        """``owner → to`` of an item; a turn of mine with nobody named is owed to the others in it."""
+        key = (item.owner, item.to, item.people if item.kind == "my-turn" else None)
+        found = self._who.get(key)
+        if found is None:
+            to = self.names(item.to) or (", ".join(self.display(s) for s in item.people if s != item.owner)
+                                         if item.kind == "my-turn" else "")
+            found = self._who[key] = self.names(item.owner) + (f" → {to}" if to else "")
+        return found
+
 
 def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., str] | None = None,
              width: int | None = None, kinds: int = 13, labels: Labels | None = None) -> str:
@@ -143,28 +154,37 @@ def due_line(nb: Notebook, item: DueItem, today: dt.date, paint: Callable[..., s
     paint = paint or style
     labels = labels or Labels(nb)
     date = item.date.isoformat() if item.date else "(no date)"
-    to = labels.names(item.to) or (", ".join(labels.display(s) for s in item.people if s != item.owner)
-                                   if item.kind == "my-turn" else "")
-    who = labels.names(item.owner) + (f" → {to}" if to else "")
+    who = labels.who(item)
     late_text = _late_text(item, today)
-    late = f"{late_text:>8}"
-    if late_text.endswith("late"):
-        late = paint(late, fg="red", bold=True)
-    marks = "".join(f" [{m}]" for m in item_marks(item, today))
+    late = late_text.rjust(8)
+    marks = "".join(f" [{m}]" for m in item_marks(item, today)) if _marked(item) else ""
     thread = f"  [{item.thread}]" if item.thread else ""
     private = "[private] " if item.private else ""
-    kind = labels.kind(item)
-    head = f"  {date:<10}  {late_text:>8}  {kind:<{kinds}}  {private}{who}: "
+    kind = labels.kind(item).ljust(kinds)
     what = item.what
     if width is not None:
-        fixed = len(head) + len(marks) + len(thread) + 2 + len(item.source)
+        # the line's length but for `what`: "  DATE  LATE  KIND  [private] WHO: " MARKS THREAD "  " SOURCE
+        fixed = (max(len(date), 10) + len(late) + len(kind) + len(private) + len(who) + 10
+                 + len(marks) + len(thread) + 2 + len(item.source))
         if width - fixed < MIN_WHAT and thread:  # tight: the thread goes before the text does
             fixed -= len(thread)
             thread = ""
         what = _fit(what, max(width - fixed, MIN_WHAT))
-    shown_private = paint("[private] ", fg="magenta") if item.private else ""
-    return (f"  {date:<10}  {late}  {kind:<{kinds}}  {shown_private}{who}: {what}"
-            + (paint(marks, fg="yellow") if marks else "") + f"{thread}  " + paint(item.source, dim=True))
+    source = item.source
+    if paint is not plain:  # (colour off: every paint below would give its text back)
+        if late_text.endswith("late"):
+            late = paint(late, fg="red", bold=True)
+        if private:
+            private = paint(private, fg="magenta")
+        if marks:
+            marks = paint(marks, fg="yellow")
+        source = paint(source, dim=True)
+    return f"  {date:<10}  {late}  {kind}  {private}{who}: {what}{marks}{thread}  {source}"
+
+
+def _marked(item: DueItem) -> bool:
+    """Whether :func:`item_marks` has anything to say of an item (most have nothing)."""
+    return item.snooze is not None or bool(item.every) or item.stale or item.warn_from is not None
 
 
 def window_phrase(within: int, include_all: bool) -> str:
