@@ -518,3 +518,27 @@ def test_a_link_to_a_note_file_under_another_name_is_never_copied(make_notebook,
         if path.is_file() and not path.name.endswith(".gz"):
             assert b"QUOKKASECRET" not in path.read_bytes(), path
     assert not (out / "attachments").exists()
+
+
+def test_public_text_is_every_value_of_a_record_and_never_where_it_lives():
+    """Records are named tuples: the gate reads their values field by field (nested records too),
+    leaving out the fields that say where a note lives (`path`, `root`, body `links`, `sort_key`)."""
+    import datetime as dt
+
+    from convo_notes.dates import Duration
+    from convo_notes.model import Commitment, Conversation, NextTurn, Person, Referral
+    from convo_notes.site import gate
+
+    where = "notes/conversations/zqx-where-it-lives.md"
+    conv = Conversation(
+        slug="talk-one", path=where, date=dt.date(2026, 1, 2), time=None, with_=("ann-lee",), title="Roof repair",
+        next=NextTurn("me", None, "the quote for slate", 4),
+        commitments=(Commitment("send the slate quote", "me", "ann-lee", None, None, "c1", where, 0, 6),),
+        referrals=(Referral("bo-roofer", ("roofing",), "ann-lee", "me", "fast and tidy", where, 0, 9),),
+        root="/home/zqx-root-folder", links=(("zqx-linked-note", 3, 4),), sort_key=(1, 2, where))
+    texts = set(gate._texts(conv))
+    assert {"talk-one", "Roof repair", "ann-lee", "me", "the quote for slate", "send the slate quote", "c1",
+            "bo-roofer", "roofing", "fast and tidy"} <= texts
+    assert not [t for t in texts if "zqx" in t], texts
+    person = Person("ann-lee", "notes/people/zqx-ann.md", "Ann Lee", cadence=Duration(2, "w"), root="/zqx")
+    assert set(gate._texts(person)) == {"ann-lee", "Ann Lee", "w"}

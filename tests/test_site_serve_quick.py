@@ -213,7 +213,7 @@ def test_public_view_reuses_only_what_it_may(tmp_path, make_notebook):
     edit(root / "notes/people/bo.md", "name: Bo Baker\n", "name: Bo Baker\nprivate: true\n")
     nb2 = load_notebook(root, check=False)
     nb2.conversations = [*nb.conversations]  # the very same conversation records, under new references
-    nb2.__post_init__()
+    nb2.settle()
     reused, fresh = public_view(nb2, previous=first), public_view(nb2)
     assert reused.nb.conversations == fresh.nb.conversations
     assert any(c.with_ != d.with_ for c, d in zip(reused.nb.conversations, first.nb.conversations))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MIN_DATE = dt.date(1900, 1, 1)
 MAX_DATE = dt.date(2999, 12, 31)
@@ -71,15 +71,14 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-@dataclass(frozen=True)
-class Duration:
+class Duration(NamedTuple):
     """A keep-in-touch interval: ``14d``, ``2w``, ``3m`` (calendar months), ``1y``.
 
     A cadence may name a window, ``2w..4w``: ``maximum`` is then its upper end (contact
     is due at the ideal, this duration, and overdue only after the maximum).
     """
 
-    count: int
+    count: int  # type: ignore[assignment]  # (a field, not tuple.count)
     unit: str  # d, w, m, y
     maximum: "Duration | None" = None
 
@@ -102,8 +101,7 @@ class Duration:
         return f"{self.count}{self.unit}" + (f"..{self.maximum}" if self.maximum else "")
 
 
-@dataclass(frozen=True)
-class Repeat:
+class Repeat(NamedTuple):
     """How a recurring commitment repeats: ``1w`` or ``+1w`` (strictly from its previous
     ``due``, as Org's ``+1w``) or ``.+1w`` (from the day it was done, as Org's ``.+1w``)."""
 

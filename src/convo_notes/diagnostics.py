@@ -8,8 +8,7 @@ generated from that table (a test keeps them in step).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple
+from typing import Iterable, NamedTuple
 
 
 class Code(NamedTuple):
@@ -319,8 +318,7 @@ CODES: dict[str, Code] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem at one place: ``PATH:LINE:COL: severity[CODE]: message``."""
 
     path: str
@@ -348,11 +346,6 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # rebuilt by the constructor: a snapshot's thousands of warnings load several times faster
-        # than through the frozen dataclass's __setstate__
-        return (Diagnostic, (self.path, self.line, self.column, self.code, self.message))
 
 
 # The file being read right now, so a failure nobody foresaw can still name it.

@@ -14,7 +14,6 @@ import operator
 import os
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -52,8 +51,7 @@ def load_config(root: Path, env: Mapping[str, str] | None = None) -> tuple[Confi
     from .cache.records import cached_file
 
     config, problems = cached_file(root, CONFIG_FILE, _read_config)
-    config = replace(config, topic_aliases=dict(config.topic_aliases), raw=dict(config.raw),
-                     keep_in_touch=dict(config.keep_in_touch))
+    config = config.copy()
     return config, list(problems)
 
 
@@ -236,11 +234,11 @@ def with_author(conv: Conversation, author: str) -> Conversation:
         return author if slug == "me" else slug
 
     nxt = conv.next
-    return replace(
-        conv, recorded_by=author, with_=tuple(me(s) or s for s in conv.with_),
-        next=replace(nxt, turn=me(nxt.turn) or author) if nxt else None,
-        commitments=tuple(replace(c, owner=me(c.owner) or author, to=me(c.to)) for c in conv.commitments),
-        referrals=tuple(replace(r, recommends=me(r.recommends) or author, by=me(r.by), to=me(r.to) or author)
+    return conv._replace(
+        recorded_by=author, with_=tuple(me(s) or s for s in conv.with_),
+        next=nxt._replace(turn=me(nxt.turn) or author) if nxt else None,
+        commitments=tuple(c._replace(owner=me(c.owner) or author, to=me(c.to)) for c in conv.commitments),
+        referrals=tuple(r._replace(recommends=me(r.recommends) or author, by=me(r.by), to=me(r.to) or author)
                         for r in conv.referrals))
 
 

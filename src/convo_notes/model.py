@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from .dates import Duration, Repeat
 from .diagnostics import Diagnostic
@@ -25,8 +24,7 @@ OVERLAY = "overlay:"  # the prefix of the path of every note read from the reade
 PERSONAL = "personal:"  # the prefix of the key of a thread of personal (overlay) notes
 
 
-@dataclass(frozen=True)
-class NextTurn:
+class NextTurn(NamedTuple):
     """Whose move it is after a conversation, and by when."""
 
     turn: str  # "me", "them" or a person slug
@@ -37,8 +35,7 @@ class NextTurn:
     column: int = 1  # where `next`'s value starts on `line` (a lint points there without reading the file)
 
 
-@dataclass(frozen=True)
-class Commitment:
+class Commitment(NamedTuple):
     """A promise made in a conversation."""
 
     what: str
@@ -48,7 +45,7 @@ class Commitment:
     done: dt.date | None
     id: str | None
     path: str  # the conversation's file
-    index: int  # position in its `commitments` list
+    index: int  # type: ignore[assignment]  # position in its `commitments` list (a field, not tuple.index)
     line: int
     snooze: dt.date | None = None  # hidden from the agenda until this date
     every: Repeat | None = None  # recurring: `due` is the next occurrence
@@ -56,8 +53,7 @@ class Commitment:
     warn: Duration | None = None  # listed this long before `due`, whatever the window
 
 
-@dataclass(frozen=True)
-class Referral:
+class Referral(NamedTuple):
     """A recommendation or introduction made in a conversation."""
 
     recommends: str  # person/org slug, or free text
@@ -66,7 +62,7 @@ class Referral:
     to: str  # person slug or "me"
     note: str | None
     path: str
-    index: int
+    index: int  # type: ignore[assignment]  # position in its `referrals` list (a field, not tuple.index)
     line: int
 
 
@@ -152,8 +148,14 @@ def source_of(src: str, root: str = "") -> FrontMatter:
     return _source_cached(src, st.st_size, st.st_mtime_ns, st.st_ctime_ns, root)
 
 
-@dataclass(frozen=True)
-class Person(_Source):
+# Records are named tuples (as the agenda's items are): a notebook of ten thousand notes makes,
+# pickles and unpickles tens of thousands of them, and each dataclass cost every command about
+# a millisecond to create at import. A record's fields are its ``_fields``; ``root`` and
+# ``sort_key`` are set by the loader from the notebook and the other fields, so comparing
+# records of one notebook compares their notes.
+
+
+class _PersonFields(NamedTuple):
     slug: str
     path: str
     name: str
@@ -168,11 +170,14 @@ class Person(_Source):
     team: bool = False
     private: bool | None = None
     cadence_line: int = 1
-    root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
+    root: str = ""  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
     snooze: dt.date | None = None  # no keep-in-touch reminder until this date
 
+
+class Person(_PersonFields, _Source):
+    __slots__ = ()
     kind = "person"
 
     @property
@@ -180,8 +185,7 @@ class Person(_Source):
         return self.name
 
 
-@dataclass(frozen=True)
-class Org(_Source):
+class _OrgFields(NamedTuple):
     slug: str
     path: str
     name: str
@@ -189,10 +193,13 @@ class Org(_Source):
     website: str | None = None
     tags: tuple[str, ...] = ()
     private: bool | None = None
-    root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
+    root: str = ""  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
 
+
+class Org(_OrgFields, _Source):
+    __slots__ = ()
     kind = "org"
 
     @property
@@ -200,8 +207,7 @@ class Org(_Source):
         return self.name
 
 
-@dataclass(frozen=True)
-class Conversation(_Source):
+class _ConversationFields(NamedTuple):
     slug: str
     path: str
     date: dt.date
@@ -219,16 +225,18 @@ class Conversation(_Source):
     commitments: tuple[Commitment, ...] = ()
     closes: tuple[str, ...] = ()
     referrals: tuple[Referral, ...] = ()
-    root: str = field(default="", compare=False, repr=False)  # the notebook folder, shared
+    root: str = ""  # the notebook folder, shared
     body_line: int = 1
     links: tuple[tuple[str, int, int], ...] = ()
-
-    kind = "conversation"
-
     me_line: int = 0  # the first line that uses `me` (written or by default); 0 when none does
     placed: bool = True  # False: no valid `date` or `with`; checked, but in no query and not on the site
     # Chronological order: (date ordinal, second of the day, path); set by the loader.
-    sort_key: tuple[int, int, str] = field(default=(0, 0, ""), compare=False, repr=False)
+    sort_key: tuple[int, int, str] = (0, 0, "")
+
+
+class Conversation(_ConversationFields, _Source):
+    __slots__ = ()
+    kind = "conversation"
 
     @property
     def line(self) -> int:
@@ -238,42 +246,72 @@ class Conversation(_Source):
 Note = Person | Org | Conversation
 
 
-@dataclass(slots=True)
 class Config:
     """``convo.yml``: who the notebook speaks for, site options, topic aliases."""
 
-    me: str | None = None
-    site_title: str = "Conversations"
-    private_by_default: bool = False
-    topic_aliases: dict[str, str] = field(default_factory=dict)
-    lint_off: tuple[str, ...] = ()  # lint codes `convo validate` does not run
-    links: str = "plain"  # how `convo new` writes people: `plain` slugs or `obsidian` "[[slug]]" links
-    raw: dict[str, Any] = field(default_factory=dict)
-    follow_up: Duration = field(default_factory=lambda: Duration(7, "d"))  # agenda: follow_up
-    warn: Duration | None = None  # agenda: warn (a commitment's own `warn` wins)
-    keep_in_touch: dict[str, Duration] = field(default_factory=dict)  # tag (casefolded) -> cadence
+    __slots__ = ("me", "site_title", "private_by_default", "topic_aliases", "lint_off", "links", "raw",
+                 "follow_up", "warn", "keep_in_touch")
+
+    def __init__(self, me: str | None = None, site_title: str = "Conversations", private_by_default: bool = False,
+                 topic_aliases: dict[str, str] | None = None, lint_off: tuple[str, ...] = (),
+                 links: str = "plain", raw: dict[str, Any] | None = None, follow_up: Duration | None = None,
+                 warn: Duration | None = None, keep_in_touch: dict[str, Duration] | None = None) -> None:
+        self.me = me
+        self.site_title = site_title
+        self.private_by_default = private_by_default
+        self.topic_aliases: dict[str, str] = {} if topic_aliases is None else topic_aliases
+        self.lint_off = lint_off  # lint codes `convo validate` does not run
+        self.links = links  # how `convo new` writes people: `plain` slugs or `obsidian` "[[slug]]" links
+        self.raw: dict[str, Any] = {} if raw is None else raw
+        self.follow_up = Duration(7, "d") if follow_up is None else follow_up  # agenda: follow_up
+        self.warn = warn  # agenda: warn (a commitment's own `warn` wins)
+        self.keep_in_touch: dict[str, Duration] = {} if keep_in_touch is None else keep_in_touch  # tag -> cadence
+
+    def copy(self) -> Config:
+        """A config of its own: the same values in new dicts (the cached one is shared)."""
+        return Config(self.me, self.site_title, self.private_by_default, dict(self.topic_aliases), self.lint_off,
+                      self.links, dict(self.raw), self.follow_up, self.warn, dict(self.keep_in_touch))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in Config.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: compared, never hashed
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in Config.__slots__) + ")"
 
 
-@dataclass(slots=True)
 class Notebook:
     """Everything the loader read: records, problems, and what could not be read."""
 
-    root: FsPath
-    config: Config
-    people: dict[str, Person]
-    orgs: dict[str, Org]
-    conversations: list[Conversation]  # chronological
-    diagnostics: list[Diagnostic]
-    unreadable: set[str]  # notes whose front matter could not be read: private for the site
-    files: list[str]  # every note file, relative posix paths, sorted
-    slugs: set[str] = field(default_factory=set)  # every person, org and conversation slug
-    incomplete: list[Conversation] = field(default_factory=list)  # unplaced: checked, never queried
+    __slots__ = ("root", "config", "people", "orgs", "conversations", "diagnostics", "unreadable", "files",
+                 "slugs", "incomplete", "reader", "overlay", "shared")
 
-    reader: str | None = None  # whose view it is (CONVO_ME, --me, the user's config); never changes a fact
-    overlay: FsPath | None = None  # the reader's personal notes folder, when it was loaded
-    shared: bool = field(default=False, repr=False)  # more than one `team: true` person: set from `people`
+    def __init__(self, root: FsPath, config: Config, people: dict[str, Person], orgs: dict[str, Org],
+                 conversations: list[Conversation], diagnostics: list[Diagnostic], unreadable: set[str],
+                 files: list[str], incomplete: list[Conversation] | None = None, reader: str | None = None,
+                 overlay: FsPath | None = None) -> None:
+        self.root = root
+        self.config = config
+        self.people = people
+        self.orgs = orgs
+        self.conversations = conversations  # chronological
+        self.diagnostics = diagnostics
+        self.unreadable = unreadable  # notes whose front matter could not be read: private for the site
+        self.files = files  # every note file, relative posix paths, sorted
+        self.incomplete: list[Conversation] = [] if incomplete is None else incomplete  # unplaced: never queried
+        # whose view it is (CONVO_ME, --me, the user's config); never changes a fact
+        self.reader = reader
+        self.overlay = overlay  # the reader's personal notes folder, when it was loaded
+        self.slugs: set[str] = set()  # every person, org and conversation slug
+        self.shared = False  # more than one `team: true` person
+        self.settle()
 
-    def __post_init__(self) -> None:
+    def settle(self) -> None:
+        """Work out what the records decide: ``slugs``, ``shared`` and the reader's own slug
+        (at creation, and again after records are added or replaced)."""
         self.slugs = set(self.people) | set(self.orgs) | {c.slug for c in self.conversations}
         self.shared = sum(1 for p in self.people.values() if p.team) > 1
         if self.reader and self.reader not in self.people and self.reader != "me":

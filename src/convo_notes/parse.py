@@ -9,7 +9,6 @@ parsed (a warm command reads the cache and never pays for PyYAML).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from .diagnostics import Diagnostic
@@ -32,16 +31,23 @@ Value = Union[None, str, list["Value"], dict[str, "Value"]]
 Path = tuple[Union[str, int], ...]
 
 
-@dataclass(slots=True)
 class FrontMatter:
-    """The result of reading one note's text."""
+    """The result of reading one note's text.
 
-    data: dict[str, Value] | None  # None when the front matter could not be read
-    body: str = ""
-    body_line: int = 1  # file line where the body starts
-    locs: dict[Path, tuple[int, int]] = field(default_factory=dict)  # value positions
-    key_locs: dict[Path, tuple[int, int]] = field(default_factory=dict)  # key positions
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    (A plain class: a dataclass costs every command a millisecond to create at import.)
+    """
+
+    __slots__ = ("data", "body", "body_line", "locs", "key_locs", "diagnostics")
+
+    def __init__(self, data: dict[str, Value] | None, body: str = "", body_line: int = 1,
+                 locs: dict[Path, tuple[int, int]] | None = None, key_locs: dict[Path, tuple[int, int]] | None = None,
+                 diagnostics: list[Diagnostic] | None = None) -> None:
+        self.data = data  # None when the front matter could not be read
+        self.body = body
+        self.body_line = body_line  # file line where the body starts
+        self.locs: dict[Path, tuple[int, int]] = {} if locs is None else locs  # value positions
+        self.key_locs: dict[Path, tuple[int, int]] = {} if key_locs is None else key_locs  # key positions
+        self.diagnostics: list[Diagnostic] = [] if diagnostics is None else diagnostics
 
 
 def decode(raw: bytes, path: str) -> tuple[str | None, Diagnostic | None]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-from dataclasses import dataclass
-from typing import Any, Callable, cast
+from typing import Any, Callable, NamedTuple, cast
 
 from .dates import (  # noqa: F401 - Duration and Repeat are read from here too
     _DATE_RE,
@@ -46,8 +45,7 @@ WIKI_REF = re.compile(r"^\[\[[ \t]*([^\]|#\s]+)[ \t]*(?:\|[^\]]*)?\]\]$")
 CHANNELS = ("call", "meeting", "email", "chat", "video", "letter", "event", "other")
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One field of the format: its name, type, whether it is required, and what it means."""
 
     name: str

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +19,20 @@ from ..model import Notebook
 from ..render.terminal import echo, emit_json, print_diagnostics
 
 
-@dataclass
 class State:
-    """What the group options decided; the notebook is loaded on first use."""
+    """What the group options decided; the notebook is loaded on first use.
 
-    notebook_dir: str | None
-    today: dt.date
-    reader: str | None = None  # --me: whose view it is (else CONVO_ME or the user's config)
-    no_pager: bool = False
-    _notebook: Notebook | None = field(default=None, repr=False)
-    _personal: bool = field(default=False, repr=False)
+    (A plain class: a dataclass costs every command a millisecond to create at import.)
+    """
+
+    def __init__(self, notebook_dir: str | None, today: dt.date, reader: str | None = None,
+                 no_pager: bool = False) -> None:
+        self.notebook_dir = notebook_dir
+        self.today = today
+        self.reader = reader  # --me: whose view it is (else CONVO_ME or the user's config)
+        self.no_pager = no_pager
+        self._notebook: Notebook | None = None
+        self._personal = False
 
     @property
     def root(self) -> Path:

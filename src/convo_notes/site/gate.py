@@ -115,6 +115,9 @@ def _texts(value: Any) -> Iterable[str]:
     """Every string inside a record's value (tuples, nested records), paths and folders excepted."""
     if isinstance(value, str):
         yield value
+    elif (fields := getattr(type(value), "_fields", None)) is not None:  # a record (a named tuple)
+        for name in _value_fields(fields):  # its values, not where it lives
+            yield from _texts(getattr(value, name))
     elif isinstance(value, (tuple, list, frozenset, set)):
         for item in value:
             yield from _texts(item)
@@ -122,14 +125,11 @@ def _texts(value: Any) -> Iterable[str]:
         for key, item in value.items():
             yield from _texts(key)
             yield from _texts(item)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for name in _value_fields(type(value)):
-            yield from _texts(getattr(value, name))
 
 
 @functools.lru_cache(maxsize=None)
-def _value_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_VALUES)
+def _value_fields(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in fields if name not in _NOT_VALUES)
 
 
 def public_text(view: PublicView, extra: Iterable[str] = ()) -> str:

@@ -22,16 +22,16 @@ import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from ..fsutil import NOTE_LIMIT, Refused, read_notebook_file, real_root
 from ..loader import note_kind
-from ..model import Config, Conversation, Notebook, Org, Person
+from ..model import Commitment, Config, Conversation, NextTurn, Notebook, Org, Person, Referral
 
 PRIVATE_LABEL = "someone (private)"
 _STAND_IN = "someone-private"
 
-T = TypeVar("T")
+T = TypeVar("T", Person, Org, Conversation, NextTurn, Commitment, Referral)  # a record
 
 
 class PublicNotebook(Notebook):
@@ -158,11 +158,11 @@ def public_view(nb: Notebook, previous: PublicView | None = None) -> PublicView:
                       len(nb.unreadable), made, under)
 
 
-def _replace(record: T, **changes: object) -> T:
-    """``dataclasses.replace`` only when something changes (records are shared, keep them)."""
+def _replace(record: T, **changes: Any) -> T:
+    """``record._replace(**changes)`` only when something changes (records are shared, keep them)."""
     if all(getattr(record, k) == v for k, v in changes.items()):
         return record
-    return dataclasses.replace(record, **changes)  # type: ignore[type-var]
+    return record._replace(**changes)
 
 
 def _public_conversation(conv: Conversation, ref: Callable[[str | None], str | None],

@@ -281,7 +281,8 @@ def update(nb: Notebook, view: PublicView, today: dt.date, out_dir: Path, run: M
     if output != previous.output:
         return "the site folder changed since the last build"
     changed = changed_notes(previous, keys, git)
-    public_now = {n.path for n in [*view.nb.people.values(), *view.nb.orgs.values(), *view.nb.conversations]}
+    public: list[Note] = [*view.nb.people.values(), *view.nb.orgs.values(), *view.nb.conversations]
+    public_now = {n.path for n in public}
     old: dict[str, Note | None] = {}
     for path in changed:
         was_public = path in previous.records

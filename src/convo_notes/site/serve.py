@@ -39,7 +39,6 @@ public view as ``convo site build``.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 import gc
@@ -149,7 +148,7 @@ def _same_record(old: Note, new: Note) -> bool:
         return True
     if type(old) is not type(new) or [link[0] for link in old.links] != [link[0] for link in new.links]:
         return False
-    return dataclasses.replace(old, links=new.links) == new
+    return old._replace(links=new.links) == new
 
 
 def _link_targets(body: str | None, path: str) -> set[str]:
@@ -261,7 +260,7 @@ class LiveSite:
             nb.unreadable.discard(rel)
         if kept:
             nb.conversations.sort(key=lambda c: c.sort_key)
-            nb.__post_init__()
+            nb.settle()
         return nb, kept
 
     def _remember(self, nb: Notebook, kept: list[str], body_of: Callable[[Note], str | None],
