@@ -98,3 +98,21 @@ def test_a_closed_output_is_one_line_and_exit_1_never_a_traceback(notebook):
         assert done.returncode == 1, closing
         assert done.stderr == ("" if "2>&-" in closing else
                                "convo: cannot write the output: standard output is closed\n"), closing
+
+
+def test_the_command_runs_with_the_collector_on_and_the_imports_frozen(notebook):
+    """`launch.console` turns the cyclic garbage collector off while it imports, then freezes what
+    the imports made and turns it on again: the command (a long `site serve` too) collects as usual."""
+    code = """
+import gc, sys
+import convo_notes.cli as cli
+def command():
+    print(gc.isenabled(), gc.get_freeze_count() > 1000)
+    sys.exit(0)
+cli.console = command
+from convo_notes import launch
+sys.argv = ["convo", *sys.argv[1:]]
+launch.console()
+"""
+    child = convo("-C", str(notebook), "--today", TODAY, "due", code=code)
+    assert (child.returncode, child.stdout) == (0, "True True\n"), child.stderr
