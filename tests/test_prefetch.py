@@ -27,6 +27,9 @@ PROBE = r"""
 import json, os, sys, time
 from convo_notes import notefiles
 notefiles.MAX_AGE = float(os.environ.get("PROBE_MAX_AGE", notefiles.MAX_AGE))
+if os.environ.get("PROBE_SLOW"):  # the forked process walks this: still walking when it is cancelled
+    walk = notefiles._Walk.run
+    notefiles._Walk.run = lambda self: (time.sleep(float(os.environ["PROBE_SLOW"])), walk(self))[1]
 notefiles.prefetch(sys.argv[1:])
 pending = notefiles._pending
 if os.environ.get("PROBE_WRITE"):
@@ -37,8 +40,11 @@ fds = None
 if os.environ.get("PROBE_FDS"):
     time.sleep(0.5)  # the walk is over; its result is larger than the pipe holds: the process waits
     fds = [os.readlink(f"/proc/{pending.pid}/fd/{fd}") for fd in (0, 1, 2)]
+cancelled = None
 if os.environ.get("PROBE_CANCEL"):
+    started = time.monotonic()
     notefiles.cancel()
+    cancelled = time.monotonic() - started
     found = None
 else:
     found = notefiles.scan(os.environ["PROBE_ROOT"])
@@ -50,7 +56,7 @@ if pending is not None:
     except ChildProcessError:
         reaped = True
 print(json.dumps({
-    "forked": pending is not None, "fds": fds, "reaped": reaped, "left": notefiles._pending is not None,
+    "forked": pending is not None, "fds": fds, "cancelled": cancelled, "reaped": reaped, "left": notefiles._pending is not None,
     "ahead": None if found is None else found.ahead,
     "files": None if found is None else {rel: list(key) for rel, key in found.files.items()},
     "skipped": None if found is None else [[d.path, d.code, d.message] for d in found.skipped],
@@ -198,6 +204,12 @@ def test_a_walk_that_finds_no_notebook_leaves_the_command_to_say_so(notebook, tm
 def test_a_walk_nothing_takes_is_stopped_and_reaped(notebook):
     got = probe("-C", str(notebook), "due", root=notebook, PROBE_CANCEL="1")
     assert got["forked"] and got["reaped"] and not got["left"]
+
+
+def test_a_walk_still_running_is_killed_not_waited_for(notebook):
+    got = probe("-C", str(notebook), "due", root=notebook, PROBE_CANCEL="1", PROBE_SLOW="20")
+    assert got["forked"] and got["reaped"] and not got["left"]
+    assert got["cancelled"] < 5  # killed: `convo` never waits for a walk it no longer needs
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
