@@ -56,7 +56,8 @@ if pending is not None:
     except ChildProcessError:
         reaped = True
 print(json.dumps({
-    "forked": pending is not None, "fds": fds, "cancelled": cancelled, "reaped": reaped, "left": notefiles._pending is not None,
+    "forked": pending is not None, "fds": fds, "cancelled": cancelled, "reaped": reaped,
+    "left": notefiles._pending is not None,
     "ahead": None if found is None else found.ahead,
     "files": None if found is None else {rel: list(key) for rel, key in found.files.items()},
     "skipped": None if found is None else [[d.path, d.code, d.message] for d in found.skipped],
