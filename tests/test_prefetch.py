@@ -40,6 +40,9 @@ fds = None
 if os.environ.get("PROBE_FDS"):
     time.sleep(0.5)  # the walk is over; its result is larger than the pipe holds: the process waits
     fds = [os.readlink(f"/proc/{pending.pid}/fd/{fd}") for fd in (0, 1, 2)]
+if os.environ.get("PROBE_WAIT"):
+    time.sleep(float(os.environ["PROBE_WAIT"]))
+calls = []
 cancelled = None
 if os.environ.get("PROBE_CANCEL"):
     started = time.monotonic()
@@ -47,7 +50,8 @@ if os.environ.get("PROBE_CANCEL"):
     cancelled = time.monotonic() - started
     found = None
 else:
-    found = notefiles.scan(os.environ["PROBE_ROOT"])
+    found = notefiles.scan(os.environ["PROBE_ROOT"], (lambda: calls.append(time.monotonic()))
+                           if os.environ.get("PROBE_MEANWHILE") else None)
 reaped = None
 if pending is not None:
     try:
@@ -56,7 +60,7 @@ if pending is not None:
     except ChildProcessError:
         reaped = True
 print(json.dumps({
-    "forked": pending is not None, "fds": fds, "cancelled": cancelled, "reaped": reaped,
+    "forked": pending is not None, "fds": fds, "cancelled": cancelled, "reaped": reaped, "meanwhile": len(calls),
     "left": notefiles._pending is not None,
     "ahead": None if found is None else found.ahead,
     "files": None if found is None else {rel: list(key) for rel, key in found.files.items()},
@@ -205,6 +209,17 @@ def test_a_walk_that_finds_no_notebook_leaves_the_command_to_say_so(notebook, tm
 def test_a_walk_nothing_takes_is_stopped_and_reaped(notebook):
     got = probe("-C", str(notebook), "due", root=notebook, PROBE_CANCEL="1")
     assert got["forked"] and got["reaped"] and not got["left"]
+
+
+def test_work_is_done_meanwhile_only_while_the_walk_is_running(notebook):
+    """`scan(root, meanwhile)` runs `meanwhile` when the walk made ahead is not finished (then it
+    takes the walk as usual), and not when the walk is there already or there is none."""
+    running = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="1", PROBE_SLOW="0.5")
+    done = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="1", PROBE_WAIT="0.5")
+    none = probe("-C", str(notebook), "new", root=notebook, PROBE_MEANWHILE="1")
+    assert (running["meanwhile"], done["meanwhile"], none["meanwhile"]) == (1, 0, 0)
+    assert running["ahead"] and done["ahead"] and not none["ahead"]
+    assert running["files"] == done["files"] == none["files"] == walked_here(notebook)[0]
 
 
 def test_a_walk_still_running_is_killed_not_waited_for(notebook):

@@ -184,11 +184,17 @@ def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    notes = notefiles.scan(root)  # (the walk `convo` started ahead, when there is one)
+    notes = notefiles.scan(root, _ready_to_read)  # (the walk `convo` started ahead, when there is one)
     extra = scan_overlay(overlay_of(root, env), root) if overlay else None
     # the entries the walk left out are reported with the configuration's problems
     return Scan(root, config, problems + notes.skipped, notes, min(started, notes.started_ns),
                 reader_of(root, env, reader), extra)
+
+
+def _ready_to_read() -> None:
+    """What reading a note needs, imported while the walk started ahead is still running: a
+    command that finds an edited note reads it, and one that finds none has lost no time."""
+    from .. import checks, schema, yamlsafe  # noqa: F401
 
 
 class AgendaView:
