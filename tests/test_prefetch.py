@@ -50,8 +50,9 @@ if os.environ.get("PROBE_CANCEL"):
     cancelled = time.monotonic() - started
     found = None
 else:
-    found = notefiles.scan(os.environ["PROBE_ROOT"], (lambda: calls.append(time.monotonic()))
-                           if os.environ.get("PROBE_MEANWHILE") else None)
+    steps = int(os.environ.get("PROBE_MEANWHILE", "0"))
+    step_time = float(os.environ.get("PROBE_STEP", "0"))
+    found = notefiles.scan(os.environ["PROBE_ROOT"], [lambda: (calls.append(1), time.sleep(step_time))] * steps)
 reaped = None
 if pending is not None:
     try:
@@ -212,14 +213,18 @@ def test_a_walk_nothing_takes_is_stopped_and_reaped(notebook):
 
 
 def test_work_is_done_meanwhile_only_while_the_walk_is_running(notebook):
-    """`scan(root, meanwhile)` runs `meanwhile` when the walk made ahead is not finished (then it
-    takes the walk as usual), and not when the walk is there already or there is none."""
-    running = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="1", PROBE_SLOW="0.5")
-    done = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="1", PROBE_WAIT="0.5")
-    none = probe("-C", str(notebook), "new", root=notebook, PROBE_MEANWHILE="1")
-    assert (running["meanwhile"], done["meanwhile"], none["meanwhile"]) == (1, 0, 0)
-    assert running["ahead"] and done["ahead"] and not none["ahead"]
-    assert running["files"] == done["files"] == none["files"] == walked_here(notebook)[0]
+    """`scan(root, meanwhile)` runs the steps of `meanwhile` while the walk made ahead is not
+    finished, then takes the walk as usual; none when the walk is there already or there is none."""
+    old_ok = {"PROBE_MAX_AGE": "60"}  # (a busy machine: the walk is used however late it is taken)
+    running = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="3", PROBE_SLOW="2", **old_ok)
+    ending = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="50", PROBE_STEP="0.2",
+                   PROBE_SLOW="1", **old_ok)
+    done = probe("-C", str(notebook), "due", root=notebook, PROBE_MEANWHILE="3", PROBE_WAIT="1", **old_ok)
+    none = probe("-C", str(notebook), "new", root=notebook, PROBE_MEANWHILE="3")
+    assert (running["meanwhile"], done["meanwhile"], none["meanwhile"]) == (3, 0, 0)
+    assert 1 <= ending["meanwhile"] < 50  # the steps stop once the walk is done
+    assert running["ahead"] and ending["ahead"] and done["ahead"] and not none["ahead"]
+    assert running["files"] == ending["files"] == done["files"] == none["files"] == walked_here(notebook)[0]
 
 
 def test_a_walk_still_running_is_killed_not_waited_for(notebook):

@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - a Python built without the module
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Callable, Mapping
+    from typing import Any, Callable, Iterable, Mapping
 
     from .diagnostics import Diagnostic
 
@@ -253,7 +253,7 @@ def _digest64(value: int) -> int:
     return int.from_bytes(blake2b(str(value).encode(), digest_size=8).digest(), "little", signed=True)
 
 
-def scan(root: Path | str, meanwhile: Callable[[], object] | None = None) -> NoteScan:
+def scan(root: Path | str, meanwhile: Iterable[Callable[[], object]] = ()) -> NoteScan:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
     sorted, with the size, mtime, ctime and inode the cache keys on, from one ``listdir`` a folder
     and one ``lstat`` an entry; and every entry left out.
@@ -267,9 +267,9 @@ def scan(root: Path | str, meanwhile: Callable[[], object] | None = None) -> Not
 
     This runs on every command, warm or not, so it is kept lean: one ``listdir`` per
     folder and one ``lstat`` per entry; only symlinks cost a ``realpath``. The walk
-    :func:`prefetch` made of this notebook, when there is one, is taken instead; ``meanwhile``
-    is work this process may do while it waits for that walk (it is run only if the walk is
-    not finished yet, and only then).
+    :func:`prefetch` made of this notebook, when there is one, is taken instead. ``meanwhile``
+    is work this process may do while it waits for that walk, in steps: each step runs only
+    if the walk is not finished yet, so the walk waits at most for the step under way.
     """
     root = os.fspath(root)
     return _take(root, meanwhile) or _Walk(root).run()
@@ -554,9 +554,9 @@ def _walk_for_parent(reading: int, writing: int, explicit: str | None) -> None: 
         os._exit(code)
 
 
-def _take(root: str, meanwhile: Callable[[], object] | None = None) -> NoteScan | None:
+def _take(root: str, meanwhile: Iterable[Callable[[], object]] = ()) -> NoteScan | None:
     """The prefetched walk when it is of ``root`` and young enough; it is taken at most once
-    (``meanwhile``: run first, if the walk has not finished)."""
+    (the steps of ``meanwhile`` run first, each while the walk has not finished)."""
     global _pending
     pending, _pending = _pending, None
     if pending is None:
@@ -565,11 +565,13 @@ def _take(root: str, meanwhile: Callable[[], object] | None = None) -> NoteScan 
     try:
         if time.monotonic() - pending.started > MAX_AGE:
             return None
-        if meanwhile is not None:
+        if meanwhile:
             import select
 
-            if not select.select([pending.fd], [], [], 0)[0]:  # (the walk writes its result when it is done)
-                meanwhile()
+            for step in meanwhile:
+                if select.select([pending.fd], [], [], 0)[0]:  # (the walk writes its result when it is done)
+                    break
+                step()
         chunks = []
         while chunk := os.read(pending.fd, 1 << 20):
             chunks.append(chunk)

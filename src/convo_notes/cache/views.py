@@ -63,6 +63,7 @@ two for every person and org of the sample notebook.
 from __future__ import annotations
 
 import gc
+import importlib
 import marshal
 import operator
 import os
@@ -184,17 +185,21 @@ def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    notes = notefiles.scan(root, _ready_to_read)  # (the walk `convo` started ahead, when there is one)
+    notes = notefiles.scan(root, _READY_TO_READ)  # (the walk `convo` started ahead, when there is one)
     extra = scan_overlay(overlay_of(root, env), root) if overlay else None
     # the entries the walk left out are reported with the configuration's problems
     return Scan(root, config, problems + notes.skipped, notes, min(started, notes.started_ns),
                 reader_of(root, env, reader), extra)
 
 
-def _ready_to_read() -> None:
-    """What reading a note needs, imported while the walk started ahead is still running: a
-    command that finds an edited note reads it, and one that finds none has lost no time."""
-    from .. import checks, schema, yamlsafe  # noqa: F401
+def _import(module: str) -> Callable[[], object]:
+    return lambda: importlib.import_module(module, __package__)
+
+
+# What reading a note needs, imported while the walk `convo` started ahead is still running (one
+# module a step, each only while it runs): a command that finds an edited note reads it; one that
+# finds none waits at most for the module under way when the walk ends.
+_READY_TO_READ = tuple(_import(module) for module in ("..schema", "..yamlsafe", "..checks"))
 
 
 class AgendaView:
