@@ -221,3 +221,46 @@ def test_threads_and_diagnostics_survive_pickling_field_for_field(notebook):
     assert found and nb.diagnostics
     assert pickle.loads(pickle.dumps(found)) == found
     assert pickle.loads(pickle.dumps(nb.diagnostics)) == nb.diagnostics
+
+
+def test_a_part_read_early_is_taken_once_and_for_the_same_bytes_only(monkeypatch):
+    import marshal
+    import pickle
+
+    monkeypatch.setattr(views, "_EARLY", [(pickle.loads, b"same bytes", "kept")])
+    assert views._taken_early(pickle.loads, b"other bytes") is views._NONE
+    assert views._taken_early(marshal.loads, b"same bytes") is views._NONE  # read another way
+    assert views._taken_early(pickle.loads, b"same bytes") == "kept"
+    assert views._taken_early(pickle.loads, b"same bytes") is views._NONE  # once
+
+
+def test_the_agenda_read_while_the_walk_runs_is_used_only_if_it_is_the_snapshot_read(small, monkeypatch):
+    """`_read_early` (a step of the wait for the walk started ahead) reads the agenda snapshot's
+    parts; the view takes those very objects when it reads the same snapshot, and reads a part
+    again when the snapshot was replaced in between. Nothing read early outlives the view."""
+    monkeypatch.setattr(views, "_EARLY", [])
+    early = views._read_early(small, "agenda", views._AGENDA_EARLY)
+    backdate(small)
+    assert not views.agenda_view(small).from_snapshot  # (writes the snapshot)
+    early()
+    assert [raw for _how, raw, _value in views._EARLY] and len(views._EARLY) == 3
+    kept = views._EARLY[1][2]  # the entries
+    warm = views.agenda_view(small)
+    assert warm.from_snapshot and warm.entries is kept and views._EARLY == []
+
+    target = views.snapshot_file(small, "agenda")
+    before = target.read_bytes()
+    _edit(small)  # a commitment's text: the agenda's entries change
+    patched = views.agenda_view(small)
+    assert patched.from_snapshot and patched.patched
+    after = target.read_bytes()
+    target.write_bytes(before)
+    early()  # read from the snapshot before the edit...
+    kept = views._EARLY[1][2]
+    target.write_bytes(after)  # ...which is replaced before the command reads it
+    now = views.agenda_view(small)
+    assert now.from_snapshot and now.entries is not kept and views._EARLY == []
+    from convo_notes.agenda import agenda_entries
+
+    full = agenda_entries(load_notebook(small))
+    assert sorted(map(repr, now.entries)) == sorted(map(repr, full)) != sorted(map(repr, kept))

@@ -147,6 +147,43 @@ def test_the_program_answers_the_same_with_the_walk_ahead_or_without(notebook, t
     assert run("2") == alone  # warm
 
 
+SLOW_WALK = r"""
+import atexit, sys, time
+from convo_notes import launch, notefiles
+from convo_notes.cache import views
+walk = notefiles._Walk.run
+notefiles._Walk.run = lambda self: (time.sleep(0.4), walk(self))[1]  # the forked walk is the slower
+taken = []
+real = views._taken_early
+def counted(how, raw):
+    got = real(how, raw)
+    taken.append(got is not views._NONE)
+    return got
+views._taken_early = counted
+atexit.register(lambda: print(f"taken early: {sum(taken)}", file=sys.stderr))
+sys.argv = ["convo", *sys.argv[1:]]
+launch.console()
+"""
+
+
+def test_due_answers_the_same_with_the_snapshot_read_while_the_walk_runs(notebook, tmp_path):
+    """A warm `convo due` whose walk ahead is the slower reads the agenda snapshot's parts while
+    it waits (`views._read_early`), takes them, and answers as a `due` with no cache at all."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CONVO_JOBS": "2",
+           "CONVO_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["-C", str(notebook), "--today", TODAY, "due", "--all"]
+    run = [sys.executable, "-m", "convo_notes", *args]
+    from test_cache_snapshot import backdate
+
+    backdate(notebook)  # (a note changed a moment ago is never trusted to a snapshot)
+    cold = subprocess.run(run, env={**env, "CONVO_CACHE_DIR": "off"}, capture_output=True, text=True, timeout=120)
+    subprocess.run(run, env=env, capture_output=True, timeout=120, check=True)  # the snapshot written
+    warm = subprocess.run([sys.executable, "-c", SLOW_WALK, *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
+    assert warm.stderr == cold.stderr + "taken early: 2\n"  # the names and the agenda's items
+
+
 def test_the_walk_ahead_is_the_walk(make_notebook):
     root = make_notebook({
         "notes/people/sam.md": "---\nname: Sam\n---\n",

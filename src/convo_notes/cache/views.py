@@ -177,15 +177,16 @@ class Scan:
 
 
 def scan(root: Path | str, env: dict[str, str] | None = None, reader: str | None = None,
-         overlay: bool = False) -> Scan:
+         overlay: bool = False, early: Sequence[Callable[[], object]] = ()) -> Scan:
     """Read the configuration and stat every note (what a warm command cannot skip).
 
     ``reader``: ``--me`` (else ``CONVO_ME`` or the user's config); ``overlay``: also the
-    reader's personal notes."""
+    reader's personal notes; ``early``: work to do first while the walk `convo` started ahead
+    is still running (:func:`.notefiles.scan`), before importing what reading a note takes."""
     root = Path(root)
     started = time.time_ns()
     config, problems = load_config(root, env)
-    notes = notefiles.scan(root, _READY_TO_READ)  # (the walk `convo` started ahead, when there is one)
+    notes = notefiles.scan(root, (*early, *_READY_TO_READ))  # (the walk `convo` started ahead, when there is one)
     extra = scan_overlay(overlay_of(root, env), root) if overlay else None
     # the entries the walk left out are reported with the configuration's problems
     return Scan(root, config, problems + notes.skipped, notes, min(started, notes.started_ns),
@@ -238,7 +239,7 @@ def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
                 progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> AgendaView:
     """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid,
     or from the snapshot patched with the few conversations edited since (:func:`_agenda_patch`)."""
-    found = scan(root, env, reader, overlay)
+    found = scan(root, env, reader, overlay, early=[_read_early(root, "agenda", _AGENDA_EARLY)])
 
     def compute(nb: Notebook) -> tuple[AgendaView, Callable[[], dict[str, Any]]]:
         entries = agenda_entries(nb)
@@ -256,16 +257,18 @@ def _view(found: Scan, kind: str, from_snapshot: Callable[[Scan, _Reader], T | N
     The snapshot is written unless a note is too recent to trust."""
     target = snapshot_file(found.root, kind)
     key = None if target is None else found.key()
+    got = None
     if target is not None and key is not None:
         got = _read(target, key, lambda reader: from_snapshot(found, reader),
                     None if patch is None else lambda reader: patch(found, reader))
-        if isinstance(got, tuple):  # patched: written again with this scan's key
-            view, payload = got
-            if not found.racy():
-                _write_view(target, key, lambda: payload)
-            return cast("T", view)
-        if got is not None:
-            return cast("T", got)
+    _EARLY.clear()  # (what was read early and not taken: another snapshot than the one read now)
+    if isinstance(got, tuple):  # patched: written again with this scan's key
+        view, payload = got
+        if target is not None and key is not None and not found.racy():
+            _write_view(target, key, lambda: payload)
+        return cast("T", view)
+    if got is not None:
+        return cast("T", got)
     view, make_payload = compute(found.load(progress))
     if target is not None and key is not None and not found.racy():
         _write_view(target, key, make_payload)
@@ -297,6 +300,8 @@ def brief_view(root: Path | str, slug: str, *, env: dict[str, str] | None = None
 # the delta holds REWRITE_INDEX notes, the parts are written whole again.
 
 NAMES, DIAGNOSTICS, ENTRIES, INDEX, SLUGS = range(5)  # the agenda snapshot's RAW blobs
+# what a warm `due` reads of it (and, after an edit, the index), read while the walk runs
+_AGENDA_EARLY = ((NAMES, pickle.loads), (ENTRIES, pickle.loads), (INDEX, marshal.loads))
 Delta = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], list[DueItem], list[Diagnostic]]
 NO_DELTA: Delta = ((), (), (), [], [])
 
@@ -541,7 +546,7 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
     payload = reader.payload()
     if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= SLUGS:
         return None
-    index = marshal.loads(reader.raw(payload, INDEX))
+    index = _unmarshal(reader.raw(payload, INDEX))
     changed = _changed(index, found)
     if not changed or len(changed) > PATCH_LIMIT:  # (before the parts are read: a full load follows)
         return None
@@ -606,6 +611,10 @@ def _agenda_patch(found: Scan, reader: _Reader) -> tuple[AgendaView, dict[str, A
 
 
 def _loads(raw: bytes) -> Any:
+    """What ``raw`` pickles (as :func:`_read_early` unpickled it, when it did)."""
+    early = _taken_early(pickle.loads, raw)
+    if early is not _NONE:
+        return early
     gc_was_on = gc.isenabled()
     gc.disable()  # many small objects and no cycles: collection only slows unpickling
     try:
@@ -613,6 +622,61 @@ def _loads(raw: bytes) -> Any:
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def _unmarshal(raw: bytes) -> Any:
+    """What ``raw`` marshals (as :func:`_read_early` read it, when it did)."""
+    early = _taken_early(marshal.loads, raw)
+    return marshal.loads(raw) if early is _NONE else early
+
+
+# Parts of a snapshot read while the walk `convo` started ahead was still running
+# (:func:`_read_early`): (the function that read them, their bytes, what it made of them). A
+# part is taken from here, once, for the very same bytes only; what is left is dropped when
+# the view is made (:func:`_view`).
+_EARLY: list[tuple[Callable[[bytes], Any], bytes, Any]] = []
+_NONE = object()
+
+
+def _taken_early(load: Callable[[bytes], Any], raw: bytes) -> Any:
+    for n, (how, early, value) in enumerate(_EARLY):
+        if how is load and early == raw:
+            del _EARLY[n]
+            return value
+    return _NONE
+
+
+def _read_early(root: Path | str, kind: str, parts: Sequence[tuple[int, Callable[[bytes], Any]]],
+                ) -> Callable[[], None]:
+    """A step of the wait for the walk started ahead: the ``parts`` (blob number, how to read it)
+    of the ``kind`` snapshot, read and checked as :class:`_Reader` reads them, kept in
+    :data:`_EARLY` for the command to take once it knows the snapshot is the one it wants."""
+
+    def step() -> None:
+        target = snapshot_file(Path(root), kind)
+        if target is None:
+            return
+        try:
+            with open(target, "rb") as fh:
+                if fh.read(len(MAGIC)) != MAGIC or _unpickle(fh) is None:
+                    return
+                reader = _Reader(fh)
+                payload = reader.payload()
+                if payload is None:
+                    return
+                for number, load in parts:
+                    raw = reader.raw(payload, number)
+                    gc_was_on = gc.isenabled()
+                    gc.disable()
+                    try:
+                        _EARLY.append((load, raw, load(raw)))
+                    finally:
+                        if gc_was_on:
+                            gc.enable()
+        except Exception:  # noqa: BLE001, S110 - a snapshot that cannot be read: the command finds out itself
+            pass
+
+    return step
 
 
 # --- what the brief needs -------------------------------------------------------------------
