@@ -97,6 +97,7 @@ from ..loader import (
     load_config,
     load_scanned,
     overlay_of,
+    paused_gc,
     read_file,
     reader_of,
     scan_overlay,
@@ -666,13 +667,8 @@ def _read_early(root: Path | str, kind: str, parts: Sequence[tuple[int, Callable
                     return
                 for number, load in parts:
                     raw = reader.raw(payload, number)
-                    gc_was_on = gc.isenabled()
-                    gc.disable()
-                    try:
+                    with paused_gc():  # (as _loads: many small objects, no cycles)
                         _EARLY.append((load, raw, load(raw)))
-                    finally:
-                        if gc_was_on:
-                            gc.enable()
         except Exception:  # noqa: BLE001, S110 - a snapshot that cannot be read: the command finds out itself
             pass
 
