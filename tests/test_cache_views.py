@@ -239,12 +239,12 @@ def test_the_agenda_read_while_the_walk_runs_is_used_only_if_it_is_the_snapshot_
     parts; the view takes those very objects when it reads the same snapshot, and reads a part
     again when the snapshot was replaced in between. Nothing read early outlives the view."""
     monkeypatch.setattr(views, "_EARLY", [])
-    early = views._read_early(small, "agenda", views._AGENDA_EARLY)
+    early = views._read_early(small, "agenda", lambda payload: views._AGENDA_EARLY)
     backdate(small)
     assert not views.agenda_view(small).from_snapshot  # (writes the snapshot)
     early()
-    assert [raw for _how, raw, _value in views._EARLY] and len(views._EARLY) == 3
-    kept = views._EARLY[1][2]  # the entries
+    assert len(views._EARLY) == 4  # the payload, the names, the entries, the index
+    kept = views._EARLY[2][2]  # the entries
     warm = views.agenda_view(small)
     assert warm.from_snapshot and warm.entries is kept and views._EARLY == []
 
@@ -256,7 +256,7 @@ def test_the_agenda_read_while_the_walk_runs_is_used_only_if_it_is_the_snapshot_
     after = target.read_bytes()
     target.write_bytes(before)
     early()  # read from the snapshot before the edit...
-    kept = views._EARLY[1][2]
+    kept = views._EARLY[2][2]
     target.write_bytes(after)  # ...which is replaced before the command reads it
     now = views.agenda_view(small)
     assert now.from_snapshot and now.entries is not kept and views._EARLY == []

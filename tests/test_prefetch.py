@@ -166,12 +166,15 @@ launch.console()
 """
 
 
-def test_due_answers_the_same_with_the_snapshot_read_while_the_walk_runs(notebook, tmp_path):
-    """A warm `convo due` whose walk ahead is the slower reads the agenda snapshot's parts while
-    it waits (`views._read_early`), takes them, and answers as a `due` with no cache at all."""
+@pytest.mark.parametrize(("command", "taken"), [(["due", "--all"], 3), (["threads"], 2), (["referrals"], 1)])
+def test_a_snapshot_read_while_the_walk_runs_answers_the_same(notebook, tmp_path, command, taken):
+    """A warm `due`, `threads` or `referrals` whose walk ahead is the slower reads its snapshot's
+    payload and parts while it waits (`views._read_early`), takes them (due: the payload, names and
+    items; threads: the payload and its one chunk of threads; referrals: the payload), and
+    answers as the command with no cache at all."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "CONVO_JOBS": "2",
            "CONVO_CACHE_DIR": str(tmp_path / "cache")}
-    args = ["-C", str(notebook), "--today", TODAY, "due", "--all"]
+    args = ["-C", str(notebook), "--today", TODAY, *command]
     run = [sys.executable, "-m", "convo_notes", *args]
     from test_cache_snapshot import backdate
 
@@ -181,7 +184,7 @@ def test_due_answers_the_same_with_the_snapshot_read_while_the_walk_runs(noteboo
     warm = subprocess.run([sys.executable, "-c", SLOW_WALK, *args], env=env, capture_output=True, text=True,
                           timeout=120)
     assert (warm.returncode, warm.stdout) == (cold.returncode, cold.stdout)
-    assert warm.stderr == cold.stderr + "taken early: 2\n"  # the names and the agenda's items
+    assert warm.stderr == cold.stderr + f"taken early: {taken}\n"
 
 
 def test_the_walk_ahead_is_the_walk(make_notebook):

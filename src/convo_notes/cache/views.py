@@ -240,7 +240,7 @@ def agenda_view(root: Path | str, *, env: dict[str, str] | None = None,
                 progress: Progress | None = None, reader: str | None = None, overlay: bool = False) -> AgendaView:
     """The notebook and :func:`.agenda.agenda_entries`, from the snapshot when it is valid,
     or from the snapshot patched with the few conversations edited since (:func:`_agenda_patch`)."""
-    found = scan(root, env, reader, overlay, early=[_read_early(root, "agenda", _AGENDA_EARLY)])
+    found = scan(root, env, reader, overlay, early=[_read_early(root, "agenda", lambda payload: _AGENDA_EARLY)])
 
     def compute(nb: Notebook) -> tuple[AgendaView, Callable[[], dict[str, Any]]]:
         entries = agenda_entries(nb)
@@ -647,11 +647,14 @@ def _taken_early(load: Callable[[bytes], Any], raw: bytes) -> Any:
     return _NONE
 
 
-def _read_early(root: Path | str, kind: str, parts: Sequence[tuple[int, Callable[[bytes], Any]]],
-                ) -> Callable[[], None]:
-    """A step of the wait for the walk started ahead: the ``parts`` (blob number, how to read it)
-    of the ``kind`` snapshot, read and checked as :class:`_Reader` reads them, kept in
-    :data:`_EARLY` for the command to take once it knows the snapshot is the one it wants."""
+Parts = Callable[[dict[str, Any]], Iterable[tuple[int, Callable[[bytes], Any]]]]
+
+
+def _read_early(root: Path | str, kind: str, parts: Parts) -> Callable[[], None]:
+    """A step of the wait for the walk started ahead: the ``kind`` snapshot's payload and the
+    ``parts`` of it that ``parts(payload)`` names (blob number, how to read it), read and checked
+    as :class:`_Reader` reads them, kept in :data:`_EARLY` for the command to take once it knows
+    the snapshot is the one it wants."""
 
     def step() -> None:
         target = snapshot_file(Path(root), kind)
@@ -662,12 +665,17 @@ def _read_early(root: Path | str, kind: str, parts: Sequence[tuple[int, Callable
                 if fh.read(len(MAGIC)) != MAGIC or _unpickle(fh) is None:
                     return
                 reader = _Reader(fh)
-                payload = reader.payload()
+                data = reader.payload_bytes()
+                if data is None:
+                    return
+                with paused_gc():  # (as _loads: many small objects, no cycles)
+                    payload = reader.checked(pickle.loads(data))
                 if payload is None:
                     return
-                for number, load in parts:
+                _EARLY.append((pickle.loads, data, payload))
+                for number, load in parts(payload):
                     raw = reader.raw(payload, number)
-                    with paused_gc():  # (as _loads: many small objects, no cycles)
+                    with paused_gc():
                         _EARLY.append((load, raw, load(raw)))
         except Exception:  # noqa: BLE001, S110 - a snapshot that cannot be read: the command finds out itself
             pass
@@ -906,7 +914,8 @@ def threads_view(root: Path | str, *, env: dict[str, str] | None = None, progres
     decided when shown, from the notebook's ``viewer``), so the snapshot keeps the
     threads as :func:`.agenda.threads` made them.
     """
-    found = scan(root, env, reader, overlay)
+    found = scan(root, env, reader, overlay, early=[_read_early(root, "threads", lambda payload: [
+        *((number, pickle.loads) for number in payload["thread_blobs"]), *_patch_parts(payload)])])
 
     def compute(nb: Notebook) -> tuple[ThreadsView, Callable[[], dict[str, Any]]]:
         every = threads(nb)
@@ -974,6 +983,11 @@ def _patchable(found: Scan, nb: Notebook, payload: dict[str, Any]) -> dict[str, 
     return payload
 
 
+def _patch_parts(payload: dict[str, Any]) -> list[tuple[int, Callable[[bytes], Any]]]:
+    """What a threads or referrals patch reads first of its snapshot (:func:`_edit_of`), when it can follow."""
+    return [(PATCH_INDEX, marshal.loads)] if len(payload.get("raw_at", ())) > PATCH_SLUGS else []
+
+
 def _edit_of(found: Scan, reader: _Reader, conversations: Callable[[dict[str, Any]], list[Any]],
              ) -> tuple[dict[str, Any], _Patch] | None:
     """The payload of a threads or referrals snapshot (:func:`_patchable`) and the edit since it
@@ -981,7 +995,7 @@ def _edit_of(found: Scan, reader: _Reader, conversations: Callable[[dict[str, An
     payload = reader.payload()
     if payload is None or found.overlay is not None or len(payload.get("raw_at", ())) <= PATCH_SLUGS:
         return None
-    index = marshal.loads(reader.raw(payload, PATCH_INDEX))
+    index = _unmarshal(reader.raw(payload, PATCH_INDEX))
     changed = _changed(index, found)
     if not changed or len(changed) > PATCH_LIMIT:
         return None
@@ -1078,7 +1092,7 @@ class ReferralsView:
 def referrals_view(root: Path | str, *, env: dict[str, str] | None = None, progress: Progress | None = None,
                    reader: str | None = None, overlay: bool = False) -> ReferralsView:
     """The notebook for the referrals directory, from the snapshot when it is valid."""
-    found = scan(root, env, reader, overlay)
+    found = scan(root, env, reader, overlay, early=[_read_early(root, "referrals", _patch_parts)])
 
     def compute(nb: Notebook) -> tuple[ReferralsView, Callable[[], dict[str, Any]]]:
         return ReferralsView(nb, False), lambda: _patchable(found, nb, {**_common(nb), "conversations": [
@@ -1185,22 +1199,24 @@ class _Reader:
         self.blobs_at = fh.tell()  # the blobs follow the key
         self.crcs: array[int] | None = None
 
-    def payload(self) -> dict[str, Any] | None:
+    def payload_bytes(self) -> bytes | None:
+        """The payload's pickle, checked by the trailer's CRC-32 (None: damaged)."""
         end = self.fh.seek(-12, os.SEEK_END)
         trailer = self.fh.read(12)
         at, crc = int.from_bytes(trailer[:8], "little"), int.from_bytes(trailer[8:], "little")
         if not self.blobs_at <= at <= end:
             return None
         data = os.pread(self.fd, end - at, at)
-        if crc32(data) != crc:
+        return data if crc32(data) == crc else None
+
+    def payload(self) -> dict[str, Any] | None:
+        data = self.payload_bytes()
+        if data is None:
             return None
-        gc_was_on = gc.isenabled()
-        gc.disable()  # many small objects and no cycles: collection only slows unpickling
-        try:
-            payload = pickle.loads(data)
-        finally:
-            if gc_was_on:
-                gc.enable()
+        return self.checked(_loads(data))
+
+    def checked(self, payload: Any) -> dict[str, Any] | None:
+        """``payload`` when it is one (its blobs' CRC-32s then known to :meth:`raw`), else None."""
         if not isinstance(payload, dict):
             return None
         self.crcs = payload.get("crcs")
