@@ -227,7 +227,7 @@ def test_a_part_read_early_is_taken_once_and_for_the_same_bytes_only(monkeypatch
     import marshal
     import pickle
 
-    monkeypatch.setattr(views, "_EARLY", [(pickle.loads, b"same bytes", "kept")])
+    monkeypatch.setattr(views, "_EARLY", {(pickle.loads, b"same bytes"): "kept"})
     assert views._taken_early(pickle.loads, b"other bytes") is views._NONE
     assert views._taken_early(marshal.loads, b"same bytes") is views._NONE  # read another way
     assert views._taken_early(pickle.loads, b"same bytes") == "kept"
@@ -238,15 +238,15 @@ def test_the_agenda_read_while_the_walk_runs_is_used_only_if_it_is_the_snapshot_
     """`_read_early` (a step of the wait for the walk started ahead) reads the agenda snapshot's
     parts; the view takes those very objects when it reads the same snapshot, and reads a part
     again when the snapshot was replaced in between. Nothing read early outlives the view."""
-    monkeypatch.setattr(views, "_EARLY", [])
+    monkeypatch.setattr(views, "_EARLY", {})
     early = views._read_early(small, "agenda", lambda payload: views._AGENDA_EARLY)
     backdate(small)
     assert not views.agenda_view(small).from_snapshot  # (writes the snapshot)
     early()
     assert len(views._EARLY) == 4  # the payload, the names, the entries, the index
-    kept = views._EARLY[2][2]  # the entries
+    kept = list(views._EARLY.values())[2]  # the entries
     warm = views.agenda_view(small)
-    assert warm.from_snapshot and warm.entries is kept and views._EARLY == []
+    assert warm.from_snapshot and warm.entries is kept and views._EARLY == {}
 
     target = views.snapshot_file(small, "agenda")
     before = target.read_bytes()
@@ -256,10 +256,10 @@ def test_the_agenda_read_while_the_walk_runs_is_used_only_if_it_is_the_snapshot_
     after = target.read_bytes()
     target.write_bytes(before)
     early()  # read from the snapshot before the edit...
-    kept = views._EARLY[2][2]
+    kept = list(views._EARLY.values())[2]
     target.write_bytes(after)  # ...which is replaced before the command reads it
     now = views.agenda_view(small)
-    assert now.from_snapshot and now.entries is not kept and views._EARLY == []
+    assert now.from_snapshot and now.entries is not kept and views._EARLY == {}
     from convo_notes.agenda import agenda_entries
 
     full = agenda_entries(load_notebook(small))

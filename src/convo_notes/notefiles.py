@@ -51,7 +51,7 @@ except ImportError:  # pragma: no cover - a Python built without the module
 
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import Any, Callable, Iterable, Mapping
+    from typing import Any, Callable, Mapping, Sequence
 
     from .diagnostics import Diagnostic
 
@@ -253,7 +253,7 @@ def _digest64(value: int) -> int:
     return int.from_bytes(blake2b(str(value).encode(), digest_size=8).digest(), "little", signed=True)
 
 
-def scan(root: Path | str, meanwhile: Iterable[Callable[[], object]] = ()) -> NoteScan:
+def scan(root: Path | str, meanwhile: Sequence[Callable[[], object]] = ()) -> NoteScan:
     """Every ``.md`` file under ``notes/`` (hidden files and folders skipped), relative and
     sorted, with the size, mtime, ctime and inode the cache keys on, from one ``listdir`` a folder
     and one ``lstat`` an entry; and every entry left out.
@@ -554,7 +554,7 @@ def _walk_for_parent(reading: int, writing: int, explicit: str | None) -> None: 
         os._exit(code)
 
 
-def _take(root: str, meanwhile: Iterable[Callable[[], object]] = ()) -> NoteScan | None:
+def _take(root: str, meanwhile: Sequence[Callable[[], object]] = ()) -> NoteScan | None:
     """The prefetched walk when it is of ``root`` and young enough; it is taken at most once
     (the steps of ``meanwhile`` run first, each while the walk has not finished)."""
     global _pending

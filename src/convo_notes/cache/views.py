@@ -616,13 +616,8 @@ def _loads(raw: bytes) -> Any:
     early = _taken_early(pickle.loads, raw)
     if early is not _NONE:
         return early
-    gc_was_on = gc.isenabled()
-    gc.disable()  # many small objects and no cycles: collection only slows unpickling
-    try:
+    with paused_gc():  # many small objects and no cycles: collection only slows unpickling
         return pickle.loads(raw)
-    finally:
-        if gc_was_on:
-            gc.enable()
 
 
 def _unmarshal(raw: bytes) -> Any:
@@ -632,19 +627,15 @@ def _unmarshal(raw: bytes) -> Any:
 
 
 # Parts of a snapshot read while the walk `convo` started ahead was still running
-# (:func:`_read_early`): (the function that read them, their bytes, what it made of them). A
+# (:func:`_read_early`): (the function that read them, their bytes) -> what it made of them. A
 # part is taken from here, once, for the very same bytes only; what is left is dropped when
 # the view is made (:func:`_view`).
-_EARLY: list[tuple[Callable[[bytes], Any], bytes, Any]] = []
+_EARLY: dict[tuple[Callable[[bytes], Any], bytes], Any] = {}
 _NONE = object()
 
 
 def _taken_early(load: Callable[[bytes], Any], raw: bytes) -> Any:
-    for n, (how, early, value) in enumerate(_EARLY):
-        if how is load and early == raw:
-            del _EARLY[n]
-            return value
-    return _NONE
+    return _EARLY.pop((load, raw), _NONE) if _EARLY else _NONE
 
 
 Parts = Callable[[dict[str, Any]], Iterable[tuple[int, Callable[[bytes], Any]]]]
@@ -672,11 +663,11 @@ def _read_early(root: Path | str, kind: str, parts: Parts) -> Callable[[], None]
                     payload = reader.checked(pickle.loads(data))
                 if payload is None:
                     return
-                _EARLY.append((pickle.loads, data, payload))
+                _EARLY[pickle.loads, data] = payload
                 for number, load in parts(payload):
                     raw = reader.raw(payload, number)
                     with paused_gc():
-                        _EARLY.append((load, raw, load(raw)))
+                        _EARLY[load, raw] = load(raw)
         except Exception:  # noqa: BLE001, S110 - a snapshot that cannot be read: the command finds out itself
             pass
 
